@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Microsoft.ML.Compression.Graph;
+
+/// <summary>
+/// A node of the network IR. Shapes exclude the batch dimension: [C, H, W] for feature maps, [F] for vectors.
+/// Parameters use PyTorch's names and layouts ("weight", "bias", "running_mean", "running_var").
+/// </summary>
+public abstract class Layer
+{
+    private readonly Dictionary<string, ParameterTensor> _parameters = new();
+
+    /// <summary>Creates a layer fed by the named producers (<see cref="NetworkGraph.InputName"/> for the graph input).</summary>
+    protected Layer(string name, IReadOnlyList<string> inputs)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new ArgumentException("A layer needs a non-empty name.", nameof(name));
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0)
+            throw new ArgumentException($"Layer '{name}' needs at least one input.", nameof(inputs));
+        Name = name;
+        Inputs = inputs.ToArray();
+    }
+
+    /// <summary>Unique name of the layer inside its graph.</summary>
+    public string Name { get; }
+
+    /// <summary>Names of the layers (or the graph input) this layer reads.</summary>
+    public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>Short operator name used in reports and error messages, e.g. "Conv2d".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Names of the parameters the layer owns (empty for parameter-free layers).</summary>
+    public virtual IReadOnlyList<string> ParameterNames => Array.Empty<string>();
+
+    /// <summary>The parameter tensors that are set (a freshly built zoo network has none until trained).</summary>
+    public IReadOnlyDictionary<string, ParameterTensor> Parameters => _parameters;
+
+    /// <summary>Expected shape of each parameter, given the layer's configuration.</summary>
+    public virtual int[] ParameterShape(string parameterName) =>
+        throw new ArgumentException($"Layer '{Name}' ({Kind}) has no parameter '{parameterName}'.", nameof(parameterName));
+
+    /// <summary>Sets a parameter after checking its shape.</summary>
+    public void SetParameter(string parameterName, ParameterTensor value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        int[] expected = ParameterShape(parameterName);
+        if (!expected.SequenceEqual(value.Shape))
+            throw new ArgumentException(
+                $"Parameter '{parameterName}' of layer '{Name}' ({Kind}) must have shape [{string.Join(",", expected)}], got [{string.Join(",", value.Shape)}].",
+                nameof(value));
+        _parameters[parameterName] = value;
+    }
+
+    /// <summary>Output shape for the given input shapes; throws <see cref="InvalidOperationException"/> naming the layer on a mismatch.</summary>
+    public abstract int[] InferShape(IReadOnlyList<int[]> inputShapes);
+
+    /// <summary>Multiply-accumulate operations for one sample.</summary>
+    public virtual long Macs(IReadOnlyList<int[]> inputShapes, int[] outputShape) => 0;
+
+    /// <summary>A copy with the same configuration reading <paramref name="inputs"/>, without parameters.</summary>
+    public abstract Layer WithInputs(IReadOnlyList<string> inputs);
+
+    /// <summary>A deep copy including parameters.</summary>
+    public Layer Clone()
+    {
+        Layer copy = WithInputs(Inputs);
+        foreach (var (key, value) in _parameters)
+            copy._parameters[key] = value.Clone();
+        return copy;
+    }
+
+    /// <summary>Throws an exception naming this layer.</summary>
+    protected InvalidOperationException ShapeError(string message) => new($"Layer '{Name}' ({Kind}): {message}");
+
+    /// <summary>Requires a single input of rank 3 ([C,H,W]) and returns it.</summary>
+    protected int[] SingleFeatureMap(IReadOnlyList<int[]> inputShapes)
+    {
+        if (inputShapes.Count != 1)
+            throw ShapeError($"expects 1 input, got {inputShapes.Count}.");
+        if (inputShapes[0].Length != 3)
+            throw ShapeError($"expects a [C,H,W] feature map, got {Format(inputShapes[0])}.");
+        return inputShapes[0];
+    }
+
+    /// <summary>Formats a shape as [a,b,c].</summary>
+    public static string Format(int[] shape) => "[" + string.Join(",", shape) + "]";
+
+    /// <summary>Output size of a sliding window along one axis.</summary>
+    protected int SlidingOutput(int size, int kernel, int stride, int padding, string axis)
+    {
+        int output = (size + 2 * padding - kernel) / stride + 1;
+        if (size + 2 * padding < kernel || output <= 0)
+            throw ShapeError($"kernel {kernel} with padding {padding} does not fit the input {axis} {size}.");
+        return output;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Kind}) <- {string.Join(", ", Inputs)}";
+}

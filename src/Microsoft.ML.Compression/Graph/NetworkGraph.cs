@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Microsoft.ML.Compression.Graph;
+
+/// <summary>
+/// The network IR that every algorithm reads and rewrites: layers in topological order, fed by one image input of
+/// shape [C,H,W]; the last layer's [K] output holds the class logits.
+/// </summary>
+public sealed class NetworkGraph
+{
+    /// <summary>The name layers use to read the graph input.</summary>
+    public const string InputName = "input";
+
+    private readonly Layer[] _layers;
+    private readonly Dictionary<string, int[]> _shapes;
+
+    /// <summary>Creates a graph and validates it (names, wiring, shapes).</summary>
+    public NetworkGraph(string name, int[] inputShape, IEnumerable<Layer> layers)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (inputShape.Length != 3 || inputShape.Any(d => d <= 0))
+            throw new ArgumentException($"Network '{name}' needs a [C,H,W] input shape with positive sizes, got {Layer.Format(inputShape)}.", nameof(inputShape));
+        Name = name;
+        InputShape = (int[])inputShape.Clone();
+        _layers = layers.ToArray();
+        if (_layers.Length == 0)
+            throw new ArgumentException($"Network '{name}' has no layers.", nameof(layers));
+        _shapes = InferShapes();
+        int[] output = _shapes[_layers[^1].Name];
+        if (output.Length != 1)
+            throw new InvalidOperationException(
+                $"Network '{name}' must end in a [classes] vector, but its last layer '{_layers[^1].Name}' produces {Layer.Format(output)}.");
+    }
+
+    /// <summary>Name of the network (e.g. "lenet5").</summary>
+    public string Name { get; }
+
+    /// <summary>Input shape [C,H,W] without the batch dimension.</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Number of input features when the image is flattened (C*H*W).</summary>
+    public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
+
+    /// <summary>The layers in topological order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>The layer producing the logits.</summary>
+    public Layer OutputLayer => _layers[^1];
+
+    /// <summary>Number of classes (size of the output vector).</summary>
+    public int ClassCount => _shapes[OutputLayer.Name][0];
+
+    /// <summary>True when every parameter of every layer is set.</summary>
+    public bool HasWeights => _layers.All(l => l.ParameterNames.All(p => l.Parameters.ContainsKey(p)));
+
+    /// <summary>Output shape of a layer (or of <see cref="InputName"/>).</summary>
+    public int[] ShapeOf(string layerName) =>
+        _shapes.TryGetValue(layerName, out var s) ? (int[])s.Clone()
+        : throw new ArgumentException($"Network '{Name}' has no layer named '{layerName}'.", nameof(layerName));
+
+    /// <summary>The layer with the given name.</summary>
+    public Layer this[string layerName] =>
+        _layers.FirstOrDefault(l => l.Name == layerName) ?? throw new ArgumentException($"Network '{Name}' has no layer named '{layerName}'.", nameof(layerName));
+
+    /// <summary>Input shapes of a layer, in the order of its inputs.</summary>
+    public IReadOnlyList<int[]> InputShapesOf(Layer layer) => layer.Inputs.Select(ShapeOf).ToArray();
+
+    /// <summary>Layers that read the output of <paramref name="layerName"/>.</summary>
+    public IEnumerable<Layer> ConsumersOf(string layerName) => _layers.Where(l => l.Inputs.Contains(layerName));
+
+    /// <summary>Total number of parameters (weights and biases; BatchNorm running statistics excluded).</summary>
+    public long ParameterCount => _layers.Sum(l => l.ParameterNames
+        .Where(p => p is not ("running_mean" or "running_var"))
+        .Sum(p => (long)l.ParameterShape(p).Aggregate(1, (a, d) => a * d)));
+
+    /// <summary>Multiply-accumulate operations for one sample.</summary>
+    public long Macs => _layers.Sum(l => l.Macs(InputShapesOf(l), _shapes[l.Name]));
+
+    /// <summary>A deep copy (parameters included).</summary>
+    public NetworkGraph Clone() => new(Name, InputShape, _layers.Select(l => l.Clone()));
+
+    /// <summary>A copy without any parameters (to train from scratch).</summary>
+    public NetworkGraph WithoutWeights() => new(Name, InputShape, _layers.Select(l => l.WithInputs(l.Inputs)));
+
+    private Dictionary<string, int[]> InferShapes()
+    {
+        var shapes = new Dictionary<string, int[]> { [InputName] = InputShape };
+        foreach (Layer layer in _layers)
+        {
+            if (shapes.ContainsKey(layer.Name))
+                throw new InvalidOperationException($"Network '{Name}' has two layers named '{layer.Name}' (or a layer named '{InputName}').");
+            var inputs = new List<int[]>();
+            foreach (string input in layer.Inputs)
+            {
+                if (!shapes.TryGetValue(input, out var shape))
+                    throw new InvalidOperationException(
+                        $"Layer '{layer.Name}' ({layer.Kind}) reads '{input}', which is not the graph input or an earlier layer.");
+                inputs.Add(shape);
+            }
+            shapes[layer.Name] = layer.InferShape(inputs);
+        }
+        return shapes;
+    }
+}
