@@ -1,0 +1,43 @@
+using System;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
+
+namespace Microsoft.ML.Compression;
+
+/// <summary>
+/// The model-compression estimators, reached as <c>mlContext.Transforms.Compression</c>. Each method has a flat
+/// overload with the common settings and an overload taking its full options object.
+/// </summary>
+public sealed class CompressionCatalog
+{
+    internal CompressionCatalog(MLContext mlContext) => Context = mlContext;
+
+    /// <summary>The context the estimators log to.</summary>
+    internal MLContext Context { get; }
+
+    /// <summary>Trains <paramref name="network"/> in full precision; the baseline every compression method starts from.</summary>
+    /// <param name="network">The network to train (see <see cref="Zoo.NetworkZoo"/>); if it has weights, training continues from them.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    /// <param name="batchSize">Samples per mini-batch.</param>
+    /// <param name="learningRate">Initial SGD learning rate (cosine schedule).</param>
+    /// <example>
+    /// <code>
+    /// var model = mlContext.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Features", "Label").Fit(train);
+    /// </code>
+    /// </example>
+    public NetworkTrainer Train(NetworkGraph network, string featureColumnName = "Features", string labelColumnName = "Label",
+        int epochs = 8, int batchSize = 64, double learningRate = 0.05) =>
+        Train(network, new NetworkTrainer.Options
+        {
+            FeatureColumnName = featureColumnName,
+            LabelColumnName = labelColumnName,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            LearningRate = learningRate,
+        });
+
+    /// <summary>Trains <paramref name="network"/> in full precision with every setting of <paramref name="options"/>.</summary>
+    public NetworkTrainer Train(NetworkGraph network, NetworkTrainer.Options options) => new(Context, network, options);
+}

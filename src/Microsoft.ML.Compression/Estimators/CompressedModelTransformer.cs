@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// A trained (and possibly compressed) network, scored by ONNX Runtime through ML.NET's OnnxTransformer.
+/// Transform adds <c>Score</c> (float vector of class probabilities, softmax of the logits) and
+/// <c>PredictedLabel</c> (key type with one value per class, like ML.NET's multiclass trainers).
+/// </summary>
+/// <remarks>
+/// Saving with <c>mlContext.Model.Save</c> stores the ML.NET scoring pipeline around the ONNX model, so the saved
+/// file loads anywhere ML.NET and ONNX Runtime run, without this library. The network (<see cref="Network"/>)
+/// is kept so the model can be the starting point of a further compression step.
+/// </remarks>
+public sealed class CompressedModelTransformer : ITransformer, IDisposable
+{
+    private readonly OnnxScoringPipeline _scorer;
+
+    internal CompressedModelTransformer(MLContext mlContext, NetworkGraph network, byte[] onnxModel, string featureColumnName, ModelReport report, IDataView schemaSource)
+    {
+        Network = network;
+        FeatureColumnName = featureColumnName;
+        Report = report;
+        _onnx = onnxModel;
+        _scorer = new OnnxScoringPipeline(mlContext, onnxModel, featureColumnName, network.ClassCount, schemaSource);
+    }
+
+    private readonly byte[] _onnx;
+
+    /// <summary>The trained network with its weights (a valid starting point for further compression).</summary>
+    public NetworkGraph Network { get; }
+
+    /// <summary>The input column the model reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>Parameters, MACs, bytes and per-layer rows of the model, and the training history.</summary>
+    public ModelReport Report { get; }
+
+    /// <summary>The exported ONNX model (a copy).</summary>
+    public byte[] OnnxModel => (byte[])_onnx.Clone();
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/> (standard ONNX, no side files).</summary>
+    public void SaveOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        File.WriteAllBytes(path, _onnx);
+    }
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => _scorer.Transformer.IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.Transformer.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Transformer.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => _scorer.Transformer.Transform(input);
+
+    /// <summary>Saves the ML.NET scoring pipeline (ONNX model inside) so <c>mlContext.Model.Load</c> restores it.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Transformer.Save(ctx);
+
+    /// <inheritdoc />
+    public void Dispose() => _scorer.Dispose();
+}

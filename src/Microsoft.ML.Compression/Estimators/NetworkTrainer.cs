@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// Trains a network (from <see cref="Zoo.NetworkZoo"/> or built with <see cref="NetworkBuilder"/>) in TorchSharp
+/// and returns a <see cref="CompressedModelTransformer"/> that scores it through ONNX Runtime. This is the
+/// full-precision baseline every compression method starts from.
+/// </summary>
+/// <remarks>
+/// Input: a known-size float vector column of C*H*W values (images row-major, e.g. pixel/255) and a label column
+/// (key type, or an integer class index from 0). If the network already has weights, training continues from them.
+/// Each epoch is logged through the MLContext's log and reported to <see cref="Options.OnEpoch"/>.
+/// </remarks>
+public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
+{
+    /// <summary>Options of <see cref="NetworkTrainer"/>: the training loop's settings plus the column names.</summary>
+    public sealed class Options : TrainingOptions
+    {
+        /// <summary>The feature column: float vector of C*H*W values. Default "Features".</summary>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>The label column: key type or 0-based integer class. Default "Label".</summary>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>Called after every epoch with its metrics (e.g. to plot or stop early through the token).</summary>
+        public Action<EpochMetrics>? OnEpoch { get; set; }
+
+        /// <summary>Cancels training between steps.</summary>
+        public CancellationToken CancellationToken { get; set; }
+    }
+
+    private readonly MLContext _ml;
+    private readonly NetworkGraph _network;
+    private readonly Options _options;
+
+    internal NetworkTrainer(MLContext ml, NetworkGraph network, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName, nameof(options.FeatureColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.LabelColumnName, nameof(options.LabelColumnName));
+        _ml = ml;
+        _network = network;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
+    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var train = LabeledDataset.Read(trainData, _options.FeatureColumnName, _options.LabelColumnName, _network.InputSize, _network.ClassCount);
+        var validation = validationData is null ? null
+            : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, _network.InputSize, _network.ClassCount);
+
+        IHost host = ((IHostEnvironment)_ml).Register("Compression.Train");
+        using IChannel channel = host.Start("Training");
+        channel.Info(MessageSensitivity.None, $"Training {_network.Name} on {train.Count} rows for {_options.Epochs} epochs.");
+
+        torch.random.manual_seed(_options.Seed);
+        using var module = new GraphModule(_network);
+        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
+        IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation);
+        NetworkGraph trained = module.ToGraph();
+        return ModelFactory.Create(_ml, trained, "fp32", _options.FeatureColumnName, trainData, history);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ModelFactory.OutputSchema(inputSchema, _options.FeatureColumnName, _options.LabelColumnName, _network);
+}

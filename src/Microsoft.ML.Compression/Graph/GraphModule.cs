@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Graph;
+
+/// <summary>
+/// A trainable TorchSharp module built from a <see cref="NetworkGraph"/>: one submodule per layer, registered under
+/// the layer's name, evaluated in the graph's order. Input: [N, C*H*W] or [N, C, H, W] floats; output: logits [N, K].
+/// </summary>
+/// <remarks>
+/// Layers whose parameters are set in the graph start from those values; others keep TorchSharp's default
+/// initialisation (seed it with <c>torch.random.manual_seed</c> for reproducible runs).
+/// Algorithms replace a layer's computation through <see cref="ReplaceLayerModule"/> (e.g. a fake-quantized
+/// convolution) without touching the graph walk.
+/// </remarks>
+public sealed class GraphModule : nn.Module<Tensor, Tensor>
+{
+    private readonly NetworkGraph _graph;
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules = new();
+    private readonly Dictionary<string, int> _lastUse = new();
+
+    /// <summary>Builds the module for <paramref name="graph"/>.</summary>
+    public GraphModule(NetworkGraph graph) : base(graph.Name.Replace('.', '_'))
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        _graph = graph;
+        for (int i = 0; i < graph.Layers.Count; i++)
+        {
+            Layer layer = graph.Layers[i];
+            foreach (string input in layer.Inputs)
+                _lastUse[input] = i;
+            nn.Module<Tensor, Tensor>? module = LayerModules.Create(layer);
+            if (module is null) continue;
+            LayerModules.LoadParameters(layer, module);
+            _modules[layer.Name] = module;
+            register_module(ModuleName(layer.Name), module);
+        }
+    }
+
+    /// <summary>The graph this module was built from (its parameters are not kept in sync; see <see cref="ToGraph"/>).</summary>
+    public NetworkGraph Graph => _graph;
+
+    /// <summary>The TorchSharp module computing a layer (null for Add/Concat/Flatten, which the graph walk computes).</summary>
+    public nn.Module<Tensor, Tensor>? ModuleOf(string layerName) => _modules.GetValueOrDefault(layerName);
+
+    /// <summary>Replaces the computation of a single-input layer, e.g. with a wrapper that fake-quantizes it.</summary>
+    public void ReplaceLayerModule(string layerName, nn.Module<Tensor, Tensor> module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (!_modules.ContainsKey(layerName))
+            throw new ArgumentException($"Layer '{layerName}' of network '{_graph.Name}' has no replaceable module.", nameof(layerName));
+        _modules[layerName] = module;
+        register_module(ModuleName(layerName), module);
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        int[] s = _graph.InputShape;
+        Tensor x = input.dim() == 2 ? input.reshape(-1, s[0], s[1], s[2]) : input;
+        if (x.dim() != 4 || x.shape[1] != s[0] || x.shape[2] != s[1] || x.shape[3] != s[2])
+            throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{s[0]},{s[1]},{s[2]}] input, got [{string.Join(",", input.shape)}].");
+
+        var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = x };
+        IReadOnlyList<Layer> layers = _graph.Layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            Layer layer = layers[i];
+            values[layer.Name] = layer switch
+            {
+                AddLayer => layer.Inputs.Skip(1).Aggregate(values[layer.Inputs[0]], (acc, name) => acc + values[name]),
+                ConcatLayer => torch.cat(layer.Inputs.Select(n => values[n]).ToArray(), 1),
+                FlattenLayer => values[layer.Inputs[0]].flatten(1),
+                _ => _modules[layer.Name].call(values[layer.Inputs[0]]),
+            };
+            // Let intermediate activations go as soon as their last reader ran (the caller's dispose scope frees them).
+            foreach (string name in layer.Inputs)
+                if (_lastUse[name] == i && name != NetworkGraph.InputName) values.Remove(name);
+        }
+        return values[_graph.OutputLayer.Name];
+    }
+
+    /// <summary>A copy of the graph holding the module's current parameters and BatchNorm statistics.</summary>
+    public NetworkGraph ToGraph()
+    {
+        NetworkGraph copy = _graph.WithoutWeights();
+        foreach (Layer layer in copy.Layers)
+            if (_modules.TryGetValue(layer.Name, out var module))
+                LayerModules.StoreParameters(module, layer);
+        return copy;
+    }
+
+    private static string ModuleName(string layerName) => layerName.Replace('.', '_');
+}

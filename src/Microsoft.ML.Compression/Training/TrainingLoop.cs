@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Training;
+
+/// <summary>
+/// The one training loop every method plugs into through <see cref="ITrainingHook"/>: seeded shuffled
+/// mini-batches, SGD or Adam, a learning-rate schedule, validation, per-epoch logging, a metrics callback and
+/// cancellation between steps.
+/// </summary>
+public sealed class TrainingLoop
+{
+    private readonly TrainingOptions _options;
+    private readonly IChannel? _channel;
+    private readonly Action<EpochMetrics>? _onEpoch;
+    private readonly CancellationToken _cancellation;
+
+    /// <summary>Creates a loop; <paramref name="channel"/> receives one line per epoch (MLContext.Log).</summary>
+    public TrainingLoop(TrainingOptions options, IChannel? channel = null, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _channel = channel;
+        _onEpoch = onEpoch;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>Trains <paramref name="module"/> in place and returns the metrics of every epoch.</summary>
+    public IReadOnlyList<EpochMetrics> Run(GraphModule module, LabeledDataset train, LabeledDataset? validation = null, IReadOnlyList<ITrainingHook>? hooks = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(train);
+        hooks ??= Array.Empty<ITrainingHook>();
+        if (train.FeatureSize != module.Graph.InputSize)
+            throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
+
+        torch.random.manual_seed(_options.Seed);
+        var parameters = module.parameters().Where(p => p.requires_grad).ToList();
+        using optim.Optimizer optimizer = _options.Optimizer switch
+        {
+            OptimizerKind.Adam => optim.Adam(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
+            _ => optim.SGD(parameters, _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay,
+                nesterov: _options.Nesterov && _options.Momentum > 0),
+        };
+
+        int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        long totalSteps = (long)batchesPerEpoch * _options.Epochs;
+        long step = 0;
+        var history = new List<EpochMetrics>();
+        foreach (var hook in hooks) hook.OnTrainingStart(module);
+
+        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            module.train();
+            foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
+            var watch = Stopwatch.StartNew();
+            int[] order = Shuffle(train.Count, _options.Seed, epoch);
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            double lr = _options.LearningRate;
+            for (int b = 0; b < batchesPerEpoch; b++)
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                int start = b * _options.BatchSize;
+                int size = Math.Min(_options.BatchSize, train.Count - start);
+                if (size < 2 && seen > 0) break; // a single-row batch breaks BatchNorm statistics
+                lr = LearningRateAt(step, epoch, totalSteps);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+                using var scope = torch.NewDisposeScope();
+                (Tensor x, Tensor y) = Batch(train, order, start, size);
+                optimizer.zero_grad();
+                Tensor logits = module.call(x);
+                Tensor loss = nn.functional.cross_entropy(logits, y);
+                foreach (var hook in hooks)
+                    if (hook.ExtraLoss(module, x, logits, y) is Tensor extra) loss = loss + extra;
+                loss.backward();
+                foreach (var hook in hooks) hook.AfterBackward(module, step);
+                optimizer.step();
+                foreach (var hook in hooks) hook.AfterStep(module, step);
+
+                float lossValue = loss.item<float>();
+                if (float.IsNaN(lossValue) || float.IsInfinity(lossValue))
+                    throw new InvalidOperationException(
+                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).");
+                lossSum += lossValue * size;
+                correct += logits.argmax(1).eq(y).sum().item<long>();
+                seen += size;
+                step++;
+            }
+            watch.Stop();
+            foreach (var hook in hooks) hook.OnEpochEnd(module, epoch);
+
+            (double Loss, double Accuracy)? val = validation is null ? null : Evaluate(module, validation);
+            var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen),
+                val?.Loss, val?.Accuracy, lr, watch.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            _channel?.Info(MessageSensitivity.None, $"{module.Graph.Name}: {metrics}");
+            _onEpoch?.Invoke(metrics);
+        }
+        module.eval();
+        return history;
+    }
+
+    /// <summary>Mean cross-entropy and top-1 accuracy of <paramref name="module"/> on <paramref name="data"/> (eval mode).</summary>
+    public static (double Loss, double Accuracy) Evaluate(GraphModule module, LabeledDataset data, int batchSize = 500)
+    {
+        module.eval();
+        using var noGrad = torch.no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        int[] identity = Enumerable.Range(0, data.Count).ToArray();
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            int size = Math.Min(batchSize, data.Count - start);
+            (Tensor x, Tensor y) = Batch(data, identity, start, size);
+            Tensor logits = module.call(x);
+            lossSum += nn.functional.cross_entropy(logits, y).item<float>() * size;
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+        return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    internal static (Tensor X, Tensor Y) Batch(LabeledDataset data, int[] order, int start, int size)
+    {
+        int f = data.FeatureSize;
+        var x = new float[size * f];
+        var y = new long[size];
+        for (int i = 0; i < size; i++)
+        {
+            int row = order[start + i];
+            Array.Copy(data.Features, (long)row * f, x, (long)i * f, f);
+            y[i] = data.Labels[row];
+        }
+        return (torch.tensor(x, new long[] { size, f }), torch.tensor(y));
+    }
+
+    private static int[] Shuffle(int count, int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        // System.HashCode is randomised per process, so derive the epoch seed arithmetically.
+        new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(order);
+        return order;
+    }
+
+    private double LearningRateAt(long step, int epoch, long totalSteps) => _options.Schedule switch
+    {
+        LearningRateSchedule.Cosine => _options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps)),
+        LearningRateSchedule.Step => _options.LearningRate * Math.Pow(_options.StepGamma, (epoch - 1) / _options.StepEpochs),
+        _ => _options.LearningRate,
+    };
+}

@@ -1,0 +1,88 @@
+using System;
+using Microsoft.ML.SearchSpace;
+
+namespace Microsoft.ML.Compression.Training;
+
+/// <summary>The optimizer a training run uses.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Stochastic gradient descent with (optionally Nesterov) momentum.</summary>
+    Sgd,
+    /// <summary>Adam (Kingma and Ba, 2015).</summary>
+    Adam,
+}
+
+/// <summary>How the learning rate changes over a run.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>The learning rate stays at <see cref="TrainingOptions.LearningRate"/>.</summary>
+    Constant,
+    /// <summary>Cosine annealing from the learning rate to zero over all steps, updated every step.</summary>
+    Cosine,
+    /// <summary>Multiplied by <see cref="TrainingOptions.StepGamma"/> every <see cref="TrainingOptions.StepEpochs"/> epochs.</summary>
+    Step,
+}
+
+/// <summary>
+/// Settings of the training loop shared by every method. The defaults train LeNet-5 on MNIST to about 99% in
+/// 8 epochs; every numeric and choice option carries a search-space attribute for sweeps.
+/// </summary>
+public class TrainingOptions
+{
+    /// <summary>Passes over the training data. Default 8.</summary>
+    [Range(1, 500, 8, true)]
+    public int Epochs { get; set; } = 8;
+
+    /// <summary>Samples per mini-batch. Default 64.</summary>
+    [Range(8, 1024, 64, true)]
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>The optimizer. Default <see cref="OptimizerKind.Sgd"/> with momentum.</summary>
+    [Choice(new object[] { OptimizerKind.Sgd, OptimizerKind.Adam }, OptimizerKind.Sgd)]
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
+
+    /// <summary>Initial learning rate. Default 0.05 (use about 1e-3 with Adam).</summary>
+    [Range(1e-5, 1.0, 0.05, true)]
+    public double LearningRate { get; set; } = 0.05;
+
+    /// <summary>SGD momentum. Default 0.9.</summary>
+    [Range(0.0, 0.99, 0.9, false)]
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Nesterov momentum for SGD. Default true.</summary>
+    [BooleanChoice(true)]
+    public bool Nesterov { get; set; } = true;
+
+    /// <summary>L2 weight decay. Default 5e-4.</summary>
+    [Range(0.0, 1e-2, 5e-4, false)]
+    public double WeightDecay { get; set; } = 5e-4;
+
+    /// <summary>Learning-rate schedule. Default <see cref="LearningRateSchedule.Cosine"/>.</summary>
+    [Choice(new object[] { LearningRateSchedule.Constant, LearningRateSchedule.Cosine, LearningRateSchedule.Step }, LearningRateSchedule.Cosine)]
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Cosine;
+
+    /// <summary>Epochs between decays for <see cref="LearningRateSchedule.Step"/>. Default 3.</summary>
+    [Range(1, 200, 3, false)]
+    public int StepEpochs { get; set; } = 3;
+
+    /// <summary>Decay factor for <see cref="LearningRateSchedule.Step"/>. Default 0.1.</summary>
+    [Range(0.01, 1.0, 0.1, false)]
+    public double StepGamma { get; set; } = 0.1;
+
+    /// <summary>Seed for weight initialisation, shuffling and dropout; same seed and data give the same model. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Throws when an option is out of range, naming it.</summary>
+    public virtual void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
+        if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 2 (BatchNorm needs two samples).");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive number.");
+        if (Momentum < 0 || Momentum >= 1) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
+        if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
+        if (StepEpochs < 1) throw new ArgumentOutOfRangeException(nameof(StepEpochs), StepEpochs, "StepEpochs must be at least 1.");
+        if (!(StepGamma > 0) || StepGamma > 1) throw new ArgumentOutOfRangeException(nameof(StepGamma), StepGamma, "StepGamma must be in (0, 1].");
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
+        if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown learning-rate schedule.");
+    }
+}
