@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+
+namespace Microsoft.ML.Compression.Tests.Onnx;
+
+/// <summary>
+/// A deliberately naive evaluator of the network IR for one sample (plain loops, double accumulators), written from
+/// the layer definitions so ONNX exports can be checked against something independent of ONNX Runtime and TorchSharp.
+/// </summary>
+internal static class ReferenceEvaluator
+{
+    /// <summary>The logits for one flattened [C*H*W] sample.</summary>
+    public static float[] Evaluate(NetworkGraph graph, float[] sample)
+    {
+        if (sample.Length != graph.InputSize) throw new ArgumentException("Sample size does not match the network input.");
+        var values = new Dictionary<string, float[]> { [NetworkGraph.InputName] = sample };
+        foreach (Layer layer in graph.Layers)
+        {
+            float[][] ins = layer.Inputs.Select(i => values[i]).ToArray();
+            int[][] shapes = layer.Inputs.Select(graph.ShapeOf).ToArray();
+            values[layer.Name] = Apply(layer, ins, shapes, graph.ShapeOf(layer.Name));
+        }
+        return values[graph.OutputLayer.Name];
+    }
+
+    private static float[] Apply(Layer layer, float[][] x, int[][] s, int[] outShape) => layer switch
+    {
+        Conv2dLayer c => Conv(c, x[0], s[0], outShape),
+        BatchNorm2dLayer bn => BatchNorm(bn, x[0], s[0]),
+        LinearLayer fc => Linear(fc, x[0]),
+        ReLULayer => x[0].Select(v => Math.Max(v, 0f)).ToArray(),
+        ReLU6Layer => x[0].Select(v => Math.Min(Math.Max(v, 0f), 6f)).ToArray(),
+        MaxPool2dLayer mp => Pool(x[0], s[0], outShape, mp, max: true),
+        AvgPool2dLayer ap => Pool(x[0], s[0], outShape, ap, max: false),
+        GlobalAvgPoolLayer => GlobalAvg(x[0], s[0]),
+        FlattenLayer or DropoutLayer => (float[])x[0].Clone(),
+        AddLayer => Enumerable.Range(0, x[0].Length).Select(i => { float sum = x[0][i]; for (int k = 1; k < x.Length; k++) sum += x[k][i]; return sum; }).ToArray(),
+        ConcatLayer => x.SelectMany(v => v).ToArray(), // channel-major layout: concatenating channel blocks
+        _ => throw new NotSupportedException(layer.Kind),
+    };
+
+    private static float[] Conv(Conv2dLayer c, float[] x, int[] s, int[] o)
+    {
+        float[] w = c.Parameters["weight"].Data;
+        float[]? b = c.HasBias ? c.Parameters["bias"].Data : null;
+        int inH = s[1], inW = s[2], k = c.KernelSize;
+        int inPerGroup = c.InChannels / c.Groups, outPerGroup = c.OutChannels / c.Groups;
+        var y = new float[o[0] * o[1] * o[2]];
+        for (int oc = 0; oc < o[0]; oc++)
+        {
+            int g = oc / outPerGroup;
+            for (int oy = 0; oy < o[1]; oy++)
+                for (int ox = 0; ox < o[2]; ox++)
+                {
+                    double acc = b?[oc] ?? 0;
+                    for (int ic = 0; ic < inPerGroup; ic++)
+                        for (int ky = 0; ky < k; ky++)
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int iy = oy * c.Stride - c.Padding + ky, ix = ox * c.Stride - c.Padding + kx;
+                                if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+                                int channel = g * inPerGroup + ic;
+                                acc += (double)w[((oc * inPerGroup + ic) * k + ky) * k + kx] * x[(channel * inH + iy) * inW + ix];
+                            }
+                    y[(oc * o[1] + oy) * o[2] + ox] = (float)acc;
+                }
+        }
+        return y;
+    }
+
+    private static float[] BatchNorm(BatchNorm2dLayer bn, float[] x, int[] s)
+    {
+        var p = bn.Parameters;
+        int plane = s[1] * s[2];
+        var y = new float[x.Length];
+        for (int c = 0; c < s[0]; c++)
+        {
+            double scale = p["weight"].Data[c] / Math.Sqrt(p["running_var"].Data[c] + bn.Epsilon);
+            for (int i = 0; i < plane; i++)
+                y[c * plane + i] = (float)((x[c * plane + i] - p["running_mean"].Data[c]) * scale + p["bias"].Data[c]);
+        }
+        return y;
+    }
+
+    private static float[] Linear(LinearLayer fc, float[] x)
+    {
+        float[] w = fc.Parameters["weight"].Data;
+        var y = new float[fc.OutFeatures];
+        for (int o = 0; o < fc.OutFeatures; o++)
+        {
+            double acc = fc.HasBias ? fc.Parameters["bias"].Data[o] : 0;
+            for (int i = 0; i < fc.InFeatures; i++) acc += (double)w[o * fc.InFeatures + i] * x[i];
+            y[o] = (float)acc;
+        }
+        return y;
+    }
+
+    private static float[] Pool(float[] x, int[] s, int[] o, WindowPoolLayer p, bool max)
+    {
+        var y = new float[o[0] * o[1] * o[2]];
+        for (int c = 0; c < o[0]; c++)
+            for (int oy = 0; oy < o[1]; oy++)
+                for (int ox = 0; ox < o[2]; ox++)
+                {
+                    double acc = max ? double.NegativeInfinity : 0;
+                    int count = 0; // padded positions are skipped: ignored by max, not counted by the average
+                    for (int ky = 0; ky < p.KernelSize; ky++)
+                        for (int kx = 0; kx < p.KernelSize; kx++)
+                        {
+                            int iy = oy * p.Stride - p.Padding + ky, ix = ox * p.Stride - p.Padding + kx;
+                            if (iy < 0 || iy >= s[1] || ix < 0 || ix >= s[2]) continue;
+                            float v = x[(c * s[1] + iy) * s[2] + ix];
+                            acc = max ? Math.Max(acc, v) : acc + v;
+                            count++;
+                        }
+                    y[(c * o[1] + oy) * o[2] + ox] = (float)(max ? acc : acc / count);
+                }
+        return y;
+    }
+
+    private static float[] GlobalAvg(float[] x, int[] s)
+    {
+        int plane = s[1] * s[2];
+        var y = new float[s[0]];
+        for (int c = 0; c < s[0]; c++)
+        {
+            double acc = 0;
+            for (int i = 0; i < plane; i++) acc += x[c * plane + i];
+            y[c] = (float)(acc / plane);
+        }
+        return y;
+    }
+}
