@@ -25,9 +25,7 @@ internal sealed class OnnxScoringPipeline : IDisposable
             var onnx = ml.Transforms.ApplyOnnxModel(
                 outputColumnNames: new[] { ScoreColumn, PredictedLabelColumn },
                 inputColumnNames: new[] { featureColumnName },
-                modelFile: _modelPath,
-                shapeDictionary: new System.Collections.Generic.Dictionary<string, int[]> { [PredictedLabelColumn] = Array.Empty<int>() },
-                gpuDeviceId: null, fallbackToCpu: false, recursionLimit: 100);
+                modelFile: _modelPath, gpuDeviceId: null, fallbackToCpu: false);
             var keys = ml.Data.LoadFromEnumerable(ClassIndices(classCount));
             var toKey = ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedLabelColumn,
                 keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);

@@ -32,11 +32,4 @@ public sealed record OnnxExportOptions
     /// <see cref="OnnxMetadataKeys"/>.
     /// </summary>
     public IDictionary<string, string>? Metadata { get; init; }
-
-    /// <summary>
-    /// Writes PredictedLabel as a rank-0 tensor for single-row scoring, which is how ML.NET's OnnxTransformer runs a
-    /// model and the only way it yields a scalar (key-convertible) column. Such a model accepts batches of one only.
-    /// Default false: PredictedLabel is [N].
-    /// </summary>
-    public bool ScalarPredictedLabel { get; init; }
 }

@@ -62,25 +62,13 @@ internal class OnnxNetworkWriter
             b.AddNode("Identity", new[] { logits }, new[] { OnnxExporter.LogitsOutput }, "logits");
         b.AddNode("Softmax", new[] { OnnxExporter.LogitsOutput }, new[] { OnnxExporter.ScoreOutput }, "score",
             OnnxAttributes.Int("axis", 1));
-        if (options.ScalarPredictedLabel)
-        {
-            // ML.NET scores one row at a time and maps only rank-0 outputs to scalar columns.
-            string index = b.AddNode("ArgMax", new[] { OnnxExporter.LogitsOutput }, "predicted_index",
-                OnnxAttributes.Int("axis", 1), OnnxAttributes.Int("keepdims", 0));
-            string batchAxis = b.AddInitializer(OnnxTensors.Int64Vector("batch_axis", 0));
-            b.AddNode("Squeeze", new[] { index, batchAxis }, new[] { OnnxExporter.PredictedLabelOutput }, "predicted_label");
-        }
-        else
-        {
-            b.AddNode("ArgMax", new[] { OnnxExporter.LogitsOutput }, new[] { OnnxExporter.PredictedLabelOutput }, "predicted_label",
-                OnnxAttributes.Int("axis", 1), OnnxAttributes.Int("keepdims", 0));
-        }
+        b.AddNode("ArgMax", new[] { OnnxExporter.LogitsOutput }, new[] { OnnxExporter.PredictedLabelOutput }, "predicted_label",
+            OnnxAttributes.Int("axis", 1), OnnxAttributes.Int("keepdims", 0));
 
         int k = graph.ClassCount;
         b.AddOutput(OnnxExporter.LogitsOutput, DataType.Float, OnnxGraphBuilder.BatchDimension, k);
         b.AddOutput(OnnxExporter.ScoreOutput, DataType.Float, OnnxGraphBuilder.BatchDimension, k);
-        if (options.ScalarPredictedLabel) b.AddOutput(OnnxExporter.PredictedLabelOutput, DataType.Int64);
-        else b.AddOutput(OnnxExporter.PredictedLabelOutput, DataType.Int64, OnnxGraphBuilder.BatchDimension);
+        b.AddOutput(OnnxExporter.PredictedLabelOutput, DataType.Int64, OnnxGraphBuilder.BatchDimension);
 
         string version = OnnxExporter.ProducerVersion;
         b.SetMetadata(OnnxMetadataKeys.Producer, options.Producer);
