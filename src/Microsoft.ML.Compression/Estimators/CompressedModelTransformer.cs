@@ -10,8 +10,12 @@ namespace Microsoft.ML.Compression.Estimators;
 
 /// <summary>
 /// A trained (and possibly compressed) network, scored by ONNX Runtime through ML.NET's OnnxTransformer.
-/// Transform adds <c>Score</c> (float vector of class probabilities, softmax of the logits) and
-/// <c>PredictedLabel</c> (key type with one value per class, like ML.NET's multiclass trainers).
+/// Transform adds <c>Score</c> (float vector of class probabilities, the softmax of the logits) and
+/// <c>PredictedLabel</c> (the most probable class as a key with one value per class). ML.NET's OnnxTransformer turns
+/// every ONNX tensor into a vector column, so PredictedLabel is a key vector of length 1: bind it as
+/// <c>[KeyType(K)] uint[]</c>, whose element 0 is the raw key value, class + 1 (as ML.NET reads every key into
+/// typed rows). <c>mlContext.MulticlassClassification.Evaluate</c>
+/// works on the output as it is.
 /// </summary>
 /// <remarks>
 /// Saving with <c>mlContext.Model.Save</c> stores the ML.NET scoring pipeline around the ONNX model, so the saved
@@ -22,13 +26,13 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
 {
     private readonly OnnxScoringPipeline _scorer;
 
-    internal CompressedModelTransformer(MLContext mlContext, NetworkGraph network, byte[] onnxModel, string featureColumnName, ModelReport report, IDataView schemaSource)
+    internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, byte[] onnxModel, string featureColumnName, ModelReport report, IDataView schemaSource)
     {
         Network = network;
         FeatureColumnName = featureColumnName;
         Report = report;
         _onnx = onnxModel;
-        _scorer = new OnnxScoringPipeline(mlContext, onnxModel, featureColumnName, network.ClassCount, schemaSource);
+        _scorer = new OnnxScoringPipeline(transforms, onnxModel, featureColumnName, network.ClassCount, schemaSource);
     }
 
     private readonly byte[] _onnx;

@@ -12,12 +12,12 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <summary>What every estimator does at the end of Fit: export, measure, wrap for ML.NET scoring; and the output schema.</summary>
 internal static class ModelFactory
 {
-    public static CompressedModelTransformer Create(MLContext ml, NetworkGraph trained, string method, string featureColumn,
+    public static CompressedModelTransformer Create(TransformsCatalog transforms, NetworkGraph trained, string method, string featureColumn,
         IDataView schemaSource, IReadOnlyList<EpochMetrics> history, IReadOnlyDictionary<string, int>? weightBits = null)
     {
         byte[] onnx = OnnxExporter.Export(trained, new OnnxExportOptions { InputName = featureColumn, Method = method });
         var report = new ModelReport(trained, method, onnx.LongLength, history, weightBits);
-        return new CompressedModelTransformer(ml, trained, onnx, featureColumn, report, schemaSource);
+        return new CompressedModelTransformer(transforms, trained, onnx, featureColumn, report, schemaSource);
     }
 
     public static SchemaShape OutputSchema(SchemaShape inputSchema, string featureColumn, string labelColumn, NetworkGraph network)
@@ -35,7 +35,7 @@ internal static class ModelFactory
         // SchemaShape.Column has no public constructor: describe the added columns through a DataViewSchema.
         var builder = new DataViewSchema.Builder();
         builder.AddColumn(OnnxScoringPipeline.ScoreColumn, new VectorDataViewType(NumberDataViewType.Single, network.ClassCount));
-        builder.AddColumn(OnnxScoringPipeline.PredictedLabelColumn, new KeyDataViewType(typeof(uint), network.ClassCount));
+        builder.AddColumn(OnnxScoringPipeline.PredictedLabelColumn, new VectorDataViewType(new KeyDataViewType(typeof(uint), network.ClassCount), 1));
         var added = ShapeOf(builder.ToSchema());
         var columns = inputSchema.Where(c => c.Name is not (OnnxScoringPipeline.ScoreColumn or OnnxScoringPipeline.PredictedLabelColumn))
             .Concat(added);

@@ -38,18 +38,18 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         public CancellationToken CancellationToken { get; set; }
     }
 
-    private readonly MLContext _ml;
+    private readonly CompressionCatalog _catalog;
     private readonly NetworkGraph _network;
     private readonly Options _options;
 
-    internal NetworkTrainer(MLContext ml, NetworkGraph network, Options options)
+    internal NetworkTrainer(CompressionCatalog catalog, NetworkGraph network, Options options)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName, nameof(options.FeatureColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.LabelColumnName, nameof(options.LabelColumnName));
-        _ml = ml;
+        _catalog = catalog;
         _network = network;
         _options = options;
     }
@@ -65,7 +65,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         var validation = validationData is null ? null
             : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, _network.InputSize, _network.ClassCount);
 
-        IHost host = ((IHostEnvironment)_ml).Register("Compression.Train");
+        IHost host = _catalog.Environment.Register("Compression.Train");
         using IChannel channel = host.Start("Training");
         channel.Info(MessageSensitivity.None, $"Training {_network.Name} on {train.Count} rows for {_options.Epochs} epochs.");
 
@@ -74,7 +74,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
         IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation);
         NetworkGraph trained = module.ToGraph();
-        return ModelFactory.Create(_ml, trained, "fp32", _options.FeatureColumnName, trainData, history);
+        return ModelFactory.Create(_catalog.Transforms, trained, "fp32", _options.FeatureColumnName, trainData, history);
     }
 
     /// <inheritdoc />

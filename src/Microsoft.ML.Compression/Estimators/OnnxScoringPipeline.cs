@@ -16,18 +16,19 @@ internal sealed class OnnxScoringPipeline : IDisposable
     public const string PredictedLabelColumn = "PredictedLabel";
     private readonly string _modelPath;
 
-    public OnnxScoringPipeline(MLContext ml, byte[] onnxModel, string featureColumnName, int classCount, IDataView schemaSource)
+    public OnnxScoringPipeline(TransformsCatalog transforms, byte[] onnxModel, string featureColumnName, int classCount, IDataView schemaSource)
     {
         _modelPath = Path.Combine(Path.GetTempPath(), $"mlcompression-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(_modelPath, onnxModel);
         try
         {
-            var onnx = ml.Transforms.ApplyOnnxModel(
+            var onnx = transforms.ApplyOnnxModel(
                 outputColumnNames: new[] { ScoreColumn, PredictedLabelColumn },
                 inputColumnNames: new[] { featureColumnName },
                 modelFile: _modelPath, gpuDeviceId: null, fallbackToCpu: false);
-            var keys = ml.Data.LoadFromEnumerable(ClassIndices(classCount));
-            var toKey = ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedLabelColumn,
+            // A throw-away context only materialises the key set; the transforms belong to the caller's context.
+            var keys = new MLContext().Data.LoadFromEnumerable(ClassIndices(classCount));
+            var toKey = transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedLabelColumn,
                 keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue, keyData: keys);
             // Neither step reads rows while fitting: the ONNX model and the key set fix everything.
             Transformer = onnx.Append(toKey).Fit(schemaSource);

@@ -61,9 +61,11 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         int[] s = _graph.InputShape;
-        Tensor x = input.dim() == 2 ? input.reshape(-1, s[0], s[1], s[2]) : input;
-        if (x.dim() != 4 || x.shape[1] != s[0] || x.shape[2] != s[1] || x.shape[3] != s[2])
+        bool flat = input.dim() == 2 && input.shape[1] == _graph.InputSize;
+        bool image = input.dim() == 4 && input.shape[1] == s[0] && input.shape[2] == s[1] && input.shape[3] == s[2];
+        if (!flat && !image)
             throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{s[0]},{s[1]},{s[2]}] input, got [{string.Join(",", input.shape)}].");
+        Tensor x = flat ? input.reshape(-1, s[0], s[1], s[2]) : input;
 
         var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = x };
         IReadOnlyList<Layer> layers = _graph.Layers;

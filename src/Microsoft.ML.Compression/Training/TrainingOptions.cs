@@ -72,6 +72,13 @@ public class TrainingOptions
     /// <summary>Seed for weight initialisation, shuffling and dropout; same seed and data give the same model. Default 0.</summary>
     public int Seed { get; set; }
 
+    /// <summary>
+    /// CPU threads TorchSharp uses while training; null (default) picks automatically: libtorch's default, except 1
+    /// when the network has a convolution with at most 8 input (more than 1) and 8 output channels, whose backward pass
+    /// in libtorch 2.10 on CPU intermittently returns NaN gradients with several threads.
+    /// </summary>
+    public int? Threads { get; set; }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     public virtual void Validate()
     {
@@ -82,6 +89,7 @@ public class TrainingOptions
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
         if (StepEpochs < 1) throw new ArgumentOutOfRangeException(nameof(StepEpochs), StepEpochs, "StepEpochs must be at least 1.");
         if (!(StepGamma > 0) || StepGamma > 1) throw new ArgumentOutOfRangeException(nameof(StepGamma), StepGamma, "StepGamma must be in (0, 1].");
+        if (Threads is < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1 (or null for automatic).");
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown learning-rate schedule.");
     }

@@ -20,7 +20,7 @@ public class TrainingLoopTests
     [ClassInitialize]
     public static void Load(TestContext context)
     {
-        _train = TestData.MnistArrays(MnistSplit.Train, 3000);
+        _train = TestData.MnistArrays(MnistSplit.Train, 6000);
         _test = TestData.MnistArrays(MnistSplit.Test, 1000);
     }
 
@@ -37,7 +37,7 @@ public class TrainingLoopTests
         Assert.AreEqual(3, history.Count);
         CollectionAssert.AreEqual(history.ToList(), seen, "the callback sees every epoch");
         Assert.IsTrue(history[^1].TrainLoss < history[0].TrainLoss * 0.6, $"loss {history[0].TrainLoss} -> {history[^1].TrainLoss}");
-        Assert.IsTrue(history[^1].ValidationAccuracy > 0.90, $"accuracy {history[^1].ValidationAccuracy} on 1000 test images after 3 epochs on 3000");
+        Assert.IsTrue(history[^1].ValidationAccuracy > 0.90, $"accuracy {history[^1].ValidationAccuracy} on 1000 test images after 3 epochs on 6000");
         Assert.IsTrue(before.Accuracy < 0.3, $"untrained accuracy {before.Accuracy}");
         Assert.IsTrue(history[^1].LearningRate < 0.01, "cosine schedule ends near zero");
     }
@@ -47,14 +47,26 @@ public class TrainingLoopTests
     {
         var options = new TrainingOptions
         {
-            Epochs = 2, BatchSize = 64, Optimizer = OptimizerKind.Adam, LearningRate = 2e-3,
+            Epochs = 2, BatchSize = 64, Optimizer = OptimizerKind.Adam, LearningRate = 1e-3,
             Schedule = LearningRateSchedule.Step, StepEpochs = 1, StepGamma = 0.5, WeightDecay = 0,
         };
         torch.random.manual_seed(1);
-        using var module = new GraphModule(NetworkZoo.ResNet20(baseWidth: 8));
-        var history = new TrainingLoop(options).Run(module, Take(_train, 1500), _test);
-        Assert.AreEqual(1e-3, history[1].LearningRate, 1e-12, "step schedule halves the rate after one epoch");
+        using var module = new GraphModule(NetworkZoo.ResNet20());
+        var history = new TrainingLoop(options).Run(module, Take(_train, 2000), _test);
+        Assert.AreEqual(5e-4, history[1].LearningRate, 1e-12, "step schedule halves the rate after one epoch");
         Assert.IsTrue(history[1].ValidationAccuracy > 0.75, $"ResNet-20 accuracy {history[1].ValidationAccuracy}");
+    }
+
+    [TestMethod]
+    public void NarrowConvolutionsTrainOnOneThread()
+    {
+        Assert.IsTrue(TrainingLoop.HasNarrowConvolution(NetworkZoo.ResNet20(baseWidth: 8)));
+        Assert.IsFalse(TrainingLoop.HasNarrowConvolution(NetworkZoo.ResNet20()));
+        Assert.IsFalse(TrainingLoop.HasNarrowConvolution(NetworkZoo.LeNet5()));
+        int before = torch.get_num_threads();
+        using var module = new GraphModule(NetworkZoo.ResNet20(baseWidth: 4));
+        new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, Take(_train, 128));
+        Assert.AreEqual(before, torch.get_num_threads(), "the thread count is restored after training");
     }
 
     [TestMethod]
