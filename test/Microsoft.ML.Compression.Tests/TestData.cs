@@ -1,7 +1,5 @@
 using System;
-using System.Linq;
 using Microsoft.ML.Compression.Datasets;
-using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -28,31 +26,4 @@ public static class TestData
     /// <summary>The same rows as tensors-ready arrays.</summary>
     public static LabeledDataset MnistArrays(MnistSplit split, int rows) =>
         LabeledDataset.Read(Mnist(new MLContext(0), split, rows), "Features", "Label", 784, 10);
-
-    /// <summary>Seeded random parameters for every layer (BatchNorm variances positive), for tests that need weights without training.</summary>
-    public static NetworkGraph WithRandomWeights(NetworkGraph graph, int seed)
-    {
-        var rng = new Random(seed);
-        NetworkGraph copy = graph.WithoutWeights();
-        foreach (Layer layer in copy.Layers)
-            foreach (string name in layer.ParameterNames)
-            {
-                int[] shape = layer.ParameterShape(name);
-                int fanIn = shape.Length > 1 ? shape.Skip(1).Aggregate(1, (a, d) => a * d) : 1;
-                float scale = name == "weight" && shape.Length > 1 ? (float)Math.Sqrt(2.0 / fanIn) : 0.1f;
-                float[] data = new float[shape.Aggregate(1, (a, d) => a * d)];
-                for (int i = 0; i < data.Length; i++)
-                {
-                    double gaussian = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-                    data[i] = name switch
-                    {
-                        "running_var" => 0.5f + (float)rng.NextDouble(),
-                        "weight" when layer is BatchNorm2dLayer => 0.5f + (float)rng.NextDouble(),
-                        _ => (float)gaussian * scale,
-                    };
-                }
-                layer.SetParameter(name, new ParameterTensor(shape, data));
-            }
-        return copy;
-    }
 }

@@ -38,10 +38,8 @@ public sealed class ModelReport
         History = history ?? Array.Empty<EpochMetrics>();
         Layers = graph.Layers.Select(l =>
         {
-            long parameters = l.ParameterNames.Where(p => p is not ("running_mean" or "running_var"))
-                .Sum(p => (long)l.ParameterShape(p).Aggregate(1, (a, d) => a * d));
             int bits = weightBits is not null && weightBits.TryGetValue(l.Name, out int b) ? b : 32;
-            return new LayerReport(l.Name, l.Kind, graph.ShapeOf(l.Name), parameters, l.Macs(graph.InputShapesOf(l), graph.ShapeOf(l.Name)), bits);
+            return new LayerReport(l.Name, l.Kind, graph.ShapeOf(l.Name), l.ParameterCount, l.Macs(graph.InputShapesOf(l), graph.ShapeOf(l.Name)), bits);
         }).ToArray();
         Parameters = Layers.Sum(l => l.Parameters);
         Macs = Layers.Sum(l => l.Macs);

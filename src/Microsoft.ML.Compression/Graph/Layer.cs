@@ -39,6 +39,11 @@ public abstract class Layer
     /// <summary>The parameter tensors that are set (a freshly built zoo network has none until trained).</summary>
     public IReadOnlyDictionary<string, ParameterTensor> Parameters => _parameters;
 
+    /// <summary>Learned values (weights and biases; BatchNorm running statistics are not learned, so not counted).</summary>
+    public long ParameterCount => ParameterNames
+        .Where(p => p is not ("running_mean" or "running_var"))
+        .Sum(p => (long)ParameterShape(p).Aggregate(1, (a, d) => a * d));
+
     /// <summary>Expected shape of each parameter, given the layer's configuration.</summary>
     public virtual int[] ParameterShape(string parameterName) =>
         throw new ArgumentException($"Layer '{Name}' ({Kind}) has no parameter '{parameterName}'.", nameof(parameterName));

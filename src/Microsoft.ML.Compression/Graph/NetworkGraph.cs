@@ -73,9 +73,7 @@ public sealed class NetworkGraph
     public IEnumerable<Layer> ConsumersOf(string layerName) => _layers.Where(l => l.Inputs.Contains(layerName));
 
     /// <summary>Total number of parameters (weights and biases; BatchNorm running statistics excluded).</summary>
-    public long ParameterCount => _layers.Sum(l => l.ParameterNames
-        .Where(p => p is not ("running_mean" or "running_var"))
-        .Sum(p => (long)l.ParameterShape(p).Aggregate(1, (a, d) => a * d)));
+    public long ParameterCount => _layers.Sum(l => l.ParameterCount);
 
     /// <summary>Multiply-accumulate operations for one sample.</summary>
     public long Macs => _layers.Sum(l => l.Macs(InputShapesOf(l), _shapes[l.Name]));

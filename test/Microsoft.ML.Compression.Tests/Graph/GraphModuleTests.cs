@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Tests.Onnx;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
@@ -36,7 +37,7 @@ public class GraphModuleTests
     {
         foreach (NetworkGraph net in ZooNets())
         {
-            NetworkGraph weighted = TestData.WithRandomWeights(net, seed: 3);
+            NetworkGraph weighted = TestWeights.FillRandom(net.WithoutWeights(), seed: 3);
             using var module = new GraphModule(weighted);
             NetworkGraph back = module.ToGraph();
             foreach (Layer layer in weighted.Layers)
@@ -63,7 +64,7 @@ public class GraphModuleTests
     public void AllLayerKindsRunInTorch()
     {
         NetworkGraph net = AllLayersNetwork();
-        using var module = new GraphModule(TestData.WithRandomWeights(net, 1));
+        using var module = new GraphModule(TestWeights.FillRandom(net, 1));
         module.eval();
         using var y = module.call(torch.rand(2, 1, 12, 12));
         CollectionAssert.AreEqual(new long[] { 2, 5 }, y.shape);

@@ -55,7 +55,7 @@ public class TorchOnnxParityTests
 
     private static void AssertParity(NetworkGraph trained, float[] inputs, int featureSize)
     {
-        if (!trained.HasWeights) trained = TestData.WithRandomWeights(trained, 5);
+        if (!trained.HasWeights) trained = TestWeights.FillRandom(trained.WithoutWeights(), 5);
         using var module = new GraphModule(trained);
         module.eval();
         float[] expected;
