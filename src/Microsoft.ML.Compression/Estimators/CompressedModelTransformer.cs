@@ -25,6 +25,7 @@ namespace Microsoft.ML.Compression.Estimators;
 public sealed class CompressedModelTransformer : ITransformer, IDisposable
 {
     private readonly OnnxScoringPipeline _scorer;
+    private readonly byte[] _onnx;
 
     internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, byte[] onnxModel, string featureColumnName, ModelReport report, IDataView schemaSource)
     {
@@ -34,8 +35,6 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
         _onnx = onnxModel;
         _scorer = new OnnxScoringPipeline(transforms, onnxModel, featureColumnName, network.ClassCount, schemaSource);
     }
-
-    private readonly byte[] _onnx;
 
     /// <summary>The trained network with its weights (a valid starting point for further compression).</summary>
     public NetworkGraph Network { get; }

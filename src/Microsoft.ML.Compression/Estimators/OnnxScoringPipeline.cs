@@ -12,8 +12,9 @@ namespace Microsoft.ML.Compression.Estimators;
 /// </summary>
 internal sealed class OnnxScoringPipeline : IDisposable
 {
-    public const string ScoreColumn = "Score";
-    public const string PredictedLabelColumn = "PredictedLabel";
+    // OnnxTransformer names its columns after the ONNX outputs.
+    public const string ScoreColumn = Onnx.OnnxExporter.ScoreOutput;
+    public const string PredictedLabelColumn = Onnx.OnnxExporter.PredictedLabelOutput;
     private readonly string _modelPath;
 
     public OnnxScoringPipeline(TransformsCatalog transforms, byte[] onnxModel, string featureColumnName, int classCount, IDataView schemaSource)
