@@ -47,7 +47,7 @@ internal static class ModelFactory
         new[] { typeof(DataViewSchema) });
 
     // ML.NET 5 exposes no public way to make SchemaShape columns; its own internal factory is the faithful one.
-    private static SchemaShape ShapeOf(DataViewSchema schema) =>
+    internal static SchemaShape ShapeOf(DataViewSchema schema) =>
         CreateShape?.Invoke(null, new object[] { schema }) as SchemaShape
         ?? throw new NotSupportedException("This ML.NET version offers no SchemaShape.Create(DataViewSchema).");
 }

@@ -119,18 +119,13 @@ public class NetworkTrainerTests
     public void OutputSchemaAddsScoreAndPredictedLabel()
     {
         var estimator = _ml.Transforms.Compression.Train(NetworkZoo.LeNet5());
-        SchemaShape shape = estimator.GetOutputSchema(SchemaShapeOf(_train));
+        SchemaShape shape = estimator.GetOutputSchema(ModelFactory.ShapeOf(_train.Schema));
         Assert.IsTrue(shape.Any(c => c.Name == "Score" && c.ItemType == NumberDataViewType.Single));
         Assert.IsTrue(shape.Any(c => c.Name == "PredictedLabel" && c.IsKey));
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Pixels", "Label").GetOutputSchema(SchemaShapeOf(_train)));
+            _ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Pixels", "Label").GetOutputSchema(ModelFactory.ShapeOf(_train.Schema)));
         StringAssert.Contains(ex.Message, "'Pixels'");
     }
-
-    private static SchemaShape SchemaShapeOf(IDataView data) =>
-        _ml.Transforms.CopyColumns("Features", "Features").GetOutputSchema(
-            (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public, new[] { typeof(DataViewSchema) })!
-                .Invoke(null, new object[] { data.Schema })!);
 
     private sealed class Prediction
     {

@@ -52,7 +52,7 @@ public class TrainingLoopTests
         };
         torch.random.manual_seed(1);
         using var module = new GraphModule(NetworkZoo.ResNet20());
-        var history = new TrainingLoop(options).Run(module, Take(_train, 2000), _test);
+        var history = new TrainingLoop(options).Run(module, TestData.MnistArrays(MnistSplit.Train, 2000), _test);
         Assert.AreEqual(5e-4, history[1].LearningRate, 1e-12, "step schedule halves the rate after one epoch");
         Assert.IsTrue(history[1].ValidationAccuracy > 0.75, $"ResNet-20 accuracy {history[1].ValidationAccuracy}");
     }
@@ -65,7 +65,7 @@ public class TrainingLoopTests
         Assert.IsFalse(TrainingLoop.HasNarrowConvolution(NetworkZoo.LeNet5()));
         int before = torch.get_num_threads();
         using var module = new GraphModule(NetworkZoo.ResNet20(baseWidth: 4));
-        new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, Take(_train, 128));
+        new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 128));
         Assert.AreEqual(before, torch.get_num_threads(), "the thread count is restored after training");
     }
 
@@ -74,7 +74,7 @@ public class TrainingLoopTests
     {
         var hook = new RecordingHook();
         using var module = new GraphModule(NetworkZoo.LeNet5());
-        new TrainingLoop(new TrainingOptions { Epochs = 2, BatchSize = 100 }).Run(module, Take(_train, 300), hooks: new[] { hook });
+        new TrainingLoop(new TrainingOptions { Epochs = 2, BatchSize = 100 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 300), hooks: new[] { hook });
         Assert.AreEqual("start,epoch1,loss,back,step,loss,back,step,loss,back,step,end1,epoch2,loss,back,step,loss,back,step,loss,back,step,end2",
             string.Join(",", hook.Calls));
     }
@@ -86,7 +86,7 @@ public class TrainingLoopTests
         int epochs = 0;
         var loop = new TrainingLoop(new TrainingOptions { Epochs = 5 }, onEpoch: _ => { epochs++; cts.Cancel(); }, cancellation: cts.Token);
         using var module = new GraphModule(NetworkZoo.LeNet5());
-        Assert.ThrowsExactly<OperationCanceledException>(() => loop.Run(module, Take(_train, 200)));
+        Assert.ThrowsExactly<OperationCanceledException>(() => loop.Run(module, TestData.MnistArrays(MnistSplit.Train, 200)));
         Assert.AreEqual(1, epochs);
     }
 
@@ -97,20 +97,6 @@ public class TrainingLoopTests
         Assert.AreEqual("LearningRate", ex.ParamName);
         Assert.AreEqual("Epochs", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingLoop(new TrainingOptions { Epochs = 0 })).ParamName);
         Assert.AreEqual("Momentum", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingLoop(new TrainingOptions { Momentum = 1.5 })).ParamName);
-    }
-
-    private static LabeledDataset Take(LabeledDataset data, int rows) =>
-        LabeledDataset.Read(new MLContext(0).Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(i => new Row
-        {
-            Features = data.Features.AsSpan(i * 784, 784).ToArray(),
-            Label = (uint)data.Labels[i],
-        })), "Features", "Label", 784, 10);
-
-    private sealed class Row
-    {
-        [Microsoft.ML.Data.VectorType(784)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-        public uint Label { get; set; }
     }
 
     private sealed class RecordingHook : ITrainingHook
