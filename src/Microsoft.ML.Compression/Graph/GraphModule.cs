@@ -22,6 +22,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     private readonly NetworkGraph _graph;
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules = new();
     private readonly Dictionary<string, int> _lastUse = new();
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _outputModules = new();
 
     /// <summary>Builds the module for <paramref name="graph"/>.</summary>
     public GraphModule(NetworkGraph graph) : base(graph.Name.Replace('.', '_'))
@@ -54,8 +55,24 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         if (!_modules.ContainsKey(layerName))
             throw new ArgumentException($"Layer '{layerName}' of network '{_graph.Name}' has no replaceable module.", nameof(layerName));
         _modules[layerName] = module;
-        register_module(ModuleName(layerName), module);
+        Reregister(ModuleName(layerName), module);
     }
+
+    /// <summary>
+    /// Applies <paramref name="module"/> to the output of a layer (or to the image, for <see cref="NetworkGraph.InputName"/>)
+    /// before its consumers read it, e.g. an activation fake-quantizer; replaces an earlier one.
+    /// </summary>
+    public void SetOutputModule(string tensorName, nn.Module<Tensor, Tensor> module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (tensorName != NetworkGraph.InputName && !_graph.Layers.Any(l => l.Name == tensorName))
+            throw new ArgumentException($"Network '{_graph.Name}' has no layer '{tensorName}'.", nameof(tensorName));
+        _outputModules[tensorName] = module;
+        Reregister(ModuleName(tensorName) + "__output", module);
+    }
+
+    /// <summary>The module applied to a layer's output (see <see cref="SetOutputModule"/>), or null.</summary>
+    public nn.Module<Tensor, Tensor>? OutputModuleOf(string tensorName) => _outputModules.GetValueOrDefault(tensorName);
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
@@ -67,7 +84,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{s[0]},{s[1]},{s[2]}] input, got [{string.Join(",", input.shape)}].");
         Tensor x = flat ? input.reshape(-1, s[0], s[1], s[2]) : input;
 
-        var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = x };
+        var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = ApplyOutputModule(NetworkGraph.InputName, x) };
         IReadOnlyList<Layer> layers = _graph.Layers;
         for (int i = 0; i < layers.Count; i++)
         {
@@ -79,12 +96,16 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
                 FlattenLayer => values[layer.Inputs[0]].flatten(1),
                 _ => _modules[layer.Name].call(values[layer.Inputs[0]]),
             };
+            if (_outputModules.Count > 0) values[layer.Name] = ApplyOutputModule(layer.Name, values[layer.Name]);
             // Let intermediate activations go as soon as their last reader ran (the caller's dispose scope frees them).
             foreach (string name in layer.Inputs)
                 if (_lastUse[name] == i && name != NetworkGraph.InputName) values.Remove(name);
         }
         return values[_graph.OutputLayer.Name];
     }
+
+    private Tensor ApplyOutputModule(string name, Tensor value) =>
+        _outputModules.TryGetValue(name, out var module) ? module.call(value) : value;
 
     /// <summary>A copy of the graph holding the module's current parameters and BatchNorm statistics.</summary>
     public NetworkGraph ToGraph()
@@ -94,6 +115,13 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             if (_modules.TryGetValue(layer.Name, out var module))
                 LayerModules.StoreParameters(module, layer);
         return copy;
+    }
+
+    // TorchSharp refuses to register a name twice; registering null removes the old entry.
+    private void Reregister(string name, nn.Module<Tensor, Tensor> module)
+    {
+        register_module(name, null!);
+        register_module(name, module);
     }
 
     private static string ModuleName(string layerName) => layerName.Replace('.', '_');

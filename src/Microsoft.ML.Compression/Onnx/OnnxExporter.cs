@@ -3,6 +3,7 @@ using System.IO;
 using System.Reflection;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
 
 namespace Microsoft.ML.Compression.Onnx;
 
@@ -39,6 +40,20 @@ public static class OnnxExporter
     /// <exception cref="NotSupportedException">The graph holds a layer type the exporter does not know.</exception>
     public static byte[] Export(NetworkGraph graph, OnnxExportOptions? options = null) =>
         new OnnxNetworkWriter().Write(graph, options ?? OnnxExportOptions.Default).ToByteArray();
+
+    /// <summary>
+    /// Exports an int8 model as standard QDQ ONNX (int8 weights and int32 biases behind DequantizeLinear,
+    /// QuantizeLinear/DequantizeLinear on activations) that ONNX Runtime runs with integer kernels. The options'
+    /// method defaults to "int8-qdq"; metadata_props also record the bit widths and the quantized layers.
+    /// </summary>
+    /// <param name="network">The quantized network.</param>
+    /// <param name="options">Export settings; null for the defaults with method "int8-qdq".</param>
+    public static byte[] Export(QuantizedNetwork network, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        options ??= OnnxExportOptions.Default with { Method = "int8-qdq" };
+        return new QdqNetworkWriter(network).Write(network.Graph, options).ToByteArray();
+    }
 
     /// <summary>Exports <paramref name="graph"/> to <paramref name="destination"/>.</summary>
     /// <param name="graph">The network; every parameter of every layer must be set.</param>

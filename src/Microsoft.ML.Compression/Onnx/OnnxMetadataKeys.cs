@@ -30,6 +30,16 @@ public static class OnnxMetadataKeys
     /// <summary>Number of classes (width of the Logits and Score outputs).</summary>
     public const string ClassCount = "class_count";
 
+    /// <summary>Bits of the quantized weights (quantized models only).</summary>
+    public const string WeightBits = "weight_bits";
+
+    /// <summary>Bits of the quantized activations (quantized models only).</summary>
+    public const string ActivationBits = "activation_bits";
+
+    /// <summary>Comma-separated names of the layers whose weights are quantized (quantized models only).</summary>
+    public const string QuantizedLayers = "quantized_layers";
+
     /// <summary>True when <paramref name="key"/> is one of the keys above, which the exporter writes itself.</summary>
-    public static bool IsReserved(string key) => key is Producer or ProducerVersion or Network or Method or ParameterCount or InputShape or InputName or ClassCount;
+    public static bool IsReserved(string key) => key is Producer or ProducerVersion or Network or Method or ParameterCount or InputShape or InputName or ClassCount
+        or WeightBits or ActivationBits or QuantizedLayers;
 }

@@ -38,31 +38,48 @@ public sealed class LabeledDataset
     public static LabeledDataset Read(IDataView data, string featureColumn, string labelColumn, int featureSize, int classCount, int? maxRows = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(labelColumn);
+        return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows);
+    }
+
+    /// <summary>
+    /// Reads only <paramref name="featureColumn"/> (e.g. calibration data, which needs no labels); every label is -1.
+    /// </summary>
+    public static LabeledDataset ReadFeatures(IDataView data, string featureColumn, int featureSize, int? maxRows = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return ReadCore(data, featureColumn, null, featureSize, 0, maxRows);
+    }
+
+    private static LabeledDataset ReadCore(IDataView data, string featureColumn, string? labelColumn, int featureSize, int classCount, int? maxRows)
+    {
         DataViewSchema.Column features = SchemaChecks.CheckFeatureColumn(data.Schema, featureColumn, featureSize);
-        DataViewSchema.Column label = SchemaChecks.CheckLabelColumn(data.Schema, labelColumn, classCount);
+        DataViewSchema.Column? label = labelColumn is null ? null : SchemaChecks.CheckLabelColumn(data.Schema, labelColumn, classCount);
 
         long? knownRows = data.GetRowCount();
         int capacity = (int)Math.Min(maxRows ?? int.MaxValue, knownRows ?? 1024);
         var x = new List<float>(capacity * featureSize);
         var y = new List<int>(capacity);
-        using DataViewRowCursor cursor = data.GetRowCursor(new[] { features, label });
+        using DataViewRowCursor cursor = data.GetRowCursor(label is { } l ? new[] { features, l } : new[] { features });
         var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-        Func<int> getLabel = LabelGetter(cursor, label);
+        Func<int> getLabel = label is { } column ? LabelGetter(cursor, column) : () => -1;
         VBuffer<float> buffer = default;
         float[] dense = new float[featureSize];
         while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
         {
             int cls = getLabel();
-            if (cls < 0 || cls >= classCount)
+            if (label is { } checkedLabel && (cls < 0 || cls >= classCount))
                 throw new ArgumentOutOfRangeException(nameof(data),
-                    $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(label.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
+                    $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
             getFeatures(ref buffer);
             buffer.CopyTo(dense);
             x.AddRange(dense);
             y.Add(cls);
         }
         if (y.Count == 0)
-            throw new ArgumentException($"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
+            throw new ArgumentException(label is null
+                ? $"The data has no rows; at least one row of '{featureColumn}' is needed."
+                : $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
         return new LabeledDataset(x.ToArray(), y.ToArray(), featureSize);
     }
 

@@ -1,0 +1,79 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>How an activation quantizer learns its range during quantization-aware training.</summary>
+public enum RangeTracking
+{
+    /// <summary>The smallest and largest value seen in any training batch (Golden Stick's default, without EMA).</summary>
+    MinMax,
+    /// <summary>Exponential moving average of each batch's minimum and maximum (decay <c>EmaDecay</c>, 0.999 by default).</summary>
+    Ema,
+}
+
+/// <summary>
+/// Fake-quantizes one activation tensor to uint8. While training it tracks the tensor's range from each batch
+/// (<see cref="RangeTracking"/>); once <see cref="Quantizing"/> is on, it rounds the tensor onto the grid of that range.
+/// With fixed parameters it only rounds (the simulation of an exported model).
+/// </summary>
+internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
+{
+    private readonly RangeTracking _tracking;
+    private readonly double _emaDecay;
+    private readonly QuantParams? _fixed;
+    private float _min = float.PositiveInfinity, _max = float.NegativeInfinity;
+
+    /// <summary>A tracking quantizer (quantization-aware training).</summary>
+    public ActivationQuantizer(string name, RangeTracking tracking, double emaDecay) : base(name)
+    {
+        _tracking = tracking;
+        _emaDecay = emaDecay;
+    }
+
+    /// <summary>A quantizer with fixed parameters that always rounds.</summary>
+    public ActivationQuantizer(string name, QuantParams parameters) : base(name)
+    {
+        _fixed = parameters;
+        Quantizing = true;
+    }
+
+    /// <summary>Whether forward rounds onto the grid (off during the quantization delay).</summary>
+    public bool Quantizing { get; set; }
+
+    /// <summary>True once a range is known.</summary>
+    public bool HasRange => _fixed is not null || _min <= _max;
+
+    /// <summary>The current parameters; throws before any batch was seen.</summary>
+    public QuantParams Parameters => _fixed ?? (HasRange ? QuantParams.FromRange(_min, _max)
+        : throw new InvalidOperationException($"Activation quantizer '{GetName()}' has not seen any data yet."));
+
+    public override Tensor forward(Tensor x)
+    {
+        if (training && _fixed is null) Observe(x);
+        return Quantizing && HasRange ? FakeQuantize.Activation(x, Parameters) : x;
+    }
+
+    private void Observe(Tensor x)
+    {
+        float batchMin, batchMax;
+        using (torch.no_grad())
+        {
+            using Tensor detached = x.detach();
+            using Tensor lo = detached.min(), hi = detached.max();
+            batchMin = lo.item<float>();
+            batchMax = hi.item<float>();
+        }
+        if (!HasRange || _tracking == RangeTracking.MinMax)
+        {
+            _min = Math.Min(_min, batchMin);
+            _max = Math.Max(_max, batchMax);
+        }
+        else
+        {
+            _min = (float)(_emaDecay * _min + (1 - _emaDecay) * batchMin);
+            _max = (float)(_emaDecay * _max + (1 - _emaDecay) * batchMax);
+        }
+    }
+}

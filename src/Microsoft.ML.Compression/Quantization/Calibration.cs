@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>How post-training quantization picks each activation's range from the calibration samples.</summary>
+public enum CalibrationMethod
+{
+    /// <summary>The smallest and largest value seen (ONNX Runtime's and Golden Stick's default).</summary>
+    MinMax,
+    /// <summary>
+    /// Clips the rarest values: the range runs from the (100 - p)th to the pth percentile of all values seen
+    /// (p = <c>Percentile</c>), read from a 2048-bin histogram.
+    /// </summary>
+    Percentile,
+}
+
+/// <summary>Post-training quantization: activation ranges from the float model's values on a few samples.</summary>
+internal static class Calibration
+{
+    private const int Bins = 2048;
+
+    public static QuantizedNetwork Quantize(NetworkGraph trained, LabeledDataset samples, CalibrationMethod method, double percentile,
+        IEnumerable<string>? keepFloat, string keepFloatOption, int batchSize = 256)
+    {
+        NetworkGraph folded = BatchNormFolding.Fold(trained, out _);
+        IReadOnlyList<string> weightLayers = QuantizationPlan.WeightLayers(folded, keepFloat, keepFloatOption);
+        using var module = new GraphModule(folded);
+        var collectors = new Dictionary<string, RangeCollector>(StringComparer.Ordinal);
+        foreach (string point in QuantizationPlan.ActivationPoints(folded))
+        {
+            var collector = new RangeCollector($"calib_{point}");
+            module.SetOutputModule(point, collector);
+            collectors[point] = collector;
+        }
+
+        Run(module, samples, batchSize);
+        if (method == CalibrationMethod.Percentile)
+        {
+            foreach (var c in collectors.Values) c.StartHistogram(Bins);
+            Run(module, samples, batchSize);
+        }
+        var activations = collectors.ToDictionary(c => c.Key, c =>
+        {
+            (float lo, float hi) = method == CalibrationMethod.Percentile ? c.Value.Percentiles(percentile) : (c.Value.Min, c.Value.Max);
+            return QuantParams.FromRange(lo, hi);
+        }, StringComparer.Ordinal);
+        return new QuantizedNetwork(folded, weightLayers, activations);
+    }
+
+    private static void Run(GraphModule module, LabeledDataset samples, int batchSize)
+    {
+        module.eval();
+        using var noGrad = torch.no_grad();
+        int[] rows = Enumerable.Range(0, samples.Count).ToArray();
+        for (int start = 0; start < samples.Count; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            (Tensor x, _) = TrainingLoop.Batch(samples, rows, start, Math.Min(batchSize, samples.Count - start));
+            module.call(x);
+        }
+    }
+
+    /// <summary>Passes its input through and records its range (first pass) or histogram over that range (second pass).</summary>
+    private sealed class RangeCollector : nn.Module<Tensor, Tensor>
+    {
+        private long[]? _histogram;
+
+        public RangeCollector(string name) : base(name) { }
+
+        public float Min { get; private set; } = float.PositiveInfinity;
+        public float Max { get; private set; } = float.NegativeInfinity;
+
+        public void StartHistogram(int bins) => _histogram = new long[bins];
+
+        public override Tensor forward(Tensor x)
+        {
+            using var scope = torch.NewDisposeScope();
+            if (_histogram is null)
+            {
+                Min = Math.Min(Min, x.min().item<float>());
+                Max = Math.Max(Max, x.max().item<float>());
+            }
+            else if (Max > Min)
+            {
+                int bins = _histogram.Length;
+                Tensor index = x.flatten().sub(Min).mul_(bins / (Max - Min)).floor_().clamp_(0, bins - 1).to(ScalarType.Int64);
+                long[] counts = torch.bincount(index, minlength: bins).data<long>().ToArray();
+                for (int i = 0; i < bins; i++) _histogram[i] += counts[i];
+            }
+            return x;
+        }
+
+        /// <summary>The (100 - p)th and pth percentiles, at histogram bin edges.</summary>
+        public (float Lo, float Hi) Percentiles(double percent)
+        {
+            if (_histogram is null || !(Max > Min)) return (Min, Max);
+            long total = _histogram.Sum();
+            double tail = total * (100 - percent) / 100;
+            float width = (Max - Min) / _histogram.Length;
+            int lo = 0, hi = _histogram.Length - 1;
+            for (long seen = 0; lo < _histogram.Length - 1 && seen + _histogram[lo] <= tail; lo++) seen += _histogram[lo];
+            for (long seen = 0; hi > lo && seen + _histogram[hi] <= tail; hi--) seen += _histogram[hi];
+            return (Min + lo * width, Min + (hi + 1) * width);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>
+/// Simulated ("fake") quantization written with TorchSharp ops: values are rounded onto the integer grid and mapped
+/// back to floats, so a float network computes what the integer model will. Gradients use the straight-through
+/// estimator: rounding passes the gradient unchanged, and for activations the gradient is zero outside the clamped
+/// range (libtorch's fake_quantize kernels are not exposed by TorchSharp).
+/// </summary>
+public static class FakeQuantize
+{
+    /// <summary>Largest magnitude of a symmetric signed integer of <paramref name="bits"/> bits (127 for 8 bits).</summary>
+    public static int SymmetricMax(int bits) => (1 << (bits - 1)) - 1;
+
+    /// <summary>Activation fake quantization with uint8 parameters <paramref name="p"/>.</summary>
+    public static Tensor Activation(Tensor x, QuantParams p)
+    {
+        // The clamp gives the gradient mask; the detached residual carries the rounding.
+        Tensor clamped = x.clamp(p.Min, p.Max);
+        if (!clamped.requires_grad) return clamped.div(p.Scale).round_().mul_(p.Scale);
+        Tensor rounded = clamped.detach().div(p.Scale).round_().mul_(p.Scale);
+        return clamped + (rounded - clamped).detach();
+    }
+
+    /// <summary>
+    /// Per-output-channel symmetric scales of a weight tensor [C, ...]: max |w| of each channel / (2^(bits-1) - 1);
+    /// a channel of zeros gets scale 1 (it quantizes to zeros whatever the scale).
+    /// </summary>
+    public static Tensor WeightScales(Tensor weight, int bits = 8)
+    {
+        using var _ = torch.no_grad();
+        Tensor maxAbs = weight.detach().abs().reshape(weight.shape[0], -1).amax(1);
+        return torch.where(maxAbs.gt(0), maxAbs.div(SymmetricMax(bits)), torch.ones_like(maxAbs));
+    }
+
+    /// <summary>Per-channel symmetric weight fake quantization (zero point 0, values in ±(2^(bits-1) - 1)).</summary>
+    public static Tensor WeightsPerChannel(Tensor weight, int bits = 8) => WeightsPerChannel(weight, WeightScales(weight, bits), bits);
+
+    /// <summary>Per-channel symmetric weight fake quantization with given <paramref name="scales"/> [C].</summary>
+    public static Tensor WeightsPerChannel(Tensor weight, Tensor scales, int bits = 8)
+    {
+        long[] shape = new long[weight.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = -1;
+        Tensor s = scales.reshape(shape);
+        int qmax = SymmetricMax(bits);
+        Tensor rounded = weight.detach().div(s).round_().clamp_(-qmax, qmax).mul_(s);
+        return weight.requires_grad ? weight + (rounded - weight).detach() : rounded;
+    }
+
+    /// <summary>
+    /// Bias fake quantization to int32 with scale <paramref name="inputScale"/> * weight scale of each channel, as
+    /// integer kernels (QLinearConv, QGemm) add it to the int32 accumulator.
+    /// </summary>
+    public static Tensor Bias(Tensor bias, float inputScale, Tensor weightScales)
+    {
+        Tensor s = weightScales.mul(inputScale);
+        Tensor rounded = bias.detach().div(s).round_().mul_(s);
+        return bias.requires_grad ? bias + (rounded - bias).detach() : rounded;
+    }
+}

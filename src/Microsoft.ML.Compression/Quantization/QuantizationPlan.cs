@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>
+/// Where an int8 model quantizes, decided from the (BatchNorm-folded) graph so that the simulation and the QDQ export
+/// agree with what ONNX Runtime fuses:
+/// <list type="bullet">
+/// <item>weights of every Conv2d and Linear not kept in float: int8, per output channel, symmetric;</item>
+/// <item>activations (uint8, per tensor) at the image and after every layer except the logits, except where all
+/// readers are ReLU/ReLU6 (the ReLU's output is quantized instead, and ONNX Runtime folds the ReLU into the
+/// quantized op), and except max pooling, flatten and dropout, which keep their input's grid.</item>
+/// </list>
+/// </summary>
+internal static class QuantizationPlan
+{
+    /// <summary>Layers that keep their input's quantization parameters (their outputs are values of the input).</summary>
+    public static bool KeepsInputGrid(Layer layer) => layer is MaxPool2dLayer or FlattenLayer or DropoutLayer;
+
+    /// <summary>The tensors that get their own activation quantizer, the image input first.</summary>
+    public static IReadOnlyList<string> ActivationPoints(NetworkGraph graph)
+    {
+        var points = new List<string> { NetworkGraph.InputName };
+        foreach (Layer layer in graph.Layers)
+        {
+            if (ReferenceEquals(layer, graph.OutputLayer) || KeepsInputGrid(layer)) continue;
+            var readers = graph.ConsumersOf(layer.Name).ToList();
+            if (readers.Count > 0 && readers.All(r => r is ReLULayer or ReLU6Layer)) continue;
+            points.Add(layer.Name);
+        }
+        return points;
+    }
+
+    /// <summary>The Conv2d and Linear layers whose weights are quantized; throws naming a bad entry of <paramref name="keepFloat"/>.</summary>
+    public static IReadOnlyList<string> WeightLayers(NetworkGraph graph, IEnumerable<string>? keepFloat, string optionName)
+    {
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in keepFloat ?? Array.Empty<string>())
+        {
+            Layer? layer = graph.Layers.FirstOrDefault(l => l.Name == name);
+            if (layer is null)
+                throw new ArgumentException(
+                    $"{optionName} names layer '{name}', which network '{graph.Name}' does not have. Its Conv2d and Linear layers are: {string.Join(", ", graph.Layers.Where(HasQuantizableWeights).Select(l => l.Name))}.",
+                    optionName);
+            if (!HasQuantizableWeights(layer))
+                throw new ArgumentException(
+                    $"{optionName} names layer '{name}' ({layer.Kind}), but only Conv2d and Linear layers have weights to keep in float.", optionName);
+            keep.Add(name);
+        }
+        return graph.Layers.Where(l => HasQuantizableWeights(l) && !keep.Contains(l.Name)).Select(l => l.Name).ToArray();
+    }
+
+    private static bool HasQuantizableWeights(Layer layer) => layer is Conv2dLayer or LinearLayer;
+}
