@@ -15,10 +15,14 @@ namespace Microsoft.ML.Compression.Analysis;
 /// <param name="Parameters">Weights and biases (BatchNorm running statistics excluded).</param>
 /// <param name="Macs">Multiply-accumulates per sample.</param>
 /// <param name="WeightBits">Bits each weight is stored with in the exported model (32 for float).</param>
-public sealed record LayerReport(string Name, string Kind, int[] OutputShape, long Parameters, long Macs, int WeightBits)
+/// <param name="Weights">How many of <paramref name="Parameters"/> are the "weight" tensor (the rest, e.g. biases, stay 32-bit).</param>
+public sealed record LayerReport(string Name, string Kind, int[] OutputShape, long Parameters, long Macs, int WeightBits, long Weights)
 {
-    /// <summary>Bytes of the layer's parameters at their stored bit width.</summary>
-    public long ParameterBytes => (Parameters * WeightBits + 7) / 8;
+    /// <summary>
+    /// Bytes of the layer's parameters as stored: weights at <see cref="WeightBits"/>, every other parameter at 32 bits
+    /// (quantized biases are int32). Per-channel scales are not counted.
+    /// </summary>
+    public long ParameterBytes => (Weights * WeightBits + 7) / 8 + (Parameters - Weights) * 4;
 }
 
 /// <summary>
@@ -28,18 +32,26 @@ public sealed record LayerReport(string Name, string Kind, int[] OutputShape, lo
 public sealed class ModelReport
 {
     /// <summary>Builds the report of a network and its exported ONNX model.</summary>
+    /// <param name="graph">The network as exported (for a quantized model, with BatchNorm folded).</param>
+    /// <param name="method">What produced it, e.g. "fp32" or "simqat-int8".</param>
+    /// <param name="onnxBytes">Size of its ONNX file.</param>
+    /// <param name="history">Epochs of the training that produced it.</param>
+    /// <param name="weightBits">Stored bits of each layer's weights; layers not listed are 32-bit floats.</param>
+    /// <param name="fp32OnnxBytes">Size of the same network's fp32 ONNX file, for <see cref="OnnxRatio"/>.</param>
     public ModelReport(NetworkGraph graph, string method, long onnxBytes, IReadOnlyList<EpochMetrics>? history = null,
-        IReadOnlyDictionary<string, int>? weightBits = null)
+        IReadOnlyDictionary<string, int>? weightBits = null, long? fp32OnnxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         Network = graph.Name;
         Method = method;
         OnnxBytes = onnxBytes;
+        Fp32OnnxBytes = fp32OnnxBytes ?? onnxBytes;
         History = history ?? Array.Empty<EpochMetrics>();
         Layers = graph.Layers.Select(l =>
         {
             int bits = weightBits is not null && weightBits.TryGetValue(l.Name, out int b) ? b : 32;
-            return new LayerReport(l.Name, l.Kind, graph.ShapeOf(l.Name), l.ParameterCount, l.Macs(graph.InputShapesOf(l), graph.ShapeOf(l.Name)), bits);
+            long weights = l.ParameterNames.Contains("weight") ? l.ParameterShape("weight").Aggregate(1L, (a, d) => a * d) : 0;
+            return new LayerReport(l.Name, l.Kind, graph.ShapeOf(l.Name), l.ParameterCount, l.Macs(graph.InputShapesOf(l), graph.ShapeOf(l.Name)), bits, weights);
         }).ToArray();
         Parameters = Layers.Sum(l => l.Parameters);
         Macs = Layers.Sum(l => l.Macs);
@@ -59,6 +71,10 @@ public sealed class ModelReport
     public long Macs { get; }
     /// <summary>Size of the exported ONNX model in bytes.</summary>
     public long OnnxBytes { get; }
+    /// <summary>Size of the same network's fp32 ONNX file (equal to <see cref="OnnxBytes"/> for an fp32 model).</summary>
+    public long Fp32OnnxBytes { get; }
+    /// <summary><see cref="OnnxBytes"/> / <see cref="Fp32OnnxBytes"/>: how much of the fp32 file is left.</summary>
+    public double OnnxRatio => (double)OnnxBytes / Fp32OnnxBytes;
     /// <summary>Elements of the largest activation of one sample (runtime memory is dominated by activations).</summary>
     public long LargestActivation { get; }
     /// <summary>Per-layer rows.</summary>
@@ -71,10 +87,10 @@ public sealed class ModelReport
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"{Network} ({Method}): {Parameters:N0} parameters, {ParameterBytes:N0} parameter bytes, {Macs:N0} MACs/sample, ONNX {OnnxBytes:N0} bytes");
-        sb.AppendLine(inv, $"{"layer",-16} {"kind",-13} {"output",-14} {"params",10} {"MACs",12} {"bits",4}");
+        sb.AppendLine(inv, $"{Network} ({Method}): {Parameters:N0} parameters, {ParameterBytes:N0} parameter bytes, {Macs:N0} MACs/sample, ONNX {OnnxBytes:N0} bytes ({OnnxRatio:P1} of fp32's {Fp32OnnxBytes:N0})");
+        sb.AppendLine(inv, $"{"layer",-16} {"kind",-13} {"output",-14} {"params",10} {"bytes",10} {"MACs",12} {"bits",4}");
         foreach (var l in Layers)
-            sb.AppendLine(inv, $"{l.Name,-16} {l.Kind,-13} {Layer.Format(l.OutputShape),-14} {l.Parameters,10:N0} {l.Macs,12:N0} {l.WeightBits,4}");
+            sb.AppendLine(inv, $"{l.Name,-16} {l.Kind,-13} {Layer.Format(l.OutputShape),-14} {l.Parameters,10:N0} {l.ParameterBytes,10:N0} {l.Macs,12:N0} {l.WeightBits,4}");
         return sb.ToString();
     }
 }

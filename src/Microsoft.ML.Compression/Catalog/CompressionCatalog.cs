@@ -48,4 +48,41 @@ public sealed class CompressionCatalog
 
     /// <summary>Trains <paramref name="network"/> in full precision with every setting of <paramref name="options"/>.</summary>
     public NetworkTrainer Train(NetworkGraph network, NetworkTrainer.Options options) => new(this, network, options);
+
+    /// <summary>
+    /// Quantization-aware training (SimQAT): fine-tunes <paramref name="startFrom"/> with simulated int8 quantization
+    /// and exports int8 QDQ ONNX.
+    /// </summary>
+    /// <param name="startFrom">A trained model from <see cref="Train(NetworkGraph, NetworkTrainer.Options)"/> (or any compression step), or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="epochs">Fine-tuning epochs.</param>
+    /// <param name="learningRate">Initial SGD learning rate (cosine schedule).</param>
+    /// <example>
+    /// <code>
+    /// var fp32 = mlContext.Transforms.Compression.Train(NetworkZoo.LeNet5()).Fit(train);
+    /// var int8 = mlContext.Transforms.Compression.QuantizeAwareTraining(fp32).Fit(train);
+    /// int8.SaveOnnx("lenet5-int8.onnx");
+    /// </code>
+    /// </example>
+    public QuantizeAwareTrainer QuantizeAwareTraining(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
+        int epochs = 3, double learningRate = 0.005) =>
+        QuantizeAwareTraining(startFrom, featureColumnName, labelColumnName, new QuantizeAwareTrainer.Options { Epochs = epochs, LearningRate = learningRate });
+
+    /// <summary>Quantization-aware training (SimQAT) with every setting of <paramref name="options"/>.</summary>
+    public QuantizeAwareTrainer QuantizeAwareTraining(StartingPoint startFrom, string featureColumnName, string labelColumnName, QuantizeAwareTrainer.Options options) =>
+        new(this, startFrom, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// Post-training int8 quantization: calibrates activation ranges on the first rows of the data passed to Fit, no training.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="calibrationSamples">Rows used for calibration.</param>
+    public PostTrainingQuantizer PostTrainingQuantization(StartingPoint startFrom, string featureColumnName = "Features", int calibrationSamples = 512) =>
+        PostTrainingQuantization(startFrom, new PostTrainingQuantizer.Options { FeatureColumnName = featureColumnName, CalibrationSamples = calibrationSamples });
+
+    /// <summary>Post-training int8 quantization with every setting of <paramref name="options"/>.</summary>
+    public PostTrainingQuantizer PostTrainingQuantization(StartingPoint startFrom, PostTrainingQuantizer.Options options) =>
+        new(this, startFrom, options);
 }

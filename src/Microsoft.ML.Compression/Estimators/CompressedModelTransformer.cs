@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Compression.Estimators;
@@ -27,17 +28,25 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     private readonly OnnxScoringPipeline _scorer;
     private readonly byte[] _onnx;
 
-    internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, byte[] onnxModel, string featureColumnName, ModelReport report, IDataView schemaSource)
+    internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, QuantizedNetwork? quantized, byte[] onnxModel,
+        string featureColumnName, ModelReport report, IDataView schemaSource)
     {
         Network = network;
+        Quantized = quantized;
         FeatureColumnName = featureColumnName;
         Report = report;
         _onnx = onnxModel;
         _scorer = new OnnxScoringPipeline(transforms, onnxModel, featureColumnName, network.ClassCount, schemaSource);
     }
 
-    /// <summary>The trained network with its weights (a valid starting point for further compression).</summary>
+    /// <summary>
+    /// The trained network with its float weights (a valid starting point for further compression). For a quantized
+    /// model these are the weights before rounding, with BatchNorm not folded; <see cref="Quantized"/> has the rest.
+    /// </summary>
     public NetworkGraph Network { get; }
+
+    /// <summary>The int8 model (folded network, activation and weight quantization) for a quantized model; null for a float one.</summary>
+    public QuantizedNetwork? Quantized { get; }
 
     /// <summary>The input column the model reads.</summary>
     public string FeatureColumnName { get; }

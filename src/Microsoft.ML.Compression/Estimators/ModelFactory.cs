@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Data;
 
@@ -12,15 +13,31 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <summary>What every estimator does at the end of Fit: export, measure, wrap for ML.NET scoring; and the output schema.</summary>
 internal static class ModelFactory
 {
-    public static CompressedModelTransformer Create(TransformsCatalog transforms, NetworkGraph trained, string method, string featureColumn,
-        IDataView schemaSource, IReadOnlyList<EpochMetrics> history, IReadOnlyDictionary<string, int>? weightBits = null)
+    /// <summary>An fp32 model.</summary>
+    public static CompressedModelTransformer Create(TransformsCatalog transforms, NetworkGraph trained, string featureColumn,
+        IDataView schemaSource, IReadOnlyList<EpochMetrics> history)
     {
-        byte[] onnx = OnnxExporter.Export(trained, new OnnxExportOptions { InputName = featureColumn, Method = method });
-        var report = new ModelReport(trained, method, onnx.LongLength, history, weightBits);
-        return new CompressedModelTransformer(transforms, trained, onnx, featureColumn, report, schemaSource);
+        byte[] onnx = OnnxExporter.Export(trained, new OnnxExportOptions { InputName = featureColumn });
+        var report = new ModelReport(trained, "fp32", onnx.LongLength, history);
+        return new CompressedModelTransformer(transforms, trained, null, onnx, featureColumn, report, schemaSource);
     }
 
-    public static SchemaShape OutputSchema(SchemaShape inputSchema, string featureColumn, string labelColumn, NetworkGraph network)
+    /// <summary>
+    /// A quantized model: the QDQ export of <paramref name="quantized"/>; <paramref name="floatNetwork"/> (its weights
+    /// before rounding, BatchNorm unfolded) is kept as the starting point of further steps.
+    /// </summary>
+    public static CompressedModelTransformer Create(TransformsCatalog transforms, NetworkGraph floatNetwork, QuantizedNetwork quantized,
+        string method, string featureColumn, IDataView schemaSource, IReadOnlyList<EpochMetrics> history)
+    {
+        var options = new OnnxExportOptions { InputName = featureColumn, Method = method };
+        byte[] onnx = OnnxExporter.Export(quantized, options);
+        long fp32Bytes = OnnxExporter.Export(floatNetwork, options with { Method = "fp32" }).LongLength;
+        var report = new ModelReport(quantized.Graph, method, onnx.LongLength, history, quantized.WeightBitsByLayer, fp32Bytes);
+        return new CompressedModelTransformer(transforms, floatNetwork, quantized, onnx, featureColumn, report, schemaSource);
+    }
+
+    /// <summary>The input schema plus Score and PredictedLabel; checks the feature column (and the label column, when given).</summary>
+    public static SchemaShape OutputSchema(SchemaShape inputSchema, string featureColumn, string? labelColumn, NetworkGraph network)
     {
         SchemaShape.Column features = inputSchema.FirstOrDefault(c => c.Name == featureColumn);
         if (features.Name is null)
@@ -29,7 +46,7 @@ internal static class ModelFactory
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Feature column '{featureColumn}' must be a known-size vector of Single (float[{network.InputSize}]), but is {features.Kind} of {features.ItemType}.");
 
-        if (!inputSchema.Any(c => c.Name == labelColumn))
+        if (labelColumn is not null && !inputSchema.Any(c => c.Name == labelColumn))
             throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The label column '{labelColumn}' is not in the input schema.");
 
         // SchemaShape.Column has no public constructor: describe the added columns through a DataViewSchema.

@@ -18,24 +18,18 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <remarks>
 /// Input: a known-size float vector column of C*H*W values (images row-major, e.g. pixel/255) and a label column
 /// (key type, or an integer class index from 0). If the network already has weights, training continues from them.
-/// Each epoch is logged through the MLContext's log and reported to <see cref="Options.OnEpoch"/>.
+/// Each epoch is logged through the MLContext's log and reported to <see cref="CompressionOptions.OnEpoch"/>.
 /// </remarks>
 public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
 {
     /// <summary>Options of <see cref="NetworkTrainer"/>: the training loop's settings plus the column names.</summary>
-    public sealed class Options : TrainingOptions
+    public sealed class Options : CompressionOptions
     {
         /// <summary>The feature column: float vector of C*H*W values. Default "Features".</summary>
         public string FeatureColumnName { get; set; } = "Features";
 
         /// <summary>The label column: key type or 0-based integer class. Default "Label".</summary>
         public string LabelColumnName { get; set; } = "Label";
-
-        /// <summary>Called after every epoch with its metrics (e.g. to plot or stop early through the token).</summary>
-        public Action<EpochMetrics>? OnEpoch { get; set; }
-
-        /// <summary>Cancels training between steps.</summary>
-        public CancellationToken CancellationToken { get; set; }
     }
 
     private readonly CompressionCatalog _catalog;
@@ -60,10 +54,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
     /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
     public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
     {
-        ArgumentNullException.ThrowIfNull(trainData);
-        var train = LabeledDataset.Read(trainData, _options.FeatureColumnName, _options.LabelColumnName, _network.InputSize, _network.ClassCount);
-        var validation = validationData is null ? null
-            : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, _network.InputSize, _network.ClassCount);
+        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _options.FeatureColumnName, _options.LabelColumnName, _network);
 
         IHost host = _catalog.Environment.Register("Compression.Train");
         using IChannel channel = host.Start("Training");
@@ -74,7 +65,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
         IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation);
         NetworkGraph trained = module.ToGraph();
-        return ModelFactory.Create(_catalog.Transforms, trained, "fp32", _options.FeatureColumnName, trainData, history);
+        return ModelFactory.Create(_catalog.Transforms, trained, _options.FeatureColumnName, trainData, history);
     }
 
     /// <inheritdoc />

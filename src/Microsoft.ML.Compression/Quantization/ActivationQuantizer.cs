@@ -60,10 +60,13 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
         float batchMin, batchMax;
         using (torch.no_grad())
         {
-            using Tensor detached = x.detach();
-            using Tensor lo = detached.min(), hi = detached.max();
-            batchMin = lo.item<float>();
-            batchMax = hi.item<float>();
+            var (lo, hi) = torch.aminmax(x.detach());
+            using (lo)
+            using (hi)
+            {
+                batchMin = lo.item<float>();
+                batchMax = hi.item<float>();
+            }
         }
         if (!HasRange || _tracking == RangeTracking.MinMax)
         {

@@ -65,48 +65,48 @@ internal static class Calibration
             module.call(x);
         }
     }
+}
 
-    /// <summary>Passes its input through and records its range (first pass) or histogram over that range (second pass).</summary>
-    private sealed class RangeCollector : nn.Module<Tensor, Tensor>
+/// <summary>Passes its input through and records its range (first pass) or histogram over that range (second pass).</summary>
+internal sealed class RangeCollector : nn.Module<Tensor, Tensor>
+{
+    private long[]? _histogram;
+
+    public RangeCollector(string name) : base(name) { }
+
+    public float Min { get; private set; } = float.PositiveInfinity;
+    public float Max { get; private set; } = float.NegativeInfinity;
+
+    public void StartHistogram(int bins) => _histogram = new long[bins];
+
+    public override Tensor forward(Tensor x)
     {
-        private long[]? _histogram;
-
-        public RangeCollector(string name) : base(name) { }
-
-        public float Min { get; private set; } = float.PositiveInfinity;
-        public float Max { get; private set; } = float.NegativeInfinity;
-
-        public void StartHistogram(int bins) => _histogram = new long[bins];
-
-        public override Tensor forward(Tensor x)
+        using var scope = torch.NewDisposeScope();
+        if (_histogram is null)
         {
-            using var scope = torch.NewDisposeScope();
-            if (_histogram is null)
-            {
-                Min = Math.Min(Min, x.min().item<float>());
-                Max = Math.Max(Max, x.max().item<float>());
-            }
-            else if (Max > Min)
-            {
-                int bins = _histogram.Length;
-                Tensor index = x.flatten().sub(Min).mul_(bins / (Max - Min)).floor_().clamp_(0, bins - 1).to(ScalarType.Int64);
-                long[] counts = torch.bincount(index, minlength: bins).data<long>().ToArray();
-                for (int i = 0; i < bins; i++) _histogram[i] += counts[i];
-            }
-            return x;
+            Min = Math.Min(Min, x.min().item<float>());
+            Max = Math.Max(Max, x.max().item<float>());
         }
-
-        /// <summary>The (100 - p)th and pth percentiles, at histogram bin edges.</summary>
-        public (float Lo, float Hi) Percentiles(double percent)
+        else if (Max > Min)
         {
-            if (_histogram is null || !(Max > Min)) return (Min, Max);
-            long total = _histogram.Sum();
-            double tail = total * (100 - percent) / 100;
-            float width = (Max - Min) / _histogram.Length;
-            int lo = 0, hi = _histogram.Length - 1;
-            for (long seen = 0; lo < _histogram.Length - 1 && seen + _histogram[lo] <= tail; lo++) seen += _histogram[lo];
-            for (long seen = 0; hi > lo && seen + _histogram[hi] <= tail; hi--) seen += _histogram[hi];
-            return (Min + lo * width, Min + (hi + 1) * width);
+            int bins = _histogram.Length;
+            Tensor index = x.flatten().sub(Min).mul_(bins / (Max - Min)).floor_().clamp_(0, bins - 1).to(ScalarType.Int64);
+            long[] counts = torch.bincount(index, minlength: bins).data<long>().ToArray();
+            for (int i = 0; i < bins; i++) _histogram[i] += counts[i];
         }
+        return x;
+    }
+
+    /// <summary>The (100 - p)th and pth percentiles, at histogram bin edges.</summary>
+    public (float Lo, float Hi) Percentiles(double percent)
+    {
+        if (_histogram is null || !(Max > Min)) return (Min, Max);
+        long total = _histogram.Sum();
+        double tail = total * (100 - percent) / 100;
+        float width = (Max - Min) / _histogram.Length;
+        int lo = 0, hi = _histogram.Length - 1;
+        for (long seen = 0; lo < _histogram.Length - 1 && seen + _histogram[lo] <= tail; lo++) seen += _histogram[lo];
+        for (long seen = 0; hi > lo && seen + _histogram[hi] <= tail; hi--) seen += _histogram[hi];
+        return (Min + lo * width, Min + (hi + 1) * width);
     }
 }

@@ -20,9 +20,11 @@ public static class FakeQuantize
     {
         // The clamp gives the gradient mask; the detached residual carries the rounding.
         Tensor clamped = x.clamp(p.Min, p.Max);
-        if (!clamped.requires_grad) return clamped.div(p.Scale).round_().mul_(p.Scale);
-        Tensor rounded = clamped.detach().div(p.Scale).round_().mul_(p.Scale);
-        return clamped + (rounded - clamped).detach();
+        if (!clamped.requires_grad) return clamped.div_(p.Scale).round_().mul_(p.Scale);
+        // rounding error = round(c/s)*s - c, computed in place outside autograd, then added to c.
+        using Tensor detached = clamped.detach();
+        Tensor error = detached.div(p.Scale).round_().mul_(p.Scale).sub_(detached);
+        return clamped.add(error);
     }
 
     /// <summary>
@@ -47,8 +49,9 @@ public static class FakeQuantize
         shape[0] = -1;
         Tensor s = scales.reshape(shape);
         int qmax = SymmetricMax(bits);
-        Tensor rounded = weight.detach().div(s).round_().clamp_(-qmax, qmax).mul_(s);
-        return weight.requires_grad ? weight + (rounded - weight).detach() : rounded;
+        using Tensor detached = weight.detach();
+        Tensor rounded = detached.div(s).round_().clamp_(-qmax, qmax).mul_(s);
+        return weight.requires_grad ? weight.add(rounded.sub_(detached)) : rounded;
     }
 
     /// <summary>
@@ -58,7 +61,8 @@ public static class FakeQuantize
     public static Tensor Bias(Tensor bias, float inputScale, Tensor weightScales)
     {
         Tensor s = weightScales.mul(inputScale);
-        Tensor rounded = bias.detach().div(s).round_().mul_(s);
-        return bias.requires_grad ? bias + (rounded - bias).detach() : rounded;
+        using Tensor detached = bias.detach();
+        Tensor rounded = detached.div(s).round_().mul_(s);
+        return bias.requires_grad ? bias.add(rounded.sub_(detached)) : rounded;
     }
 }

@@ -11,11 +11,10 @@ namespace Microsoft.ML.Compression.Quantization;
 /// <summary>
 /// A trained network prepared for quantization-aware training: activation quantizers at the points
 /// <see cref="QuantizationPlan"/> chooses, fake-quantized Conv2d/Linear layers (each convolution trains folded with
-/// the BatchNorm that follows it, if asked). <see cref="ToQuantizedNetwork"/> turns the result into the int8 model.
+/// the BatchNorm that follows it, if asked). <see cref="Finish"/> turns the result into the int8 model.
 /// </summary>
 internal sealed class QuantizationAwareModel : IDisposable
 {
-    private readonly NetworkGraph _trained;
     private readonly IReadOnlyList<string> _weightLayers;
     private readonly Dictionary<string, ActivationQuantizer> _quantizers = new(StringComparer.Ordinal); // by folded-graph tensor
     private readonly List<FakeQuantConv> _convs = new();
@@ -26,7 +25,6 @@ internal sealed class QuantizationAwareModel : IDisposable
     public QuantizationAwareModel(NetworkGraph trained, IEnumerable<string>? keepFloat, string keepFloatOption,
         RangeTracking tracking, double emaDecay, bool foldBatchNorm, int bits)
     {
-        _trained = trained;
         _bits = bits;
         NetworkGraph folded = BatchNormFolding.Fold(trained, out var foldedInto);
         var bnOf = foldedInto.ToDictionary(e => e.Value, e => e.Key, StringComparer.Ordinal); // conv -> its BN
@@ -76,13 +74,17 @@ internal sealed class QuantizationAwareModel : IDisposable
         foreach (var c in _convs) c.BatchNormFrozen = true;
     }
 
-    /// <summary>The int8 model: trained weights folded, activation parameters from the tracked ranges. Ends training.</summary>
-    public QuantizedNetwork ToQuantizedNetwork()
+    /// <summary>
+    /// Ends training: the trained float network (BatchNorm unfolded) and the int8 model (weights folded, activation
+    /// parameters from the tracked ranges).
+    /// </summary>
+    public (NetworkGraph Float, QuantizedNetwork Quantized) Finish()
     {
         foreach (var (name, original) in _originals) Module.ReplaceLayerModule(name, original);
-        NetworkGraph folded = BatchNormFolding.Fold(Module.ToGraph(), out _);
+        NetworkGraph trained = Module.ToGraph();
+        NetworkGraph folded = BatchNormFolding.Fold(trained, out _);
         var activations = _quantizers.Where(q => q.Value.HasRange).ToDictionary(q => q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
-        return new QuantizedNetwork(folded, _weightLayers, activations, _bits);
+        return (trained, new QuantizedNetwork(folded, _weightLayers, activations, _bits));
     }
 
     public void Dispose() => Module.Dispose();

@@ -42,6 +42,16 @@ public sealed class LabeledDataset
         return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows);
     }
 
+    /// <summary>Reads the training data and, if given, the validation data for <paramref name="network"/>.</summary>
+    internal static (LabeledDataset Train, LabeledDataset? Validation) ReadTrainAndValidation(IDataView trainData, IDataView? validationData,
+        string featureColumn, string labelColumn, Graph.NetworkGraph network)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var train = Read(trainData, featureColumn, labelColumn, network.InputSize, network.ClassCount);
+        var validation = validationData is null ? null : Read(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount);
+        return (train, validation);
+    }
+
     /// <summary>
     /// Reads only <paramref name="featureColumn"/> (e.g. calibration data, which needs no labels); every label is -1.
     /// </summary>

@@ -13,6 +13,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
+using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Tests.Quantization;
 
@@ -21,8 +22,17 @@ namespace Microsoft.ML.Compression.Tests.Quantization;
 public class QuantizedExportTests
 {
     private const int Images = 1000;
+    private static readonly Lazy<NetworkGraph> TrainedLeNet = new(() => Trained(NetworkZoo.LeNet5(), rows: 6000, epochs: 3));
+    private static readonly Lazy<NetworkGraph> TrainedLeNetBn = new(() => Trained(NetworkZoo.LeNet5(batchNorm: true), rows: 1000, epochs: 1));
+    private static readonly Lazy<NetworkGraph> TrainedResNet = new(() => Trained(NetworkZoo.ResNet20(), rows: 1000, epochs: 1));
 
-    internal static NetworkGraph Trained(NetworkGraph net, int rows = 2000, int epochs = 2)
+    /// <summary>LeNet-5 trained briefly on real MNIST (shared by the quantization tests).</summary>
+    internal static NetworkGraph LeNet => TrainedLeNet.Value;
+
+    /// <summary>LeNet-5 with BatchNorm trained briefly on real MNIST.</summary>
+    internal static NetworkGraph LeNetWithBatchNorm => TrainedLeNetBn.Value;
+
+    private static NetworkGraph Trained(NetworkGraph net, int rows, int epochs)
     {
         LabeledDataset train = TestData.MnistArrays(MnistSplit.Train, rows);
         torch.random.manual_seed(0);
@@ -31,16 +41,60 @@ public class QuantizedExportTests
         return module.ToGraph();
     }
 
-    internal static QuantizedNetwork Calibrated(NetworkGraph trained, CalibrationMethod method = CalibrationMethod.MinMax) =>
-        Calibration.Quantize(trained, TestData.MnistArrays(MnistSplit.Train, 256), method, 99.99, null, "KeepFloatLayers");
+    private static QuantizedNetwork Calibrated(NetworkGraph trained) =>
+        Calibration.Quantize(trained, TestData.MnistArrays(MnistSplit.Train, 256), CalibrationMethod.MinMax, 99.99, null, "KeepFloatLayers");
 
     [TestMethod]
-    public void LeNet5AgreesWithSimulation() => AssertAgreement(Calibrated(Trained(NetworkZoo.LeNet5())));
+    public void LeNet5RunsOnIntegerKernelsAndAgreesWithSimulation()
+    {
+        var ops = AssertAgreement(Calibrated(LeNet));
+        Assert.AreEqual(2, ops.GetValueOrDefault("QLinearConv"), "both convolutions fused");
+        Assert.AreEqual(3, ops.GetValueOrDefault("QGemm"), "all three fully connected layers fused");
+        Assert.IsFalse(ops.ContainsKey("Conv") || ops.ContainsKey("Gemm") || ops.ContainsKey("DequantizeLinear"), string.Join(",", ops.Keys));
+    }
 
     [TestMethod]
-    public void ResNet20AgreesWithSimulation() => AssertAgreement(Calibrated(Trained(NetworkZoo.ResNet20(), rows: 1000, epochs: 1)));
+    public void ResNet20RunsOnIntegerKernelsAndAgreesWithSimulation()
+    {
+        var ops = AssertAgreement(Calibrated(TrainedResNet.Value));
+        Assert.AreEqual(21, ops.GetValueOrDefault("QLinearConv"), "19 convolutions and 2 downsamples fused (BatchNorm folded)");
+        Assert.AreEqual(9, ops.GetValueOrDefault("QLinearAdd"), "every residual Add runs on uint8");
+        Assert.AreEqual(1, ops.GetValueOrDefault("QGemm"));
+        Assert.IsFalse(ops.ContainsKey("Conv") || ops.ContainsKey("BatchNormalization") || ops.ContainsKey("Add"), string.Join(",", ops.Keys));
+    }
 
-    private static void AssertAgreement(QuantizedNetwork q)
+    [TestMethod]
+    public void ExportStoresInt8WeightsInt32BiasesAndMetadata()
+    {
+        QuantizedNetwork q = Calibrated(TrainedResNet.Value);
+        byte[] bytes = OnnxExporter.Export(q, OnnxExportOptions.Default with { Method = "ptq-int8" });
+        ModelProto model = ModelProto.Parser.ParseFrom(bytes);
+        var initializers = model.Graph.Initializer.ToDictionary(t => t.Name);
+        Assert.AreEqual((int)DataType.Int8, initializers["s1b1_conv1.weight_quantized"].DataType);
+        Assert.AreEqual((int)DataType.Int32, initializers["s1b1_conv1.bias_quantized"].DataType, "folded BN gives the conv an int32 bias");
+        Assert.IsFalse(model.Graph.Node.Any(n => n.OpType == "BatchNormalization"));
+        Assert.IsFalse(initializers.Values.Any(t => t.DataType == (int)DataType.Float && t.Dims.Count == 4), "no float convolution weights left");
+
+        var info = OnnxModelInfo.Read(bytes);
+        Assert.AreEqual("ptq-int8", info.Metadata[OnnxMetadataKeys.Method]);
+        Assert.AreEqual("8", info.Metadata[OnnxMetadataKeys.WeightBits]);
+        Assert.AreEqual("8", info.Metadata[OnnxMetadataKeys.ActivationBits]);
+        StringAssert.Contains(info.Metadata[OnnxMetadataKeys.QuantizedLayers], "s3b3_conv2");
+        Assert.IsTrue(bytes.Length < 0.3 * OnnxExporter.Export(TrainedResNet.Value).Length, "int8 file is under 30 % of fp32");
+    }
+
+    [TestMethod]
+    public void KeptFloatLayerStaysFloat()
+    {
+        QuantizedNetwork q = Calibration.Quantize(LeNet, TestData.MnistArrays(MnistSplit.Train, 128), CalibrationMethod.MinMax, 99.99, new[] { "conv1" }, "KeepFloatLayers");
+        ModelProto model = ModelProto.Parser.ParseFrom(OnnxExporter.Export(q));
+        Assert.IsTrue(model.Graph.Initializer.Any(t => t.Name == "conv1.weight" && t.DataType == (int)DataType.Float));
+        Assert.IsTrue(model.Graph.Initializer.Any(t => t.Name == "conv2.weight_quantized"));
+        AssertAgreement(q);
+    }
+
+    /// <summary>Top-1 agreement of TorchSharp's simulation and ONNX Runtime on 1,000 MNIST test images; returns ORT's optimized operators.</summary>
+    internal static Dictionary<string, int> AssertAgreement(QuantizedNetwork q)
     {
         LabeledDataset test = TestData.MnistArrays(MnistSplit.Test, Images);
         float[] simulated;
@@ -50,30 +104,33 @@ public class QuantizedExportTests
         using (var logits = module.call(x))
             simulated = logits.data<float>().ToArray();
 
-        byte[] onnx = OnnxExporter.Export(q);
         string optimizedPath = Path.Combine(Path.GetTempPath(), $"qdq-{Guid.NewGuid():N}.onnx");
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimizedPath };
         float[] ort;
-        using (var session = new InferenceSession(onnx, options))
+        try
         {
-            var input = NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(test.Features, new[] { Images, 784 }));
-            using var results = session.Run(new[] { input }, new[] { OnnxExporter.LogitsOutput });
-            ort = results.First().AsEnumerable<float>().ToArray();
-        }
-        var ops = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
-        File.Delete(optimizedPath);
-        Console.WriteLine(string.Join(", ", ops.Select(o => $"{o.Key}x{o.Value}")));
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimizedPath };
+            using (var session = new InferenceSession(OnnxExporter.Export(q), options))
+            {
+                var input = NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(test.Features, new[] { Images, 784 }));
+                using var results = session.Run(new[] { input }, new[] { OnnxExporter.LogitsOutput });
+                ort = results.First().AsEnumerable<float>().ToArray();
+            }
+            var ops = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath)).Graph.Node
+                .GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
 
-        int agree = 0;
-        double maxDiff = 0;
-        for (int n = 0; n < Images; n++)
-        {
-            var a = simulated.AsSpan(n * 10, 10).ToArray();
-            var b = ort.AsSpan(n * 10, 10).ToArray();
-            if (Array.IndexOf(a, a.Max()) == Array.IndexOf(b, b.Max())) agree++;
-            maxDiff = Math.Max(maxDiff, a.Zip(b).Max(p => Math.Abs(p.First - p.Second)));
+            int agree = 0;
+            for (int n = 0; n < Images; n++)
+            {
+                var a = simulated.AsSpan(n * 10, 10).ToArray();
+                var b = ort.AsSpan(n * 10, 10).ToArray();
+                if (Array.IndexOf(a, a.Max()) == Array.IndexOf(b, b.Max())) agree++;
+            }
+            Assert.IsTrue(agree >= Images * 0.995, $"{q.Graph.Name}: top-1 agreement {agree}/{Images}");
+            return ops;
         }
-        Console.WriteLine($"{q.Graph.Name}: agreement {agree}/{Images}, max |logit diff| {maxDiff:E2}");
-        Assert.IsTrue(agree >= Images * 0.995, $"{q.Graph.Name}: top-1 agreement {agree}/{Images}");
+        finally
+        {
+            File.Delete(optimizedPath);
+        }
     }
 }

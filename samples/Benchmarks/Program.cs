@@ -1,0 +1,26 @@
+// Benchmark experiments: each trains, compresses and measures models and writes artifacts/<experiment>/results.json
+// plus the .onnx files it measured. Run from the repository root:
+//   dotnet run -c Release --project samples/Benchmarks -- <experiment> [--epochs N] [--finetune-epochs N]
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Benchmarks;
+
+var experiments = new Dictionary<string, Action<ExperimentContext>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["qat-mnist-lenet"] = QuantizationExperiments.MnistLeNet,
+    ["qat-fashion-resnet20"] = QuantizationExperiments.FashionResNet20,
+};
+
+if (args.Length == 0 || !experiments.ContainsKey(args[0]))
+{
+    Console.Error.WriteLine(args.Length == 0 ? "Name an experiment." : $"Unknown experiment '{args[0]}'.");
+    Console.Error.WriteLine("Experiments: " + string.Join(", ", experiments.Keys.Order()));
+    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency)");
+    return 2;
+}
+
+using var context = new ExperimentContext(args[0].ToLowerInvariant(), args.Skip(1).ToArray());
+experiments[args[0]](context);
+context.Finish();
+return 0;

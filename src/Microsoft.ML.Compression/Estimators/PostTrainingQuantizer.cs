@@ -1,0 +1,96 @@
+using System;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.SearchSpace;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// Post-training int8 quantization: no training, only calibration. Fit runs the trained float network on the first
+/// <see cref="Options.CalibrationSamples"/> rows of its input to pick each activation's range, folds BatchNorm into the
+/// convolutions, rounds the weights per output channel and exports int8 QDQ ONNX (the same form as SimQAT's).
+/// </summary>
+/// <remarks>Calibration takes the first rows as they come: shuffle the data first if it is sorted by class.</remarks>
+public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransformer>
+{
+    /// <summary>Options of <see cref="PostTrainingQuantizer"/>.</summary>
+    public sealed class Options
+    {
+        /// <summary>The feature column: float vector of C*H*W values. Default "Features".</summary>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>Rows used to calibrate activation ranges. Default 512.</summary>
+        [Range(1, 60000, 512, true)]
+        public int CalibrationSamples { get; set; } = 512;
+
+        /// <summary>How a range is read from the calibration values. Default <see cref="CalibrationMethod.MinMax"/>.</summary>
+        [Choice(new object[] { CalibrationMethod.MinMax, CalibrationMethod.Percentile }, CalibrationMethod.MinMax)]
+        public CalibrationMethod Calibration { get; set; } = CalibrationMethod.MinMax;
+
+        /// <summary>Percentile p for <see cref="CalibrationMethod.Percentile"/>: the range is [(100-p)th, pth] percentile. Default 99.99.</summary>
+        [Range(90.0, 100.0, 99.99, false)]
+        public double Percentile { get; set; } = 99.99;
+
+        /// <summary>Bits of the weights; only 8 (int8) is supported. Default 8.</summary>
+        [Choice(new object[] { 8 }, 8)]
+        public int WeightBits { get; set; } = 8;
+
+        /// <summary>Bits of the activations; only 8 (uint8) is supported. Default 8.</summary>
+        [Choice(new object[] { 8 }, 8)]
+        public int ActivationBits { get; set; } = 8;
+
+        /// <summary>Conv2d or Linear layers whose weights stay float. Default none.</summary>
+        public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
+
+        /// <summary>Throws when an option is out of range, naming it.</summary>
+        public void Validate()
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+            if (CalibrationSamples < 1)
+                throw new ArgumentOutOfRangeException(nameof(CalibrationSamples), CalibrationSamples, "CalibrationSamples must be at least 1.");
+            if (!Enum.IsDefined(Calibration))
+                throw new ArgumentOutOfRangeException(nameof(Calibration), Calibration, "Unknown calibration method.");
+            if (!(Percentile > 50 && Percentile <= 100))
+                throw new ArgumentOutOfRangeException(nameof(Percentile), Percentile, "Percentile must be in (50, 100].");
+            if (WeightBits != 8)
+                throw new ArgumentOutOfRangeException(nameof(WeightBits), WeightBits, "WeightBits must be 8: post-training quantization exports int8 weights.");
+            if (ActivationBits != 8)
+                throw new ArgumentOutOfRangeException(nameof(ActivationBits), ActivationBits, "ActivationBits must be 8: post-training quantization exports uint8 activations.");
+            ArgumentNullException.ThrowIfNull(KeepFloatLayers, nameof(KeepFloatLayers));
+        }
+    }
+
+    private readonly CompressionCatalog _catalog;
+    private readonly NetworkGraph _start;
+    private readonly Options _options;
+
+    internal PostTrainingQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(startFrom);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
+        _catalog = catalog;
+        _start = startFrom.Network;
+        _options = options;
+    }
+
+    /// <summary>Calibrates on the first rows of <paramref name="input"/> and returns the int8 model.</summary>
+    public CompressedModelTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var samples = LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples);
+        IHost host = _catalog.Environment.Register("Compression.PostTrainingQuantization");
+        using IChannel channel = host.Start("Calibration");
+        channel.Info(MessageSensitivity.None, $"Calibrating {_start.Name} on {samples.Count} rows ({_options.Calibration}).");
+        QuantizedNetwork quantized = Calibration.Quantize(_start, samples, _options.Calibration, _options.Percentile,
+            _options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
+        return ModelFactory.Create(_catalog.Transforms, _start, quantized, "ptq-int8", _options.FeatureColumnName, input, Array.Empty<EpochMetrics>());
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ModelFactory.OutputSchema(inputSchema, _options.FeatureColumnName, null, _start);
+}

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.SearchSpace;
+using TorchSharp;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// SimQAT (Jacob et al., 2018): fine-tunes a trained network with simulated int8 quantization (per-channel symmetric
+/// int8 weights, per-tensor asymmetric uint8 activations, straight-through gradients), then exports it as int8 QDQ
+/// ONNX that ONNX Runtime runs with integer kernels (QLinearConv, QGemm).
+/// </summary>
+/// <remarks>
+/// Each convolution followed by a BatchNorm trains folded with it (the exported model always folds them); activation
+/// ranges are tracked from the training batches. The fitted transformer's <see cref="CompressedModelTransformer.Quantized"/>
+/// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32.
+/// </remarks>
+public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer>
+{
+    /// <summary>
+    /// Options of <see cref="QuantizeAwareTrainer"/>. Quantization defaults are Golden Stick's effective ones
+    /// (no delay, min/max ranges, one-conv BatchNorm folding, BatchNorm never frozen in practice); training defaults
+    /// suit fine-tuning a trained model (3 epochs, learning rate 0.005, cosine).
+    /// </summary>
+    public sealed class Options : CompressionOptions
+    {
+        /// <summary>Creates options with fine-tuning defaults.</summary>
+        public Options()
+        {
+            Epochs = 3;
+            LearningRate = 0.005;
+        }
+
+        /// <summary>Bits of the weights; only 8 (int8) is supported. Default 8.</summary>
+        [Choice(new object[] { 8 }, 8)]
+        public int WeightBits { get; set; } = 8;
+
+        /// <summary>Bits of the activations; only 8 (uint8) is supported. Default 8.</summary>
+        [Choice(new object[] { 8 }, 8)]
+        public int ActivationBits { get; set; } = 8;
+
+        /// <summary>How activation ranges are tracked. Default <see cref="RangeTracking.MinMax"/> (Golden Stick's).</summary>
+        [Choice(new object[] { RangeTracking.MinMax, RangeTracking.Ema }, RangeTracking.MinMax)]
+        public RangeTracking ActivationRange { get; set; } = RangeTracking.MinMax;
+
+        /// <summary>Decay of the moving average for <see cref="RangeTracking.Ema"/>. Default 0.999.</summary>
+        [Range(0.9, 0.9999, 0.999, false)]
+        public double EmaDecay { get; set; } = 0.999;
+
+        /// <summary>Training steps in float (ranges are tracked) before fake quantization switches on. Default 0.</summary>
+        [Range(0, 100000, 0, false)]
+        public int QuantDelay { get; set; }
+
+        /// <summary>
+        /// Train each convolution folded with the BatchNorm after it (its weights are quantized as the exported
+        /// model stores them). Default true (Golden Stick's one_conv_fold).
+        /// </summary>
+        [BooleanChoice(true)]
+        public bool FoldBatchNorm { get; set; } = true;
+
+        /// <summary>Steps after which folded BatchNorms use (and stop updating) their running statistics. Default 10,000,000 (Golden Stick's).</summary>
+        [Range(0, 10000000, 10000000, false)]
+        public int FreezeBatchNormAfter { get; set; } = 10_000_000;
+
+        /// <summary>Conv2d or Linear layers whose weights stay float (e.g. a sensitive first or last layer). Default none.</summary>
+        public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
+
+        /// <inheritdoc />
+        public override void Validate()
+        {
+            base.Validate();
+            if (WeightBits != 8)
+                throw new ArgumentOutOfRangeException(nameof(WeightBits), WeightBits, "WeightBits must be 8: SimQAT exports int8 weights.");
+            if (ActivationBits != 8)
+                throw new ArgumentOutOfRangeException(nameof(ActivationBits), ActivationBits, "ActivationBits must be 8: SimQAT exports uint8 activations.");
+            if (!Enum.IsDefined(ActivationRange))
+                throw new ArgumentOutOfRangeException(nameof(ActivationRange), ActivationRange, "Unknown range tracking.");
+            if (!(EmaDecay > 0 && EmaDecay < 1))
+                throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "EmaDecay must be in (0, 1).");
+            if (QuantDelay < 0)
+                throw new ArgumentOutOfRangeException(nameof(QuantDelay), QuantDelay, "QuantDelay must be >= 0 (training steps before quantization starts).");
+            if (FreezeBatchNormAfter < 0)
+                throw new ArgumentOutOfRangeException(nameof(FreezeBatchNormAfter), FreezeBatchNormAfter, "FreezeBatchNormAfter must be >= 0 (training steps).");
+            ArgumentNullException.ThrowIfNull(KeepFloatLayers, nameof(KeepFloatLayers));
+        }
+    }
+
+    private readonly CompressionCatalog _catalog;
+    private readonly NetworkGraph _start;
+    private readonly string _featureColumn, _labelColumn;
+    private readonly Options _options;
+
+    internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(startFrom);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
+        options.Validate();
+        QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
+        _catalog = catalog;
+        _start = startFrom.Network;
+        _featureColumn = featureColumnName;
+        _labelColumn = labelColumnName;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Fine-tunes on <paramref name="trainData"/>, reporting quantized accuracy on <paramref name="validationData"/> after each epoch.</summary>
+    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, _start);
+
+        IHost host = _catalog.Environment.Register("Compression.QuantizeAwareTraining");
+        using IChannel channel = host.Start("SimQAT");
+        channel.Info(MessageSensitivity.None, $"Quantization-aware training of {_start.Name} (int8) on {train.Count} rows for {_options.Epochs} epochs.");
+
+        torch.random.manual_seed(_options.Seed);
+        using var model = new QuantizationAwareModel(_start, _options.KeepFloatLayers, nameof(Options.KeepFloatLayers),
+            _options.ActivationRange, _options.EmaDecay, _options.FoldBatchNorm, _options.WeightBits);
+        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
+        var schedule = new QuantizationSchedule(model, _options.QuantDelay, _options.FreezeBatchNormAfter);
+        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook[] { schedule });
+        (NetworkGraph trained, QuantizedNetwork quantized) = model.Finish();
+        return ModelFactory.Create(_catalog.Transforms, trained, quantized, "simqat-int8", _featureColumn, trainData, history);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start);
+}
