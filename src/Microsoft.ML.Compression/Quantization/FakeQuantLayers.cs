@@ -67,8 +67,9 @@ internal sealed class FakeQuantConv : nn.Module<Tensor, Tensor>
 
     private Tensor? QuantizedBias(Tensor? bias, Tensor weightScales)
     {
+        // Training skips the int32 rounding of the bias (a step of about 1e-5 of its range) to save time per step.
         ActivationQuantizer? input = _input();
-        if (bias is null || !Quantizing || input is null || !input.HasRange) return bias;
+        if (bias is null || !Quantizing || training || input is null || !input.HasRange) return bias;
         return FakeQuantize.Bias(bias, input.Parameters.Scale, weightScales);
     }
 
@@ -104,7 +105,7 @@ internal sealed class FakeQuantLinear : nn.Module<Tensor, Tensor>
         Tensor w = FakeQuantize.WeightsPerChannel(weight, scales, _bits);
         Tensor? b = _linear.bias;
         ActivationQuantizer? input = _input();
-        if (b is not null && input is not null && input.HasRange) b = FakeQuantize.Bias(b, input.Parameters.Scale, scales);
+        if (b is not null && !training && input is not null && input.HasRange) b = FakeQuantize.Bias(b, input.Parameters.Scale, scales);
         return nn.functional.linear(x, w, b);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,8 +35,9 @@ public static class FakeQuantize
     public static Tensor WeightScales(Tensor weight, int bits = 8)
     {
         using var _ = torch.no_grad();
-        Tensor maxAbs = weight.detach().abs().reshape(weight.shape[0], -1).amax(1);
-        return torch.where(maxAbs.gt(0), maxAbs.div(SymmetricMax(bits)), torch.ones_like(maxAbs));
+        long[] dims = Enumerable.Range(1, (int)weight.dim() - 1).Select(d => (long)d).ToArray();
+        Tensor maxAbs = weight.detach().abs().amax(dims);
+        return maxAbs.masked_fill_(maxAbs.eq(0), SymmetricMax(bits)).div_(SymmetricMax(bits));
     }
 
     /// <summary>Per-channel symmetric weight fake quantization (zero point 0, values in ±(2^(bits-1) - 1)).</summary>
