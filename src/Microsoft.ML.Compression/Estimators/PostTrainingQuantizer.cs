@@ -41,7 +41,12 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
         [Choice(new object[] { 8 }, 8)]
         public int ActivationBits { get; set; } = 8;
 
-        /// <summary>Conv2d or Linear layers whose weights stay float. Default none.</summary>
+        /// <summary>
+        /// Conv2d or Linear layers whose weights stay float. Default none. A kept layer runs in float in ONNX Runtime
+        /// when the tensor it reads feeds only kept layers (e.g. the first convolution reading the image, which is then
+        /// not quantized either); where that tensor also feeds quantized layers, ONNX Runtime quantizes the kept
+        /// layer's weights itself when it loads the model.
+        /// </summary>
         public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
 
         /// <summary>Throws when an option is out of range, naming it.</summary>

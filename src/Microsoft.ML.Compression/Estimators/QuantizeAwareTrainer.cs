@@ -66,7 +66,12 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         [Range(0, 10000000, 10000000, false)]
         public int FreezeBatchNormAfter { get; set; } = 10_000_000;
 
-        /// <summary>Conv2d or Linear layers whose weights stay float (e.g. a sensitive first or last layer). Default none.</summary>
+        /// <summary>
+        /// Conv2d or Linear layers whose weights stay float. Default none. A kept layer runs in float in ONNX Runtime
+        /// when the tensor it reads feeds only kept layers (e.g. the first convolution reading the image, which is then
+        /// not quantized either); where that tensor also feeds quantized layers, ONNX Runtime quantizes the kept
+        /// layer's weights itself when it loads the model.
+        /// </summary>
         public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
 
         /// <inheritdoc />

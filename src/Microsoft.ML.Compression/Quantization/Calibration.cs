@@ -32,7 +32,7 @@ internal static class Calibration
         IReadOnlyList<string> weightLayers = QuantizationPlan.WeightLayers(folded, keepFloat, keepFloatOption);
         using var module = new GraphModule(folded);
         var collectors = new Dictionary<string, RangeCollector>(StringComparer.Ordinal);
-        foreach (string point in QuantizationPlan.ActivationPoints(folded))
+        foreach (string point in QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, weightLayers)))
         {
             var collector = new RangeCollector($"calib_{point}");
             module.SetOutputModule(point, collector);

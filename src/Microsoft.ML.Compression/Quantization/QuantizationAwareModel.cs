@@ -32,7 +32,7 @@ internal sealed class QuantizationAwareModel : IDisposable
         Module = new GraphModule(trained);
 
         // A point of the folded graph sits, in the unfolded one, after the BN that was folded into the convolution.
-        foreach (string point in QuantizationPlan.ActivationPoints(folded))
+        foreach (string point in QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, _weightLayers)))
         {
             var quantizer = new ActivationQuantizer($"act_{point}", tracking, emaDecay);
             Module.SetOutputModule(bnOf.GetValueOrDefault(point, point), quantizer);

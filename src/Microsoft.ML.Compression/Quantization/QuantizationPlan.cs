@@ -20,19 +20,33 @@ internal static class QuantizationPlan
     /// <summary>Layers that keep their input's quantization parameters (their outputs are values of the input).</summary>
     public static bool KeepsInputGrid(Layer layer) => layer is MaxPool2dLayer or FlattenLayer or DropoutLayer;
 
-    /// <summary>The tensors that get their own activation quantizer, the image input first.</summary>
-    public static IReadOnlyList<string> ActivationPoints(NetworkGraph graph)
+    /// <summary>
+    /// The tensors that get their own activation quantizer, the image input first. A tensor read only by layers kept
+    /// in float is not quantized: ONNX Runtime would otherwise quantize those layers' weights itself when it loads
+    /// the model (it does so for a float Conv between quantized tensors).
+    /// </summary>
+    public static IReadOnlyList<string> ActivationPoints(NetworkGraph graph, IReadOnlyCollection<string>? keptFloat = null)
     {
-        var points = new List<string> { NetworkGraph.InputName };
+        var points = new List<string>();
+        bool ReadOnlyByFloatLayers(string tensor)
+        {
+            var readers = graph.ConsumersOf(tensor).ToList();
+            return keptFloat is { Count: > 0 } && readers.Count > 0 && readers.All(r => keptFloat.Contains(r.Name));
+        }
+        if (!ReadOnlyByFloatLayers(NetworkGraph.InputName)) points.Add(NetworkGraph.InputName);
         foreach (Layer layer in graph.Layers)
         {
-            if (ReferenceEquals(layer, graph.OutputLayer) || KeepsInputGrid(layer)) continue;
+            if (ReferenceEquals(layer, graph.OutputLayer) || KeepsInputGrid(layer) || ReadOnlyByFloatLayers(layer.Name)) continue;
             var readers = graph.ConsumersOf(layer.Name).ToList();
             if (readers.Count > 0 && readers.All(r => r is ReLULayer or ReLU6Layer)) continue;
             points.Add(layer.Name);
         }
         return points;
     }
+
+    /// <summary>The Conv2d and Linear layers of <paramref name="graph"/> that <paramref name="weightLayers"/> leaves in float.</summary>
+    public static IReadOnlyCollection<string> KeptFloat(NetworkGraph graph, IReadOnlyList<string> weightLayers) =>
+        graph.Layers.Where(l => HasQuantizableWeights(l) && !weightLayers.Contains(l.Name)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The Conv2d and Linear layers whose weights are quantized; throws naming a bad entry of <paramref name="keepFloat"/>.</summary>
     public static IReadOnlyList<string> WeightLayers(NetworkGraph graph, IEnumerable<string>? keepFloat, string optionName)

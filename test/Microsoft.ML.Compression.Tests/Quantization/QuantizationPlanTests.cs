@@ -44,6 +44,8 @@ public class QuantizationPlanTests
         var unknown = Assert.ThrowsExactly<ArgumentException>(() => QuantizationPlan.WeightLayers(lenet, new[] { "conv9" }, "KeepFloatLayers"));
         StringAssert.Contains(unknown.Message, "conv9");
         StringAssert.Contains(unknown.Message, "KeepFloatLayers");
+        CollectionAssert.AreEqual(new[] { "relu1", "relu2", "relu3", "relu4" }, QuantizationPlan.ActivationPoints(lenet, new[] { "conv1" }).ToArray(),
+            "the image is read only by the float conv1, so it is not quantized");
         var notWeighted = Assert.ThrowsExactly<ArgumentException>(() => QuantizationPlan.WeightLayers(lenet, new[] { "relu1" }, "KeepFloatLayers"));
         StringAssert.Contains(notWeighted.Message, "relu1");
     }
