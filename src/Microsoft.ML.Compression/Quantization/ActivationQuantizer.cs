@@ -55,19 +55,19 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
         return Quantizing && HasRange ? FakeQuantize.Activation(x, Parameters) : x;
     }
 
+    /// <summary>The smallest and largest value of <paramref name="x"/> (one pass, outside autograd).</summary>
+    internal static (float Min, float Max) RangeOf(Tensor x)
+    {
+        using var _ = torch.no_grad();
+        var (lo, hi) = torch.aminmax(x.detach());
+        using (lo)
+        using (hi)
+            return (lo.item<float>(), hi.item<float>());
+    }
+
     private void Observe(Tensor x)
     {
-        float batchMin, batchMax;
-        using (torch.no_grad())
-        {
-            var (lo, hi) = torch.aminmax(x.detach());
-            using (lo)
-            using (hi)
-            {
-                batchMin = lo.item<float>();
-                batchMax = hi.item<float>();
-            }
-        }
+        (float batchMin, float batchMax) = RangeOf(x);
         if (!HasRange || _tracking == RangeTracking.MinMax)
         {
             _min = Math.Min(_min, batchMin);

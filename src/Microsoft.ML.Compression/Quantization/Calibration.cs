@@ -84,8 +84,9 @@ internal sealed class RangeCollector : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         if (_histogram is null)
         {
-            Min = Math.Min(Min, x.min().item<float>());
-            Max = Math.Max(Max, x.max().item<float>());
+            (float lo, float hi) = ActivationQuantizer.RangeOf(x);
+            Min = Math.Min(Min, lo);
+            Max = Math.Max(Max, hi);
         }
         else if (Max > Min)
         {

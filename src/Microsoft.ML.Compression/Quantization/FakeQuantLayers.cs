@@ -65,13 +65,15 @@ internal sealed class FakeQuantConv : nn.Module<Tensor, Tensor>
 
     private Tensor WeightScales(Tensor w) => FakeQuantize.WeightScales(w, _bits);
 
-    private Tensor? QuantizedBias(Tensor? bias, Tensor weightScales)
-    {
-        // Training skips the int32 rounding of the bias (a step of about 1e-5 of its range) to save time per step.
-        ActivationQuantizer? input = _input();
-        if (bias is null || !Quantizing || training || input is null || !input.HasRange) return bias;
-        return FakeQuantize.Bias(bias, input.Parameters.Scale, weightScales);
-    }
+    private Tensor? QuantizedBias(Tensor? bias, Tensor weightScales) =>
+        Quantizing ? QuantizedBias(bias, weightScales, _input(), training) : bias;
+
+    /// <summary>
+    /// The bias rounded to int32 with scale input scale x weight scale, when the input is quantized. Training skips
+    /// the rounding (a step of about 1e-5 of the bias range) to save time per step.
+    /// </summary>
+    internal static Tensor? QuantizedBias(Tensor? bias, Tensor weightScales, ActivationQuantizer? input, bool training) =>
+        bias is null || training || input is null || !input.HasRange ? bias : FakeQuantize.Bias(bias, input.Parameters.Scale, weightScales);
 
     private Tensor Convolve(Tensor x, Tensor w, Tensor? b) => nn.functional.conv2d(x, w, b,
         strides: new long[] { _layer.Stride, _layer.Stride }, padding: new long[] { _layer.Padding, _layer.Padding },
@@ -103,9 +105,6 @@ internal sealed class FakeQuantLinear : nn.Module<Tensor, Tensor>
         if (!Quantizing) return nn.functional.linear(x, weight, _linear.bias);
         Tensor scales = FakeQuantize.WeightScales(weight, _bits);
         Tensor w = FakeQuantize.WeightsPerChannel(weight, scales, _bits);
-        Tensor? b = _linear.bias;
-        ActivationQuantizer? input = _input();
-        if (b is not null && !training && input is not null && input.HasRange) b = FakeQuantize.Bias(b, input.Parameters.Scale, scales);
-        return nn.functional.linear(x, w, b);
+        return nn.functional.linear(x, w, FakeQuantConv.QuantizedBias(_linear.bias, scales, _input(), training));
     }
 }
