@@ -49,6 +49,14 @@ internal sealed class ExperimentContext : IDisposable
     public int Option(string name, int defaultValue) =>
         _args.TryGetValue(name, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
 
+    /// <summary>A floating-point command-line option or its default.</summary>
+    public double OptionDouble(string name, double defaultValue) =>
+        _args.TryGetValue(name, out string? v) ? double.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
+
+    /// <summary>The bit widths to run: <c>--bits 4,2</c> or all of <paramref name="defaults"/>.</summary>
+    public IEnumerable<int> Bits(int[] defaults) =>
+        _args.TryGetValue("bits", out string? v) ? v.Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)) : defaults;
+
     public void UseMnist()
     {
         string dir = SampleDatasets.EnsureMnist(DataRoot, Console.WriteLine);

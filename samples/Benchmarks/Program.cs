@@ -10,6 +10,8 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
 {
     ["qat-mnist-lenet"] = QuantizationExperiments.MnistLeNet,
     ["qat-fashion-resnet20"] = QuantizationExperiments.FashionResNet20,
+    ["slb-mnist-lenet"] = SlbExperiments.MnistLeNet,
+    ["slb-fashion-resnet20"] = SlbExperiments.FashionResNet20,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))

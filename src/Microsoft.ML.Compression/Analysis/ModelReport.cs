@@ -57,6 +57,9 @@ public sealed class ModelReport
         Macs = Layers.Sum(l => l.Macs);
         ParameterBytes = Layers.Sum(l => l.ParameterBytes);
         LargestActivation = graph.Layers.Max(l => (long)graph.ShapeOf(l.Name).Aggregate(1, (a, d) => a * d));
+        var quantized = Layers.Where(l => l.WeightBits < 32).ToList();
+        QuantizedWeightBytes = quantized.Sum(l => (l.Weights * l.WeightBits + 7) / 8);
+        QuantizedWeightFp32Bytes = quantized.Sum(l => l.Weights * 4);
     }
 
     /// <summary>Network name.</summary>
@@ -75,6 +78,12 @@ public sealed class ModelReport
     public long Fp32OnnxBytes { get; }
     /// <summary><see cref="OnnxBytes"/> / <see cref="Fp32OnnxBytes"/>: how much of the fp32 file is left.</summary>
     public double OnnxRatio => (double)OnnxBytes / Fp32OnnxBytes;
+    /// <summary>Bytes of the weight tensors of the quantized layers as stored (codes only; per-channel scales not counted).</summary>
+    public long QuantizedWeightBytes { get; }
+    /// <summary>Bytes the same weight tensors take as fp32.</summary>
+    public long QuantizedWeightFp32Bytes { get; }
+    /// <summary><see cref="QuantizedWeightBytes"/> / <see cref="QuantizedWeightFp32Bytes"/> (1 when nothing is quantized).</summary>
+    public double QuantizedWeightRatio => QuantizedWeightFp32Bytes == 0 ? 1 : (double)QuantizedWeightBytes / QuantizedWeightFp32Bytes;
     /// <summary>Elements of the largest activation of one sample (runtime memory is dominated by activations).</summary>
     public long LargestActivation { get; }
     /// <summary>Per-layer rows.</summary>
@@ -88,6 +97,8 @@ public sealed class ModelReport
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"{Network} ({Method}): {Parameters:N0} parameters, {ParameterBytes:N0} parameter bytes, {Macs:N0} MACs/sample, ONNX {OnnxBytes:N0} bytes ({OnnxRatio:P1} of fp32's {Fp32OnnxBytes:N0})");
+        if (QuantizedWeightFp32Bytes > 0)
+            sb.AppendLine(inv, $"quantized layers' weights: {QuantizedWeightBytes:N0} bytes vs {QuantizedWeightFp32Bytes:N0} as fp32 (1/{1 / QuantizedWeightRatio:F1})");
         sb.AppendLine(inv, $"{"layer",-16} {"kind",-13} {"output",-14} {"params",10} {"bytes",10} {"MACs",12} {"bits",4}");
         foreach (var l in Layers)
             sb.AppendLine(inv, $"{l.Name,-16} {l.Kind,-13} {Layer.Format(l.OutputShape),-14} {l.Parameters,10:N0} {l.ParameterBytes,10:N0} {l.Macs,12:N0} {l.WeightBits,4}");

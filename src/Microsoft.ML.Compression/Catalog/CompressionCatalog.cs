@@ -85,4 +85,27 @@ public sealed class CompressionCatalog
     /// <summary>Post-training int8 quantization with every setting of <paramref name="options"/>.</summary>
     public PostTrainingQuantizer PostTrainingQuantization(StartingPoint startFrom, PostTrainingQuantizer.Options options) =>
         new(this, startFrom, options);
+
+    /// <summary>
+    /// SLB (searching for low-bit weights): trains <paramref name="startFrom"/>'s convolutions as softmaxes over 2, 4 or 16
+    /// weight levels and exports them stored at 1, 2 or 4 bits.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="weightBits">1, 2 or 4.</param>
+    /// <param name="epochs">Training epochs (the temperature schedule is spread over them).</param>
+    /// <example>
+    /// <code>
+    /// var fp32 = mlContext.Transforms.Compression.Train(NetworkZoo.LeNet5(batchNorm: true)).Fit(train);
+    /// var w2 = mlContext.Transforms.Compression.Slb(fp32, weightBits: 2).Fit(train);
+    /// w2.SaveOnnx("lenet5-w2.onnx");   // INT2 weights, opset 25
+    /// </code>
+    /// </example>
+    public SlbQuantizer Slb(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label", int weightBits = 1, int epochs = 10) =>
+        Slb(startFrom, featureColumnName, labelColumnName, new SlbQuantizer.Options { WeightBits = weightBits, Epochs = epochs });
+
+    /// <summary>SLB with every setting of <paramref name="options"/>.</summary>
+    public SlbQuantizer Slb(StartingPoint startFrom, string featureColumnName, string labelColumnName, SlbQuantizer.Options options) =>
+        new(this, startFrom, featureColumnName, labelColumnName, options);
 }

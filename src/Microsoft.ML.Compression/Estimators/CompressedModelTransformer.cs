@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Compression.Estimators;
@@ -29,10 +30,11 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     private readonly byte[] _onnx;
 
     internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, QuantizedNetwork? quantized, byte[] onnxModel,
-        string featureColumnName, ModelReport report, IDataView schemaSource)
+        string featureColumnName, ModelReport report, IDataView schemaSource, LowBitNetwork? lowBit = null)
     {
         Network = network;
         Quantized = quantized;
+        LowBit = lowBit;
         FeatureColumnName = featureColumnName;
         Report = report;
         _onnx = onnxModel;
@@ -47,6 +49,9 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
 
     /// <summary>The int8 model (folded network, activation and weight quantization) for a quantized model; null for a float one.</summary>
     public QuantizedNetwork? Quantized { get; }
+
+    /// <summary>The 1-, 2- or 4-bit model (level codes, channel scales, activation quantization) for a low-bit model; null otherwise.</summary>
+    public LowBitNetwork? LowBit { get; }
 
     /// <summary>The input column the model reads.</summary>
     public string FeatureColumnName { get; }

@@ -5,6 +5,7 @@ using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Data;
 
@@ -34,6 +35,20 @@ internal static class ModelFactory
         long fp32Bytes = OnnxExporter.Export(floatNetwork, options with { Method = "fp32" }).LongLength;
         var report = new ModelReport(quantized.Graph, method, onnx.LongLength, history, quantized.WeightBitsByLayer, fp32Bytes);
         return new CompressedModelTransformer(transforms, floatNetwork, quantized, onnx, featureColumn, report, schemaSource);
+    }
+
+    /// <summary>
+    /// A model with 1-, 2- or 4-bit weights: the sub-byte export of <paramref name="lowBit"/>, whose graph (weights at
+    /// their decoded values) is kept as the starting point of further steps.
+    /// </summary>
+    public static CompressedModelTransformer Create(TransformsCatalog transforms, LowBitNetwork lowBit, string method, string featureColumn,
+        IDataView schemaSource, IReadOnlyList<EpochMetrics> history)
+    {
+        var options = new OnnxExportOptions { InputName = featureColumn, Method = method, Opset = LowBitNetworkWriter.MinimumOpset(lowBit.WeightBits) };
+        byte[] onnx = OnnxExporter.Export(lowBit, options);
+        long fp32Bytes = OnnxExporter.Export(lowBit.Graph, new OnnxExportOptions { InputName = featureColumn }).LongLength;
+        var report = new ModelReport(lowBit.Graph, method, onnx.LongLength, history, lowBit.WeightBitsByLayer, fp32Bytes);
+        return new CompressedModelTransformer(transforms, lowBit.Graph, null, onnx, featureColumn, report, schemaSource, lowBit);
     }
 
     /// <summary>The input schema plus Score and PredictedLabel; checks the feature column (and the label column, when given).</summary>

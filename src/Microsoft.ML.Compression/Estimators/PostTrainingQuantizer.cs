@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Training;
@@ -12,7 +14,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <see cref="Options.CalibrationSamples"/> rows of its input to pick each activation's range, folds BatchNorm into the
 /// convolutions, rounds the weights per output channel and exports int8 QDQ ONNX (the same form as SimQAT's).
 /// </summary>
-/// <remarks>Calibration takes the first rows as they come: shuffle the data first if it is sorted by class.</remarks>
+/// <remarks>
+/// Calibration takes the first rows as they come: shuffle the data first if it is sorted by class. With
+/// <see cref="Options.WeightBits"/> 1, 2 or 4 it is the round-to-nearest baseline of SLB: weights rounded onto the same
+/// levels, stored at that bit width.
+/// </remarks>
 public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransformer>
 {
     /// <summary>Options of <see cref="PostTrainingQuantizer"/>.</summary>
@@ -33,12 +39,15 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
         [Range(90.0, 100.0, 99.99, false)]
         public double Percentile { get; set; } = 99.99;
 
-        /// <summary>Bits of the weights; only 8 (int8) is supported. Default 8.</summary>
-        [Choice(new object[] { 8 }, 8)]
+        /// <summary>
+        /// Bits of the weights: 8 (int8, every Conv2d and Linear layer) or 1, 2 or 4 (round-to-nearest onto SLB's levels
+        /// with per-channel scales fitted to the weights, convolutions only, as SLB's default). Default 8.
+        /// </summary>
+        [Choice(new object[] { 1, 2, 4, 8 }, 8)]
         public int WeightBits { get; set; } = 8;
 
-        /// <summary>Bits of the activations; only 8 (uint8) is supported. Default 8.</summary>
-        [Choice(new object[] { 8 }, 8)]
+        /// <summary>Bits of the activations: 8 (uint8), or 32 (float) with 1-, 2- or 4-bit weights. Default 8.</summary>
+        [Choice(new object[] { 8, 32 }, 8)]
         public int ActivationBits { get; set; } = 8;
 
         /// <summary>
@@ -59,10 +68,7 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
                 throw new ArgumentOutOfRangeException(nameof(Calibration), Calibration, "Unknown calibration method.");
             if (!(Percentile > 50 && Percentile <= 100))
                 throw new ArgumentOutOfRangeException(nameof(Percentile), Percentile, "Percentile must be in (50, 100].");
-            if (WeightBits != 8)
-                throw new ArgumentOutOfRangeException(nameof(WeightBits), WeightBits, "WeightBits must be 8: post-training quantization exports int8 weights.");
-            if (ActivationBits != 8)
-                throw new ArgumentOutOfRangeException(nameof(ActivationBits), ActivationBits, "ActivationBits must be 8: post-training quantization exports uint8 activations.");
+            QuantizationBits.Validate(WeightBits, ActivationBits, nameof(WeightBits), nameof(ActivationBits));
             ArgumentNullException.ThrowIfNull(KeepFloatLayers, nameof(KeepFloatLayers));
         }
     }
@@ -70,6 +76,7 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
     private readonly CompressionCatalog _catalog;
     private readonly NetworkGraph _start;
     private readonly Options _options;
+    private readonly IReadOnlyList<string>? _lowBitLayers;
 
     internal PostTrainingQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
     {
@@ -77,6 +84,7 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
+        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(startFrom.Network, nameof(Options.KeepFloatLayers));
         _catalog = catalog;
         _start = startFrom.Network;
         _options = options;
@@ -86,13 +94,25 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
     public CompressedModelTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var samples = LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples);
         IHost host = _catalog.Environment.Register("Compression.PostTrainingQuantization");
         using IChannel channel = host.Start("Calibration");
+        if (_lowBitLayers is not null) return FitLowBit(input, channel);
+        var samples = LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples);
         channel.Info(MessageSensitivity.None, $"Calibrating {_start.Name} on {samples.Count} rows ({_options.Calibration}).");
         QuantizedNetwork quantized = Calibration.Quantize(_start, samples, _options.Calibration, _options.Percentile,
             _options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
         return ModelFactory.Create(_catalog.Transforms, _start, quantized, "ptq-int8", _options.FeatureColumnName, input, Array.Empty<EpochMetrics>());
+    }
+
+    private CompressedModelTransformer FitLowBit(IDataView input, IChannel channel)
+    {
+        bool a8 = _options.ActivationBits == 8;
+        LabeledDataset? samples = a8 ? LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples) : null;
+        channel.Info(MessageSensitivity.None, $"Rounding {string.Join(", ", _lowBitLayers!)} of {_start.Name} to {_options.WeightBits}-bit weights" +
+            (a8 ? $", calibrating uint8 activations on {samples!.Count} rows." : "."));
+        var lowBit = Calibration.QuantizeLowBit(_start, _options.WeightBits, _lowBitLayers!, samples, _options.Calibration, _options.Percentile);
+        return ModelFactory.Create(_catalog.Transforms, lowBit, $"rtn-w{_options.WeightBits}" + (a8 ? "a8" : ""), _options.FeatureColumnName, input,
+            Array.Empty<EpochMetrics>());
     }
 
     /// <inheritdoc />

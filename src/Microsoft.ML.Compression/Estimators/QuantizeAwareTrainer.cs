@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
@@ -35,12 +36,16 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
             LearningRate = 0.005;
         }
 
-        /// <summary>Bits of the weights; only 8 (int8) is supported. Default 8.</summary>
-        [Choice(new object[] { 8 }, 8)]
+        /// <summary>
+        /// Bits of the weights: 8 (int8, every Conv2d and Linear layer), or 1, 2 or 4: straight-through QAT onto SLB's
+        /// levels with per-channel scales fitted to the trained weights, convolutions only (SLB's default), BatchNorm
+        /// kept unfolded (it absorbs the scale). Default 8.
+        /// </summary>
+        [Choice(new object[] { 1, 2, 4, 8 }, 8)]
         public int WeightBits { get; set; } = 8;
 
-        /// <summary>Bits of the activations; only 8 (uint8) is supported. Default 8.</summary>
-        [Choice(new object[] { 8 }, 8)]
+        /// <summary>Bits of the activations: 8 (uint8), or 32 (float) with 1-, 2- or 4-bit weights. Default 8.</summary>
+        [Choice(new object[] { 8, 32 }, 8)]
         public int ActivationBits { get; set; } = 8;
 
         /// <summary>How activation ranges are tracked. Default <see cref="RangeTracking.MinMax"/> (Golden Stick's).</summary>
@@ -78,10 +83,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         public override void Validate()
         {
             base.Validate();
-            if (WeightBits != 8)
-                throw new ArgumentOutOfRangeException(nameof(WeightBits), WeightBits, "WeightBits must be 8: SimQAT exports int8 weights.");
-            if (ActivationBits != 8)
-                throw new ArgumentOutOfRangeException(nameof(ActivationBits), ActivationBits, "ActivationBits must be 8: SimQAT exports uint8 activations.");
+            QuantizationBits.Validate(WeightBits, ActivationBits, nameof(WeightBits), nameof(ActivationBits));
             if (!Enum.IsDefined(ActivationRange))
                 throw new ArgumentOutOfRangeException(nameof(ActivationRange), ActivationRange, "Unknown range tracking.");
             if (!(EmaDecay > 0 && EmaDecay < 1))
@@ -98,6 +100,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
     private readonly NetworkGraph _start;
     private readonly string _featureColumn, _labelColumn;
     private readonly Options _options;
+    private readonly IReadOnlyList<string>? _lowBitLayers;
 
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
     {
@@ -107,6 +110,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
         options.Validate();
         QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
+        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(startFrom.Network, nameof(Options.KeepFloatLayers));
         _catalog = catalog;
         _start = startFrom.Network;
         _featureColumn = featureColumnName;
@@ -124,12 +128,21 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
 
         IHost host = _catalog.Environment.Register("Compression.QuantizeAwareTraining");
         using IChannel channel = host.Start("SimQAT");
-        channel.Info(MessageSensitivity.None, $"Quantization-aware training of {_start.Name} (int8) on {train.Count} rows for {_options.Epochs} epochs.");
+        channel.Info(MessageSensitivity.None, $"Quantization-aware training of {_start.Name} (W{_options.WeightBits}A{_options.ActivationBits}) on {train.Count} rows for {_options.Epochs} epochs.");
 
         torch.random.manual_seed(_options.Seed);
+        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
+        if (_lowBitLayers is not null)
+        {
+            int bits = _options.WeightBits;
+            bool a8 = _options.ActivationBits == 8;
+            using var lowBitModel = new LowBitTrainingModel(_start, _lowBitLayers, bits, a8,
+                (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), _options.ActivationRange, _options.EmaDecay);
+            IReadOnlyList<EpochMetrics> lowBitHistory = loop.Run(lowBitModel.Module, train, validation);
+            return ModelFactory.Create(_catalog.Transforms, lowBitModel.Finish(), $"ste-w{bits}" + (a8 ? "a8" : ""), _featureColumn, trainData, lowBitHistory);
+        }
         using var model = new QuantizationAwareModel(_start, _options.KeepFloatLayers, nameof(Options.KeepFloatLayers),
             _options.ActivationRange, _options.EmaDecay, _options.FoldBatchNorm, _options.WeightBits);
-        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
         var schedule = new QuantizationSchedule(model, _options.QuantDelay, _options.FreezeBatchNormAfter);
         IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook[] { schedule });
         (NetworkGraph trained, QuantizedNetwork quantized) = model.Finish();

@@ -4,6 +4,7 @@ using System.Reflection;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Quantization.LowBit;
 
 namespace Microsoft.ML.Compression.Onnx;
 
@@ -54,6 +55,29 @@ public static class OnnxExporter
         options ??= OnnxExportOptions.Default with { Method = "int8-qdq" };
         return new QdqNetworkWriter(network).Write(network.Graph, options).ToByteArray();
     }
+
+    /// <summary>
+    /// Exports a network with 1-, 2- or 4-bit weights, stored at their bit width in standard ONNX (INT4 at opset 21,
+    /// INT2 at opset 25, 1-bit packed eight to a byte and unpacked with BitShift/BitwiseAnd at opset 18). The options'
+    /// opset defaults to the lowest that bit width needs and method to "w{bits}" (plus "a8" with quantized activations).
+    /// </summary>
+    /// <param name="network">The low-bit network.</param>
+    /// <param name="options">Export settings; null for the defaults above.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The options' opset is too low for the bit width.</exception>
+    public static byte[] Export(LowBitNetwork network, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        int minimum = LowBitNetworkWriter.MinimumOpset(network.WeightBits);
+        options ??= OnnxExportOptions.Default with { Opset = minimum, Method = DefaultMethod(network) };
+        if (options.Opset < minimum)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Opset,
+                $"OnnxExportOptions.Opset must be at least {minimum} for {network.WeightBits}-bit weights.");
+        return new LowBitNetworkWriter(network).Write(network.Graph, options).ToByteArray();
+    }
+
+    /// <summary>"w{bits}", plus "a8" when activations are quantized: the method name of a low-bit export.</summary>
+    public static string DefaultMethod(LowBitNetwork network) =>
+        $"w{network.WeightBits}" + (network.ActivationBits == 8 ? "a8" : "");
 
     /// <summary>Exports <paramref name="graph"/> to <paramref name="destination"/>.</summary>
     /// <param name="graph">The network; every parameter of every layer must be set.</param>

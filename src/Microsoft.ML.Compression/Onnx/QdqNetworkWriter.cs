@@ -11,13 +11,12 @@ namespace Microsoft.ML.Compression.Onnx;
 /// Writes a <see cref="QuantizedNetwork"/> in ONNX's QDQ form, the standard encoding that ONNX Runtime turns into
 /// integer kernels (QLinearConv, QGemm, QLinearAdd, ...): int8 weights (per output channel, zero point 0, axis 0) and
 /// int32 biases (scale = input scale x weight scale) behind DequantizeLinear, and a QuantizeLinear -> DequantizeLinear
-/// pair (uint8, per tensor) after the image and after each quantized activation. Max pooling and flatten repeat their
-/// input's pair, so ONNX Runtime can run them on uint8 data.
+/// pair (uint8, per tensor) after the image and after each quantized activation (<see cref="ActivationQdqWriter"/>).
 /// </summary>
 internal sealed class QdqNetworkWriter : OnnxNetworkWriter
 {
     private readonly QuantizedNetwork _network;
-    private readonly Dictionary<QuantParams, (string Scale, string ZeroPoint)> _activationConstants = new();
+    private ActivationQdqWriter? _activations;
 
     public QdqNetworkWriter(QuantizedNetwork network) => _network = network;
 
@@ -51,24 +50,8 @@ internal sealed class QdqNetworkWriter : OnnxNetworkWriter
         return base.WeightInput(layer, parameterName, value);
     }
 
-    protected override string ActivationOutput(Layer? layer, string tensor)
-    {
-        // Dropout hands its input's tensor through unchanged: that tensor already has its pair.
-        if (layer is DropoutLayer) return tensor;
-        if (_network.ActivationOf(layer?.Name ?? NetworkGraph.InputName) is not QuantParams p) return tensor;
-        if (!_activationConstants.TryGetValue(p, out var constants))
-        {
-            // One scale/zero-point pair per distinct grid: ONNX Runtime drops Q/DQ around max pooling and
-            // flatten only when both sides use the same quantization.
-            string prefix = $"{layer?.Name ?? NetworkGraph.InputName}_act";
-            constants = (Builder.AddInitializer(OnnxTensors.FloatScalar($"{prefix}_scale", p.Scale)),
-                         Builder.AddUInt8($"{prefix}_zero_point", Array.Empty<long>(), new[] { (byte)p.ZeroPoint }));
-            _activationConstants[p] = constants;
-        }
-        string name = layer?.Name ?? NetworkGraph.InputName;
-        string quantized = Builder.AddNode("QuantizeLinear", new[] { tensor, constants.Scale, constants.ZeroPoint }, $"{name}_quantized");
-        return Builder.AddNode("DequantizeLinear", new[] { quantized, constants.Scale, constants.ZeroPoint }, $"{name}_dequantized");
-    }
+    protected override string ActivationOutput(Layer? layer, string tensor) =>
+        (_activations ??= new ActivationQdqWriter(Builder, _network.ActivationOf)).Write(layer, tensor);
 
     protected override void AddMetadata(OnnxGraphBuilder builder)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,12 +32,39 @@ internal static class Calibration
         NetworkGraph folded = BatchNormFolding.Fold(trained, out _);
         IReadOnlyList<string> weightLayers = QuantizationPlan.WeightLayers(folded, keepFloat, keepFloatOption);
         using var module = new GraphModule(folded);
-        var collectors = new Dictionary<string, RangeCollector>(StringComparer.Ordinal);
-        foreach (string point in QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, weightLayers)))
+        var points = QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, weightLayers));
+        return new QuantizedNetwork(folded, weightLayers, ActivationRanges(module, points, samples, method, percentile, batchSize));
+    }
+
+    /// <summary>
+    /// Round-to-nearest low-bit weights for <paramref name="layers"/> (per-channel scales fitted to the weights); with
+    /// <paramref name="samples"/>, also uint8 activations calibrated on the network with the rounded weights.
+    /// </summary>
+    public static LowBitNetwork QuantizeLowBit(NetworkGraph trained, int bits, IReadOnlyList<string> layers, LabeledDataset? samples,
+        CalibrationMethod method, double percentile, int batchSize = 256)
+    {
+        var weights = layers.ToDictionary(name => name, name =>
         {
-            var collector = new RangeCollector($"calib_{point}");
-            module.SetOutputModule(point, collector);
-            collectors[point] = collector;
+            Layer layer = trained[name];
+            return LowBitWeights.RoundToNearest(bits, layer.ParameterShape("weight"), layer.Parameters["weight"].Data);
+        }, StringComparer.Ordinal);
+        var weightOnly = new LowBitNetwork(trained, weights);
+        if (samples is null) return weightOnly;
+        using var module = new GraphModule(weightOnly.Graph);
+        var points = QuantizationPlan.ActivationPointsOf(trained, layers).Select(p => p.Unfolded).ToList();
+        return new LowBitNetwork(trained, weights, ActivationRanges(module, points, samples, method, percentile, batchSize));
+    }
+
+    /// <summary>The uint8 parameters of each of <paramref name="tensors"/> of <paramref name="module"/> on <paramref name="samples"/>.</summary>
+    private static Dictionary<string, QuantParams> ActivationRanges(GraphModule module, IEnumerable<string> tensors, LabeledDataset samples,
+        CalibrationMethod method, double percentile, int batchSize)
+    {
+        var collectors = new Dictionary<string, RangeCollector>(StringComparer.Ordinal);
+        foreach (string tensor in tensors)
+        {
+            var collector = new RangeCollector($"calib_{tensor}");
+            module.SetOutputModule(tensor, collector);
+            collectors[tensor] = collector;
         }
 
         Run(module, samples, batchSize);
@@ -45,12 +73,11 @@ internal static class Calibration
             foreach (var c in collectors.Values) c.StartHistogram(Bins);
             Run(module, samples, batchSize);
         }
-        var activations = collectors.ToDictionary(c => c.Key, c =>
+        return collectors.ToDictionary(c => c.Key, c =>
         {
             (float lo, float hi) = method == CalibrationMethod.Percentile ? c.Value.Percentiles(percentile) : (c.Value.Min, c.Value.Max);
             return QuantParams.FromRange(lo, hi);
         }, StringComparer.Ordinal);
-        return new QuantizedNetwork(folded, weightLayers, activations);
     }
 
     private static void Run(GraphModule module, LabeledDataset samples, int batchSize)

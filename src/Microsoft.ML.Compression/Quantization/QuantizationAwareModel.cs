@@ -32,10 +32,10 @@ internal sealed class QuantizationAwareModel : IDisposable
         Module = new GraphModule(trained);
 
         // A point of the folded graph sits, in the unfolded one, after the BN that was folded into the convolution.
-        foreach (string point in QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, _weightLayers)))
+        foreach (var (point, tensor) in QuantizationPlan.ActivationPointsOf(trained, _weightLayers))
         {
             var quantizer = new ActivationQuantizer($"act_{point}", tracking, emaDecay);
-            Module.SetOutputModule(bnOf.GetValueOrDefault(point, point), quantizer);
+            Module.SetOutputModule(tensor, quantizer);
             _quantizers[point] = quantizer;
         }
         foreach (string name in _weightLayers)

@@ -44,6 +44,18 @@ internal static class QuantizationPlan
         return points;
     }
 
+    /// <summary>
+    /// The activation points of a network trained with BatchNorm unfolded: each point of the folded network (see
+    /// <see cref="ActivationPoints"/>) with the tensor that carries it in <paramref name="unfolded"/>, which for a
+    /// convolution with a BatchNorm folded into it is the BatchNorm's output.
+    /// </summary>
+    public static IReadOnlyList<(string Folded, string Unfolded)> ActivationPointsOf(NetworkGraph unfolded, IReadOnlyList<string> weightLayers)
+    {
+        NetworkGraph folded = BatchNormFolding.Fold(unfolded, out var foldedInto);
+        var bnOf = foldedInto.ToDictionary(e => e.Value, e => e.Key, StringComparer.Ordinal); // conv -> its BN
+        return ActivationPoints(folded, KeptFloat(folded, weightLayers)).Select(p => (p, bnOf.GetValueOrDefault(p, p))).ToArray();
+    }
+
     /// <summary>The Conv2d and Linear layers of <paramref name="graph"/> that <paramref name="weightLayers"/> leaves in float.</summary>
     public static IReadOnlyCollection<string> KeptFloat(NetworkGraph graph, IReadOnlyList<string> weightLayers) =>
         graph.Layers.Where(l => HasQuantizableWeights(l) && !weightLayers.Contains(l.Name)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);

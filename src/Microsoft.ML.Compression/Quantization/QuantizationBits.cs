@@ -1,0 +1,23 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML.Compression.Quantization.LowBit;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>The bit-width combinations SimQAT and post-training quantization support, and their low-bit layer choice.</summary>
+internal static class QuantizationBits
+{
+    /// <summary>Weights 8 with activations 8 (int8), or weights 1, 2 or 4 with activations 8 or 32 (float).</summary>
+    public static void Validate(int weightBits, int activationBits, string weightOption, string activationOption)
+    {
+        if (weightBits is not (1 or 2 or 4 or 8))
+            throw new ArgumentOutOfRangeException(weightOption, weightBits, $"{weightOption} must be 8 (int8) or 1, 2 or 4 (sub-byte), but is {weightBits}.");
+        if (activationBits is not (8 or 32))
+            throw new ArgumentOutOfRangeException(activationOption, activationBits, $"{activationOption} must be 8 (uint8) or 32 (float), but is {activationBits}.");
+        if (weightBits == 8 && activationBits != 8)
+            throw new ArgumentOutOfRangeException(activationOption, activationBits, $"{activationOption} must be 8 with 8-bit weights (float activations need {weightOption} 1, 2 or 4).");
+    }
+
+    /// <summary>The layers a low-bit baseline quantizes, SLB's default: every convolution but a classifier one, except <paramref name="keepFloat"/>.</summary>
+    public static LowBitLayerSelection LowBitLayers(IReadOnlyCollection<string> keepFloat) => new(false, true, false, keepFloat);
+}

@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training;
+
+namespace Microsoft.ML.Compression.Quantization.Slb;
+
+/// <summary>
+/// SLB's temperature schedule (Golden Stick's TemperatureScheduler) and state-BN calibration. With E epochs, the
+/// temperature is <c>start</c> until epoch E x startTime, then grows by <c>factor</c> per epoch until E x endTime,
+/// after which the weights are hard. The epoch count is fractional (updated every step), so short runs get a smooth
+/// schedule rather than one that jumps straight to hard weights.
+/// </summary>
+internal sealed class SlbTemperatureSchedule : ITrainingHook
+{
+    private readonly IReadOnlyList<SlbWeightModule> _layers;
+    private readonly double _epochs, _stepsPerEpoch, _start, _startTime, _endTime, _factor;
+    private readonly Action<GraphModule>? _calibrate;
+
+    public SlbTemperatureSchedule(IReadOnlyList<SlbWeightModule> layers, int epochs, int stepsPerEpoch,
+        double start, double startTime, double endTime, double factor, Action<GraphModule>? calibrate)
+    {
+        _layers = layers;
+        _epochs = epochs;
+        _stepsPerEpoch = Math.Max(1, stepsPerEpoch);
+        _start = start;
+        _startTime = startTime;
+        _endTime = endTime;
+        _factor = factor;
+        _calibrate = calibrate;
+    }
+
+    /// <summary>The temperature after <paramref name="epochsDone"/> (fractional) epochs.</summary>
+    public static double TemperatureAt(double epochsDone, int epochs, double start, double startTime, double endTime, double factor)
+    {
+        double from = epochs * startTime, to = epochs * endTime;
+        return start * Math.Pow(factor, Math.Clamp(epochsDone, from, to) - from);
+    }
+
+    /// <summary>True once <paramref name="epochsDone"/> reaches the end of the schedule.</summary>
+    public static bool IsHardAt(double epochsDone, int epochs, double endTime) => epochsDone >= epochs * endTime;
+
+    public double Temperature { get; private set; }
+
+    public bool Hard { get; private set; }
+
+    public void OnTrainingStart(GraphModule module) => Set(0);
+
+    public void AfterStep(GraphModule module, long step) => Set((step + 1) / _stepsPerEpoch);
+
+    /// <summary>Golden Stick recalibrates BatchNorm with hard weights after every epoch past the start of the schedule.</summary>
+    public void OnEpochEnd(GraphModule module, int epoch)
+    {
+        if (_calibrate is not null && epoch > _epochs * _startTime) _calibrate(module);
+    }
+
+    private void Set(double epochsDone)
+    {
+        int epochs = (int)_epochs;
+        Temperature = TemperatureAt(epochsDone, epochs, _start, _startTime, _endTime, _factor);
+        Hard = IsHardAt(epochsDone, epochs, _endTime);
+        foreach (var layer in _layers)
+        {
+            layer.Temperature = Temperature;
+            layer.Hard = Hard;
+        }
+    }
+}

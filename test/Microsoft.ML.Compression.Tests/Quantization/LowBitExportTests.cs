@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Onnx.Proto;
+using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Quantization.LowBit;
+using Microsoft.ML.Compression.Tests.Onnx;
+using Microsoft.ML.Compression.Zoo;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using TorchSharp;
+using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Microsoft.ML.Compression.Tests.Quantization;
+
+/// <summary>Sub-byte ONNX: the stored types, their size, and parity of ONNX Runtime and ML.NET with the TorchSharp model.</summary>
+[TestClass]
+public class LowBitExportTests
+{
+    private const int Images = 256;
+
+    /// <summary>Every Conv2d and Linear layer of <paramref name="graph"/> rounded to the nearest level.</summary>
+    internal static LowBitNetwork RoundAll(NetworkGraph graph, int bits, bool linear = true) =>
+        new(graph, graph.Layers.Where(l => l is Conv2dLayer || (linear && l is LinearLayer)).ToDictionary(l => l.Name,
+            l => LowBitWeights.RoundToNearest(bits, l.ParameterShape("weight"), l.Parameters["weight"].Data)));
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(4)]
+    public void OnnxRuntimeMatchesTorchSharpOnLeNetWithBatchNorm(int bits)
+    {
+        NetworkGraph trained = QuantizedExportTests.LeNetWithBatchNorm;
+        LowBitNetwork network = RoundAll(trained, bits);
+        byte[] onnx = OnnxExporter.Export(network);
+        float[] images = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, Images).Features;
+
+        OrtRunner.Result ort = OrtRunner.Run(onnx, images, Images);
+        float[] expected = TorchLogits(network.ToModule(), images);
+        float maxDiff = expected.Zip(ort.Logits, (a, b) => MathF.Abs(a - b)).Max();
+        Assert.IsTrue(maxDiff <= 1e-4f, $"max |logit difference| {maxDiff} for {bits}-bit weights");
+    }
+
+    internal static float[] TorchLogits(GraphModule module, float[] images)
+    {
+        using (module)
+        using (torch.no_grad())
+        using (var x = torch.tensor(images, new long[] { images.Length / 784, 784 }))
+        using (var logits = module.call(x))
+            return logits.data<float>().ToArray();
+    }
+}
