@@ -30,8 +30,8 @@ internal static class SlbExperiments
     {
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
-        var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 4), LearningRate = 0.1 }));
-        var settings = new Settings(x.Option("finetune-epochs", 2), x.OptionDouble("t-factor", 30), x.OptionDouble("lr", 0.001));
+        var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
+        var settings = new Settings(x.Option("finetune-epochs", 1), x.OptionDouble("t-factor", 3000), x.OptionDouble("lr", 0.001));
         Compare(x, fp32, x.Bits(new[] { 4, 2, 1 }).Select(b => (b, false)).ToList(), settings);
     }
 

@@ -130,7 +130,8 @@ public class QuantizationEstimatorTests
     {
         var c = _ml.Transforms.Compression;
         NetworkGraph lenet = QuantizedExportTests.LeNet;
-        AssertOption("WeightBits", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { WeightBits = 4 }));
+        AssertOption("WeightBits", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { WeightBits = 3 }));
+        AssertOption("ActivationBits", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { ActivationBits = 32 }));
         AssertOption("ActivationBits", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { ActivationBits = 16 }));
         AssertOption("QuantDelay", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { QuantDelay = -1 }));
         AssertOption("FreezeBatchNormAfter", () => c.QuantizeAwareTraining(lenet, "Features", "Label", new QuantizeAwareTrainer.Options { FreezeBatchNormAfter = -5 }));
