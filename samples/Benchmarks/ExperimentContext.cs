@@ -90,6 +90,27 @@ internal sealed class ExperimentContext : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Epoch time of <paramref name="compressed"/> / epoch time of <paramref name="baseline"/>, from one-epoch runs on the
+    /// same 10,000 rows alternating between the two (three rounds, median of each): the epoch times of the main runs
+    /// drift with the load of a shared machine. Both should fine-tune the same trained weights (a fresh network trains
+    /// measurably faster per step than a trained one). The times go to the summary under <paramref name="label"/>.
+    /// </summary>
+    public double InterleavedEpochRatio(string label, Func<IEstimator<CompressedModelTransformer>> baseline, Func<IEstimator<CompressedModelTransformer>> compressed)
+    {
+        IDataView rows = Ml.Data.TakeRows(Train, 10_000);
+        var baseSeconds = new List<double>();
+        var compressedSeconds = new List<double>();
+        for (int round = 0; round < 3; round++)
+        {
+            using (var f = baseline().Fit(rows)) baseSeconds.Add(f.Report.History[0].Seconds);
+            using (var q = compressed().Fit(rows)) compressedSeconds.Add(q.Report.History[0].Seconds);
+        }
+        Summary($"interleaved_epoch_seconds_fp32_vs_{label}", baseSeconds.Select(s => Math.Round(s, 2)).ToArray());
+        Summary($"interleaved_epoch_seconds_{label}", compressedSeconds.Select(s => Math.Round(s, 2)).ToArray());
+        return Math.Round(compressedSeconds.Order().ElementAt(1) / baseSeconds.Order().ElementAt(1), 3);
+    }
+
     private readonly List<Action> _afterLatency = new();
 
     /// <summary>Runs <paramref name="action"/> once latencies are measured (to add latency ratios to the summary).</summary>

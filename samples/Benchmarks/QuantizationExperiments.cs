@@ -27,30 +27,6 @@ internal static class QuantizationExperiments
         Compare(x, NetworkZoo.ResNet20(), fp32Epochs: x.Option("epochs", 5), fp32LearningRate: 0.1, qatEpochs: x.Option("finetune-epochs", 2), qatLearningRate: 0.01);
     }
 
-    /// <summary>
-    /// QAT epoch time / fp32 epoch time, from one-epoch runs on the same 10,000 rows alternating between the two
-    /// (three rounds, median of each): the epoch times of the main runs drift with the load of a shared machine.
-    /// Both runs fine-tune the same trained weights: a fresh network trains measurably faster per step than a
-    /// trained one, so comparing against training from scratch would not be like for like.
-    /// </summary>
-    private static double EpochTimeRatio(ExperimentContext x, CompressedModelTransformer fp32, double qatLearningRate)
-    {
-        var c = x.Ml.Transforms.Compression;
-        IDataView rows = x.Ml.Data.TakeRows(x.Train, 10_000);
-        var fp32Seconds = new List<double>();
-        var qatSeconds = new List<double>();
-        for (int round = 0; round < 3; round++)
-        {
-            using (var f = c.Train(fp32.Network, new NetworkTrainer.Options { Epochs = 1, LearningRate = qatLearningRate }).Fit(rows))
-                fp32Seconds.Add(f.Report.History[0].Seconds);
-            using (var q = c.QuantizeAwareTraining(fp32, "Features", "Label", new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = qatLearningRate }).Fit(rows))
-                qatSeconds.Add(q.Report.History[0].Seconds);
-        }
-        x.Summary("interleaved_epoch_seconds_fp32", fp32Seconds.Select(s => Math.Round(s, 2)).ToArray());
-        x.Summary("interleaved_epoch_seconds_qat", qatSeconds.Select(s => Math.Round(s, 2)).ToArray());
-        return Math.Round(qatSeconds.Order().ElementAt(1) / fp32Seconds.Order().ElementAt(1), 3);
-    }
-
     private static void Compare(ExperimentContext x, NetworkGraph network, int fp32Epochs, double fp32LearningRate, int qatEpochs, double qatLearningRate,
         string? floatFirstLayer = null)
     {
@@ -68,7 +44,9 @@ internal static class QuantizationExperiments
         x.Summary("qat_minus_ptq_points", Math.Round((qat.Accuracy - ptq.Accuracy) * 100, 2));
         x.Summary("int8_onnx_bytes_ratio", Math.Round((double)qat.OnnxBytes / fp32.OnnxBytes, 4));
         x.Summary("qat_epoch_seconds_ratio_of_runs", Math.Round(qat.SecondsPerEpoch!.Value / fp32.SecondsPerEpoch!.Value, 3));
-        x.Summary("qat_epoch_seconds_ratio_interleaved", EpochTimeRatio(x, fp32.Model, qatLearningRate));
+        x.Summary("qat_epoch_seconds_ratio_interleaved", x.InterleavedEpochRatio("qat",
+            () => c.Train(fp32.Model.Network, new NetworkTrainer.Options { Epochs = 1, LearningRate = qatLearningRate }),
+            () => c.QuantizeAwareTraining(fp32.Model, "Features", "Label", new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = qatLearningRate })));
         x.AfterLatency(() =>
         {
             x.Summary("int8_speedup_qat", Math.Round(fp32.LatencyMs / qat.LatencyMs, 2));

@@ -62,6 +62,10 @@ internal static class SlbExperiments
             x.Summary($"{name}_quantized_weight_ratio", Math.Round(slb.Model.Report.QuantizedWeightRatio, 4));
             x.Summary($"{name}_quantized_weight_fp32_over_stored", Math.Round(1 / slb.Model.Report.QuantizedWeightRatio, 2));
             x.Summary($"{name}_epoch_seconds_ratio_to_fp32", Math.Round(slb.SecondsPerEpoch!.Value / fp32.SecondsPerEpoch!.Value, 3));
+            if (bits == 2 && !a8 && x.Option("interleaved", 1) == 1)
+                x.Summary("w2_epoch_seconds_ratio_interleaved", x.InterleavedEpochRatio("slb_w2",
+                    () => c.Train(fp32.Model.Network, new NetworkTrainer.Options { Epochs = 1, Optimizer = OptimizerKind.Adam, LearningRate = settings.LearningRate, WeightDecay = 0 }),
+                    () => c.Slb(fp32.Model, "Features", "Label", new SlbQuantizer.Options { WeightBits = 2, Epochs = 1, TemperatureFactor = settings.TemperatureFactor, LearningRate = settings.LearningRate })));
         }
     }
 }

@@ -56,18 +56,18 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         [Range(0.9, 0.9999, 0.999, false)]
         public double EmaDecay { get; set; } = 0.999;
 
-        /// <summary>Training steps in float (ranges are tracked) before fake quantization switches on. Default 0.</summary>
+        /// <summary>Training steps in float (ranges are tracked) before fake quantization switches on (8-bit weights only). Default 0.</summary>
         [Range(0, 100000, 0, false)]
         public int QuantDelay { get; set; }
 
         /// <summary>
         /// Train each convolution folded with the BatchNorm after it (its weights are quantized as the exported
-        /// model stores them). Default true (Golden Stick's one_conv_fold).
+        /// model stores them; 8-bit weights only: lower bit widths keep BatchNorm unfolded). Default true (Golden Stick's one_conv_fold).
         /// </summary>
         [BooleanChoice(true)]
         public bool FoldBatchNorm { get; set; } = true;
 
-        /// <summary>Steps after which folded BatchNorms use (and stop updating) their running statistics. Default 10,000,000 (Golden Stick's).</summary>
+        /// <summary>Steps after which folded BatchNorms use (and stop updating) their running statistics (8-bit weights only). Default 10,000,000 (Golden Stick's).</summary>
         [Range(0, 10000000, 10000000, false)]
         public int FreezeBatchNormAfter { get; set; } = 10_000_000;
 

@@ -56,6 +56,18 @@ internal static class QuantizationPlan
         return ActivationPoints(folded, KeptFloat(folded, weightLayers)).Select(p => (p, bnOf.GetValueOrDefault(p, p))).ToArray();
     }
 
+    /// <summary>
+    /// The quantization of a tensor as its readers see it: its own entry of <paramref name="activations"/>, or for max
+    /// pooling, flatten and dropout, their input's; null for a float tensor.
+    /// </summary>
+    public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName)
+    {
+        if (activations.TryGetValue(tensorName, out QuantParams p)) return p;
+        if (tensorName == NetworkGraph.InputName) return null;
+        Layer layer = graph[tensorName];
+        return KeepsInputGrid(layer) ? ActivationOf(graph, activations, layer.Inputs[0]) : null;
+    }
+
     /// <summary>The Conv2d and Linear layers of <paramref name="graph"/> that <paramref name="weightLayers"/> leaves in float.</summary>
     public static IReadOnlyCollection<string> KeptFloat(NetworkGraph graph, IReadOnlyList<string> weightLayers) =>
         graph.Layers.Where(l => HasQuantizableWeights(l) && !weightLayers.Contains(l.Name)).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);

@@ -71,13 +71,7 @@ public sealed class LowBitNetwork
     /// The quantization of a tensor as its readers see it: its own quantizer, or for max pooling, flatten and dropout,
     /// their input's; null for a float tensor.
     /// </summary>
-    public QuantParams? ActivationOf(string tensorName)
-    {
-        if (_activations.TryGetValue(tensorName, out QuantParams p)) return p;
-        if (tensorName == NetworkGraph.InputName) return null;
-        Layer layer = Graph[tensorName];
-        return QuantizationPlan.KeepsInputGrid(layer) ? ActivationOf(layer.Inputs[0]) : null;
-    }
+    public QuantParams? ActivationOf(string tensorName) => QuantizationPlan.ActivationOf(Graph, _activations, tensorName);
 
     /// <summary>A TorchSharp module computing what the exported model computes (eval mode).</summary>
     public GraphModule ToModule()
