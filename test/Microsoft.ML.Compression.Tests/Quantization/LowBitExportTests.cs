@@ -1,21 +1,17 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
-using Microsoft.ML.Compression.Onnx.Proto;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Tests.Onnx;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
-using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Tests.Quantization;
 
-/// <summary>Sub-byte ONNX: the stored types, their size, and parity of ONNX Runtime and ML.NET with the TorchSharp model.</summary>
+/// <summary>Sub-byte ONNX of every bit width scores in ONNX Runtime as the TorchSharp model does (stored types, sizes and ML.NET: SlbEstimatorTests).</summary>
 [TestClass]
 public class LowBitExportTests
 {

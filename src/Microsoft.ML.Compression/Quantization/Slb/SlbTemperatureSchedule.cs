@@ -14,7 +14,8 @@ namespace Microsoft.ML.Compression.Quantization.Slb;
 internal sealed class SlbTemperatureSchedule : ITrainingHook
 {
     private readonly IReadOnlyList<SlbWeightModule> _layers;
-    private readonly double _epochs, _stepsPerEpoch, _start, _startTime, _endTime, _factor;
+    private readonly int _epochs;
+    private readonly double _stepsPerEpoch, _start, _startTime, _endTime, _factor;
     private readonly Action<GraphModule>? _calibrate;
 
     public SlbTemperatureSchedule(IReadOnlyList<SlbWeightModule> layers, int epochs, int stepsPerEpoch,
@@ -40,10 +41,6 @@ internal sealed class SlbTemperatureSchedule : ITrainingHook
     /// <summary>True once <paramref name="epochsDone"/> reaches the end of the schedule.</summary>
     public static bool IsHardAt(double epochsDone, int epochs, double endTime) => epochsDone >= epochs * endTime;
 
-    public double Temperature { get; private set; }
-
-    public bool Hard { get; private set; }
-
     public void OnTrainingStart(GraphModule module) => Set(0);
 
     public void AfterStep(GraphModule module, long step) => Set((step + 1) / _stepsPerEpoch);
@@ -56,13 +53,12 @@ internal sealed class SlbTemperatureSchedule : ITrainingHook
 
     private void Set(double epochsDone)
     {
-        int epochs = (int)_epochs;
-        Temperature = TemperatureAt(epochsDone, epochs, _start, _startTime, _endTime, _factor);
-        Hard = IsHardAt(epochsDone, epochs, _endTime);
+        double temperature = TemperatureAt(epochsDone, _epochs, _start, _startTime, _endTime, _factor);
+        bool hard = IsHardAt(epochsDone, _epochs, _endTime);
         foreach (var layer in _layers)
         {
-            layer.Temperature = Temperature;
-            layer.Hard = Hard;
+            layer.Temperature = temperature;
+            layer.Hard = hard;
         }
     }
 }
