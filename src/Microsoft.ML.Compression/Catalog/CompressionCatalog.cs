@@ -108,4 +108,45 @@ public sealed class CompressionCatalog
     /// <summary>SLB with every setting of <paramref name="options"/>.</summary>
     public SlbQuantizer Slb(StartingPoint startFrom, string featureColumnName, string labelColumnName, SlbQuantizer.Options options) =>
         new(this, startFrom, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// Network Slimming: sparsity training on BatchNorm scaling factors, removal of the channels with the smallest
+    /// |gamma| under one global threshold, and fine-tuning of the physically smaller network.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights; its prunable convolutions need BatchNorm after them.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="pruneRate">Fraction of the prunable channels to remove, in [0, 1).</param>
+    /// <param name="epochs">Fine-tuning epochs after removal (sparsity training adds <see cref="NetworkSlimming.Options.SparsityEpochs"/>).</param>
+    /// <example>
+    /// <code>
+    /// var fp32 = mlContext.Transforms.Compression.Train(NetworkZoo.Vgg()).Fit(train);
+    /// var slim = mlContext.Transforms.Compression.NetworkSlimming(fp32, pruneRate: 0.5).Fit(train);
+    /// Console.WriteLine(slim.Pruning);   // widths, parameters, MACs and ONNX bytes before and after
+    /// </code>
+    /// </example>
+    public NetworkSlimming NetworkSlimming(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
+        double pruneRate = 0.5, int epochs = 3) =>
+        NetworkSlimming(startFrom, featureColumnName, labelColumnName, new NetworkSlimming.Options { PruneRate = pruneRate, Epochs = epochs });
+
+    /// <summary>Network Slimming with every setting of <paramref name="options"/>.</summary>
+    public NetworkSlimming NetworkSlimming(StartingPoint startFrom, string featureColumnName, string labelColumnName, NetworkSlimming.Options options) =>
+        new(this, startFrom, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// L1-norm filter pruning: removes the same fraction of each layer's filters (those with the smallest L1 norm)
+    /// and fine-tunes the physically smaller network; the baseline for the other pruning methods.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="pruneRate">Fraction of every layer's filters to remove, in [0, 1).</param>
+    /// <param name="epochs">Fine-tuning epochs after removal.</param>
+    public L1NormPruner L1NormPruning(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
+        double pruneRate = 0.5, int epochs = 3) =>
+        L1NormPruning(startFrom, featureColumnName, labelColumnName, new L1NormPruner.Options { PruneRate = pruneRate, Epochs = epochs });
+
+    /// <summary>L1-norm filter pruning with every setting of <paramref name="options"/>.</summary>
+    public L1NormPruner L1NormPruning(StartingPoint startFrom, string featureColumnName, string labelColumnName, L1NormPruner.Options options) =>
+        new(this, startFrom, featureColumnName, labelColumnName, options);
 }

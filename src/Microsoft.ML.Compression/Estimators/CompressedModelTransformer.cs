@@ -30,8 +30,9 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     private readonly byte[] _onnx;
 
     internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, QuantizedNetwork? quantized, byte[] onnxModel,
-        string featureColumnName, ModelReport report, IDataView schemaSource, LowBitNetwork? lowBit = null)
+        string featureColumnName, ModelReport report, IDataView schemaSource, LowBitNetwork? lowBit = null, PruningReport? pruning = null)
     {
+        Pruning = pruning;
         Network = network;
         Quantized = quantized;
         LowBit = lowBit;
@@ -52,6 +53,9 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
 
     /// <summary>The 1-, 2- or 4-bit model (level codes, channel scales, activation quantization) for a low-bit model; null otherwise.</summary>
     public LowBitNetwork? LowBit { get; }
+
+    /// <summary>What structured pruning removed (per-layer widths, parameters, MACs, ONNX bytes before and after); null for a model that was not pruned.</summary>
+    public PruningReport? Pruning { get; }
 
     /// <summary>The input column the model reads.</summary>
     public string FeatureColumnName { get; }

@@ -30,6 +30,30 @@ public sealed class ParameterTensor
     /// <summary>A deep copy.</summary>
     public ParameterTensor Clone() => new(Shape, (float[])Data.Clone());
 
+    /// <summary>
+    /// The slices at <paramref name="indices"/> (in that order) along <paramref name="axis"/>, e.g. the kept output
+    /// channels (axis 0) or input channels (axis 1) of a convolution weight.
+    /// </summary>
+    public ParameterTensor Select(int axis, int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (axis < 0 || axis >= Shape.Length)
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis must be in [0, {Shape.Length}) for shape [{string.Join(",", Shape)}].");
+        int size = Shape[axis];
+        foreach (int i in indices)
+            if (i < 0 || i >= size)
+                throw new ArgumentOutOfRangeException(nameof(indices), i, $"Index must be in [0, {size}) along axis {axis}.");
+        int outer = Shape.Take(axis).Aggregate(1, (a, d) => a * d);
+        int inner = Shape.Skip(axis + 1).Aggregate(1, (a, d) => a * d);
+        var shape = (int[])Shape.Clone();
+        shape[axis] = indices.Length;
+        var data = new float[outer * indices.Length * inner];
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < indices.Length; j++)
+                Array.Copy(Data, ((long)o * size + indices[j]) * inner, data, ((long)o * indices.Length + j) * inner, inner);
+        return new ParameterTensor(shape, data);
+    }
+
     /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
     public static ParameterTensor Filled(int[] shape, float value)
     {

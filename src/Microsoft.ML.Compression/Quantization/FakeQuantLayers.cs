@@ -75,9 +75,7 @@ internal sealed class FakeQuantConv : nn.Module<Tensor, Tensor>
     internal static Tensor? QuantizedBias(Tensor? bias, Tensor weightScales, ActivationQuantizer? input, bool training) =>
         bias is null || training || input is null || !input.HasRange ? bias : FakeQuantize.Bias(bias, input.Parameters.Scale, weightScales);
 
-    private Tensor Convolve(Tensor x, Tensor w, Tensor? b) => nn.functional.conv2d(x, w, b,
-        strides: new long[] { _layer.Stride, _layer.Stride }, padding: new long[] { _layer.Padding, _layer.Padding },
-        groups: _layer.Groups);
+    private Tensor Convolve(Tensor x, Tensor w, Tensor? b) => ConvolutionKernel.Conv2d(x, w, b, _layer);
 }
 
 /// <summary>A fully connected layer with fake-quantized weights and bias.</summary>

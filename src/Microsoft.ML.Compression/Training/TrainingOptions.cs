@@ -79,6 +79,14 @@ public class TrainingOptions
     /// </summary>
     public int? Threads { get; set; }
 
+    /// <summary>A copy of these settings that trains for <paramref name="epochs"/> epochs (one phase of a multi-phase method).</summary>
+    internal TrainingOptions WithEpochs(int epochs)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Epochs = epochs;
+        return copy;
+    }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     public virtual void Validate()
     {

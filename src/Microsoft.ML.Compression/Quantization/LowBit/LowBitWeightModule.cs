@@ -66,8 +66,7 @@ internal abstract class LowBitWeightModule : nn.Module<Tensor, Tensor>
         Tensor w = Weight();
         return Original switch
         {
-            Conv2d conv when _layer is Conv2dLayer c => nn.functional.conv2d(x, w, conv.bias,
-                strides: new long[] { c.Stride, c.Stride }, padding: new long[] { c.Padding, c.Padding }, groups: c.Groups),
+            Conv2d conv when _layer is Conv2dLayer c => ConvolutionKernel.Conv2d(x, w, conv.bias, c),
             Linear linear => nn.functional.linear(x, w, linear.bias),
             _ => throw new InvalidOperationException($"Layer '{_layer.Name}' has an unexpected module {Original.GetType().Name}."),
         };

@@ -1,0 +1,128 @@
+using System;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Pruning;
+using Microsoft.ML.Compression.Pruning.Slimming;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.SearchSpace;
+using TorchSharp;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// Network Slimming (Liu et al., 2017): sparsity training pushes BatchNorm scaling factors (gamma) of unimportant
+/// channels toward zero, a global threshold over all prunable BatchNorms picks the channels with the smallest |gamma|,
+/// those channels are removed physically (filters, BatchNorm channels and the next layers' inputs), and the smaller
+/// network is fine-tuned. Several rounds make it iterative.
+/// </summary>
+/// <remarks>
+/// Residual networks are handled by the pruning engine (<see cref="ChannelDependencies"/>): with
+/// <see cref="ResidualPruning.Coupled"/> a residual channel goes only when every BatchNorm along the stage would drop it
+/// (its score is the largest |gamma|); with <see cref="ResidualPruning.KeepWidth"/> residual widths stay. Fine-tuning
+/// runs on the physically smaller network, which equals fine-tuning with masks (masked channels get no gradient) and
+/// is faster. The fitted model's <see cref="CompressedModelTransformer.Pruning"/> lists each layer's width before and after.
+/// </remarks>
+public sealed class NetworkSlimming : IEstimator<CompressedModelTransformer>
+{
+    /// <summary>Options of <see cref="NetworkSlimming"/>.</summary>
+    public sealed class Options : PruningOptions
+    {
+        /// <summary>
+        /// s, the strength of the L1 penalty on BatchNorm gamma during sparsity training. Default 1e-4 (the paper's
+        /// for VGG; it uses 1e-5 for ResNet and DenseNet). Short fine-tuning runs need a larger s for gamma to move.
+        /// </summary>
+        [Range(1e-6, 1e-1, 1e-4, true)]
+        public double Sparsity { get; set; } = 1e-4;
+
+        /// <summary>Epochs of sparsity training before each removal (0: prune the given model's gammas as they are). Default 3.</summary>
+        [Range(0, 200, 3, false)]
+        public int SparsityEpochs { get; set; } = 3;
+
+        /// <summary>Fewest output channels any layer (or coupled residual stage) keeps. Default 1.</summary>
+        [Range(1, 64, 1, true)]
+        public int MinimumChannels { get; set; } = 1;
+
+        /// <summary>
+        /// Rounds of sparsity training, removal and fine-tuning (iterative slimming). Each round removes the same
+        /// fraction of the channels left, so that together they remove <see cref="PruningOptions.PruneRate"/>. Default 1.
+        /// </summary>
+        [Range(1, 10, 1, false)]
+        public int Rounds { get; set; } = 1;
+
+        /// <inheritdoc />
+        public override void Validate()
+        {
+            base.Validate();
+            if (!(Sparsity >= 0) || double.IsInfinity(Sparsity))
+                throw new ArgumentOutOfRangeException(nameof(Sparsity), Sparsity, "Sparsity (s) must be a finite number >= 0.");
+            if (SparsityEpochs < 0)
+                throw new ArgumentOutOfRangeException(nameof(SparsityEpochs), SparsityEpochs, "SparsityEpochs must be >= 0.");
+            if (MinimumChannels < 1)
+                throw new ArgumentOutOfRangeException(nameof(MinimumChannels), MinimumChannels, "MinimumChannels must be at least 1 (a layer is never emptied).");
+            if (Rounds < 1)
+                throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "Rounds must be at least 1.");
+        }
+    }
+
+    private readonly CompressionCatalog _catalog;
+    private readonly NetworkGraph _start;
+    private readonly string _featureColumn, _labelColumn;
+    private readonly Options _options;
+
+    internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(startFrom);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
+        options.Validate();
+        var deps = new ChannelDependencies(startFrom.Network, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers)); // fail before Fit
+        if (!deps.Channels.Any(c => c.BatchNorms.Count > 0))
+            throw new ArgumentException(
+                $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{startFrom.Network.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",
+                nameof(startFrom));
+        _catalog = catalog;
+        _start = startFrom.Network;
+        _featureColumn = featureColumnName;
+        _labelColumn = labelColumnName;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Slims on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
+    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, _start);
+        IHost host = _catalog.Environment.Register("Compression.NetworkSlimming");
+        using IChannel channel = host.Start("NetworkSlimming");
+        channel.Info(MessageSensitivity.None,
+            $"Network Slimming of {_start.Name}: remove {_options.PruneRate:P0} of channels in {_options.Rounds} round(s), s = {_options.Sparsity}, {_options.SparsityEpochs} sparsity + {_options.Epochs} fine-tuning epochs per round.");
+
+        torch.random.manual_seed(_options.Seed);
+        var steps = new PruningSteps(_options, channel, train, validation);
+        double roundRate = 1 - Math.Pow(1 - _options.PruneRate, 1.0 / _options.Rounds);
+        NetworkGraph graph = _start;
+        for (int round = 1; round <= _options.Rounds; round++)
+        {
+            ChannelDependencies deps = steps.Analyze(graph, noteSkipped: round == 1);
+            var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), _options.Sparsity);
+            graph = steps.Train(graph, _options.SparsityEpochs, $"Round {round}: sparsity training", sparsity);
+            deps = steps.Analyze(graph, noteSkipped: false);
+            var scores = ChannelImportance.BatchNormScale(deps);
+            if (round == 1 && scores.Count < deps.Channels.Count)
+                steps.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
+            var removed = ChannelSelection.GlobalThreshold(deps, scores, roundRate, _options.MinimumChannels);
+            double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
+            graph = steps.Remove(deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
+            graph = steps.Train(graph, _options.Epochs, $"Round {round}: fine-tuning");
+        }
+        return steps.Finish(_catalog, _start, graph, $"slim{Math.Round(_options.PruneRate * 100):0}", _featureColumn, trainData);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start);
+}

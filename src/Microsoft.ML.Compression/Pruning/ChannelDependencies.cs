@@ -1,0 +1,237 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+
+namespace Microsoft.ML.Compression.Pruning;
+
+/// <summary>
+/// Which channels of a <see cref="NetworkGraph"/> structured pruning may remove, and which must go together.
+/// </summary>
+/// <remarks>
+/// Every channel of every feature map is traced back to the convolution filters that produce it. BatchNorm,
+/// activations, pooling and dropout keep channels as they are; a depthwise convolution (groups = channels) keeps them
+/// too, so its filters go with the channels it reads; Concat places its inputs' channels at their offsets; Flatten
+/// turns channel c of a [C,H,W] map into features c*H*W .. (c+1)*H*W-1 of the Linear layer that reads it; an Add
+/// couples the channels it sums (see <see cref="ResidualPruning"/>). Channels that are never pruned: the image's, the
+/// logits', those of other grouped convolutions, those produced by layers named in the exclusion list, and those a
+/// layer of unknown kind reads or writes.
+/// </remarks>
+public sealed class ChannelDependencies
+{
+    private readonly Dictionary<string, TensorChannels> _tensors = new();
+    private readonly CoupledChannel[] _channels;
+    private readonly Dictionary<string, string> _skipped = new();
+
+    /// <summary>The channels of one tensor: the coupled channel at each position (-1: never pruned) and, after a Flatten, the features per channel.</summary>
+    internal sealed record TensorChannels(int[] Ids, int Block);
+
+    /// <summary>Analyses <paramref name="graph"/>.</summary>
+    /// <param name="graph">The network.</param>
+    /// <param name="residual">Whether channels summed by a residual Add are pruned together or kept.</param>
+    /// <param name="excludedLayers">Convolutions whose output channels must all stay.</param>
+    /// <param name="optionName">The option that named <paramref name="excludedLayers"/>, for error messages.</param>
+    public ChannelDependencies(NetworkGraph graph, ResidualPruning residual = ResidualPruning.Coupled,
+        IReadOnlyCollection<string>? excludedLayers = null, string optionName = "excludedLayers")
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        if (!Enum.IsDefined(residual)) throw new ArgumentOutOfRangeException(nameof(residual), residual, "Unknown residual pruning mode.");
+        Graph = graph;
+        Residual = residual;
+        var excluded = new HashSet<string>(excludedLayers ?? Array.Empty<string>());
+        foreach (string name in excluded)
+            if (graph.Layers.FirstOrDefault(l => l.Name == name) is not Conv2dLayer)
+                throw new ArgumentException(
+                    $"{optionName} names '{name}', which is not a Conv2d layer of network '{graph.Name}'. Its convolutions: {string.Join(", ", graph.Layers.OfType<Conv2dLayer>().Select(l => l.Name))}.",
+                    optionName);
+
+        var trace = new ChannelTrace();
+        var atoms = new Dictionary<string, (int[] Atoms, int Block)>
+        {
+            [NetworkGraph.InputName] = (trace.NewAtoms(graph.InputShape[0], null, "the image's channels"), 1),
+        };
+        foreach (Layer layer in graph.Layers)
+            atoms[layer.Name] = Trace(graph, layer, atoms, trace, excluded, residual);
+        if (atoms[graph.OutputLayer.Name].Atoms is { Length: > 0 } logits)
+            trace.Fix(logits, "the logits' channels");
+
+        _channels = BuildChannels(graph, atoms, trace, out Dictionary<int, int> idOfRoot);
+        foreach (var (name, (a, block)) in atoms)
+            if (a is not null)
+                _tensors[name] = new TensorChannels(a.Select(x => idOfRoot.GetValueOrDefault(trace.Find(x), -1)).ToArray(), block);
+        Groups = _channels.GroupBy(c => c.Group).Select(g => new ChannelGroup(g.Key, g.First().Filters.Select(f => f.Layer).Distinct().ToArray(), g.ToArray())).ToArray();
+        foreach (var conv in graph.Layers.OfType<Conv2dLayer>())
+            if (!_channels.Any(c => c.Filters.Any(f => f.Layer == conv.Name)))
+                _skipped[conv.Name] = atoms[conv.Name].Atoms.Select(trace.ReasonOf).FirstOrDefault(r => r is not null) ?? "no prunable channel";
+    }
+
+    /// <summary>The analysed network.</summary>
+    public NetworkGraph Graph { get; }
+
+    /// <summary>How residual channels are treated.</summary>
+    public ResidualPruning Residual { get; }
+
+    /// <summary>The prunable coupled channels, by <see cref="CoupledChannel.Id"/>.</summary>
+    public IReadOnlyList<CoupledChannel> Channels => _channels;
+
+    /// <summary>The prunable channels grouped by the convolutions that produce them.</summary>
+    public IReadOnlyList<ChannelGroup> Groups { get; }
+
+    /// <summary>Convolutions whose output channels are never pruned, with the reason.</summary>
+    public IReadOnlyDictionary<string, string> SkippedLayers => _skipped;
+
+    /// <summary>The coupled channel at each channel position of a layer's output (-1 where it is never pruned); null for tensors without channels (e.g. a Linear output).</summary>
+    public int[]? ChannelIdsOf(string tensorName) => _tensors.TryGetValue(tensorName, out var t) ? (int[])t.Ids.Clone() : null;
+
+    internal TensorChannels? TensorOf(string tensorName) => _tensors.GetValueOrDefault(tensorName);
+
+    /// <summary>Positions of <paramref name="tensorName"/>'s channels that stay when <paramref name="removed"/> go.</summary>
+    public int[] KeptChannels(string tensorName, IReadOnlySet<int> removed)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        int[] shape = Graph.ShapeOf(tensorName);
+        if (!_tensors.TryGetValue(tensorName, out var t)) return Enumerable.Range(0, shape[0]).ToArray();
+        return Enumerable.Range(0, t.Ids.Length).Where(i => t.Ids[i] < 0 || !removed.Contains(t.Ids[i])).ToArray();
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="removed"/> names an unknown or never-pruned channel, or would leave a layer without
+    /// channels; the message names the layer.
+    /// </summary>
+    public void Validate(IReadOnlySet<int> removed)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        foreach (int id in removed)
+            if (id < 0 || id >= _channels.Length)
+                throw new ArgumentOutOfRangeException(nameof(removed), id, $"Network '{Graph.Name}' has {_channels.Length} prunable coupled channels (ids 0..{_channels.Length - 1}).");
+        foreach (var group in Groups)
+            if (group.Channels.All(c => removed.Contains(c.Id)))
+                throw new InvalidOperationException(
+                    $"Pruning would remove all {group.Width} output channels of '{group.Name}' in network '{Graph.Name}'; at least one must stay.");
+    }
+
+    /// <summary>
+    /// The parameter count after removing <paramref name="removed"/>, counted on the original weight tensors (entries
+    /// whose output and input channels both stay), without building the smaller network.
+    /// </summary>
+    public long PredictedParameterCount(IReadOnlySet<int> removed)
+    {
+        long total = 0;
+        foreach (Layer layer in Graph.Layers)
+        {
+            switch (layer)
+            {
+                case Conv2dLayer c:
+                {
+                    long outKept = KeptChannels(c.Name, removed).Length;
+                    long inKept = c.Groups == 1 ? KeptChannels(c.Inputs[0], removed).Length : c.InChannels / c.Groups;
+                    total += outKept * inKept * c.KernelSize * c.KernelSize + (c.HasBias ? outKept : 0);
+                    break;
+                }
+                case BatchNorm2dLayer b:
+                    total += 2L * KeptChannels(b.Name, removed).Length;
+                    break;
+                case LinearLayer l:
+                {
+                    int block = _tensors.TryGetValue(l.Inputs[0], out var t) ? t.Block : 1;
+                    long inKept = (long)KeptChannels(l.Inputs[0], removed).Length * block;
+                    total += inKept * l.OutFeatures + (l.HasBias ? l.OutFeatures : 0);
+                    break;
+                }
+                default:
+                    total += layer.ParameterCount;
+                    break;
+            }
+        }
+        return total;
+    }
+
+    private static (int[] Atoms, int Block) Trace(NetworkGraph graph, Layer layer, Dictionary<string, (int[] Atoms, int Block)> atoms,
+        ChannelTrace trace, HashSet<string> excluded, ResidualPruning residual)
+    {
+        var inputs = layer.Inputs.Select(i => atoms[i]).ToArray();
+        switch (layer)
+        {
+            case Conv2dLayer c when c.Groups == 1:
+                return (trace.NewAtoms(c.OutChannels, c.Name, excluded.Contains(c.Name) ? "excluded by the options" : null), 1);
+            case Conv2dLayer c when c.Groups == c.InChannels && c.OutChannels == c.InChannels:
+                return inputs[0]; // depthwise: filter i reads and writes channel i
+            case Conv2dLayer c:
+                trace.Fix(inputs[0].Atoms, $"read by grouped convolution '{c.Name}'");
+                return (trace.NewAtoms(c.OutChannels, c.Name, $"a grouped convolution ({c.Groups} groups) that is not depthwise"), 1);
+            case BatchNorm2dLayer or ReLULayer or ReLU6Layer or DropoutLayer or WindowPoolLayer or GlobalAvgPoolLayer:
+                return inputs[0];
+            case FlattenLayer:
+            {
+                int[] shape = graph.ShapeOf(layer.Inputs[0]);
+                return inputs[0].Atoms is null ? (null!, 1) : (inputs[0].Atoms, shape.Length == 3 ? shape[1] * shape[2] : inputs[0].Block);
+            }
+            case AddLayer when inputs.All(i => i.Atoms is not null):
+                for (int k = 1; k < inputs.Length; k++)
+                    for (int i = 0; i < inputs[0].Atoms.Length; i++)
+                        trace.Union(inputs[0].Atoms[i], inputs[k].Atoms[i]);
+                if (residual == ResidualPruning.KeepWidth) trace.Fix(inputs[0].Atoms, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
+                return inputs[0];
+            case ConcatLayer when inputs.All(i => i.Atoms is not null && i.Block == inputs[0].Block):
+                return (inputs.SelectMany(i => i.Atoms).ToArray(), inputs[0].Block);
+            case LinearLayer:
+                return (null!, 1);
+            default:
+                foreach (var input in inputs)
+                    if (input.Atoms is not null) trace.Fix(input.Atoms, $"read by layer '{layer.Name}' ({layer.Kind}), which pruning does not handle");
+                int[] output = graph.ShapeOf(layer.Name);
+                return output.Length == 3 ? (trace.NewAtoms(output[0], null, $"written by layer '{layer.Name}' ({layer.Kind})"), 1) : (null!, 1);
+        }
+    }
+
+    private CoupledChannel[] BuildChannels(NetworkGraph graph, Dictionary<string, (int[] Atoms, int Block)> atoms, ChannelTrace trace, out Dictionary<int, int> idOfRoot)
+    {
+        // Filters and BatchNorm channels of each still-prunable root, in graph order.
+        var filters = new Dictionary<int, List<LayerChannel>>();
+        var norms = new Dictionary<int, List<LayerChannel>>();
+        var rootOrder = new List<int>();
+        foreach (Layer layer in graph.Layers)
+        {
+            if (layer is Conv2dLayer { Groups: 1 } conv)
+            {
+                int[] a = atoms[conv.Name].Atoms;
+                for (int o = 0; o < a.Length; o++)
+                {
+                    int root = trace.Find(a[o]);
+                    if (trace.IsFixed(root)) continue;
+                    if (!filters.TryGetValue(root, out var list)) { filters[root] = list = new(); rootOrder.Add(root); }
+                    list.Add(new LayerChannel(conv.Name, o));
+                }
+            }
+            else if (layer is Conv2dLayer depthwise && atoms[depthwise.Name].Atoms == atoms[depthwise.Inputs[0]].Atoms)
+            {
+                int[] a = atoms[depthwise.Name].Atoms;
+                for (int o = 0; o < a.Length; o++)
+                    if (filters.TryGetValue(trace.Find(a[o]), out var list)) list.Add(new LayerChannel(depthwise.Name, o));
+            }
+            else if (layer is BatchNorm2dLayer bn)
+            {
+                int[] a = atoms[bn.Name].Atoms;
+                for (int c = 0; c < a.Length; c++)
+                {
+                    int root = trace.Find(a[c]);
+                    if (trace.IsFixed(root)) continue;
+                    if (!norms.TryGetValue(root, out var list)) norms[root] = list = new();
+                    list.Add(new LayerChannel(bn.Name, c));
+                }
+            }
+        }
+
+        idOfRoot = new Dictionary<int, int>();
+        var groupOf = new Dictionary<string, int>();
+        var result = new List<CoupledChannel>();
+        foreach (int root in rootOrder)
+        {
+            string signature = string.Join("|", filters[root].Select(f => f.Layer));
+            if (!groupOf.TryGetValue(signature, out int group)) groupOf[signature] = group = groupOf.Count;
+            idOfRoot[root] = result.Count;
+            result.Add(new CoupledChannel(result.Count, group, filters[root], norms.GetValueOrDefault(root) ?? new List<LayerChannel>()));
+        }
+        return result.ToArray();
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Pruning;
+using Microsoft.ML.Compression.Pruning.Slimming;
+using Microsoft.ML.Compression.Tests.Onnx;
+using Microsoft.ML.Compression.Zoo;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace Microsoft.ML.Compression.Tests.Pruning;
+
+/// <summary>Scores, the global threshold, per-layer rates and Network Slimming's sparsity subgradient.</summary>
+[TestClass]
+public class ChannelSelectionTests
+{
+    private static void SetGammas(NetworkGraph net, string bn, params float[] gammas) =>
+        net[bn].SetParameter("weight", new ParameterTensor(new[] { gammas.Length }, gammas));
+
+    [TestMethod]
+    public void GlobalThresholdRemovesTheSmallestGammasAcrossLayers()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.Vgg(widths: new[] { new[] { 4 }, new[] { 4 } }, hidden: 8), 1);
+        SetGammas(net, "bn1", 0.9f, -0.01f, 0.5f, 0.02f);
+        SetGammas(net, "bn2", 0.03f, -0.8f, 0.7f, 0.6f);
+        var deps = new ChannelDependencies(net);
+        var scores = ChannelImportance.BatchNormScale(deps);
+        Assert.AreEqual(0.01, scores[deps.ChannelIdsOf("conv1")![1]], 1e-6, "|gamma|");
+
+        // 3 of 8: the smallest |gamma| overall (0.01, 0.02 in bn1 and 0.03 in bn2), not the same count per layer.
+        var removed = ChannelSelection.GlobalThreshold(deps, scores, 3.0 / 8);
+        CollectionAssert.AreEquivalent(new[] { ("conv1", 1), ("conv1", 3), ("conv2", 0) },
+            removed.Select(id => (deps.Channels[id].Filters[0].Layer, deps.Channels[id].Filters[0].Channel)).ToArray());
+
+        // A minimum of 3 channels per layer moves the third removal from bn1's 0.5 ... to bn2's next-smallest.
+        removed = ChannelSelection.GlobalThreshold(deps, scores, 4.0 / 8, minimumChannels: 3);
+        Assert.AreEqual(2, removed.Count, "each layer can lose only one channel");
+        Assert.IsTrue(deps.Groups.All(g => g.Channels.Count(c => !removed.Contains(c.Id)) >= 3));
+    }
+
+    [TestMethod]
+    public void CoupledChannelScoreIsItsLargestGamma()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.ResNet20(), 2);
+        var deps = new ChannelDependencies(net);
+        CoupledChannel channel = deps.Groups.Single(g => g.Layers.Contains("stem_conv")).Channels[0];
+        float largest = channel.BatchNorms.Max(b => Math.Abs(net[b.Layer].Parameters["weight"].Data[b.Channel]));
+        Assert.AreEqual(largest, ChannelImportance.BatchNormScale(deps)[channel.Id], 1e-6);
+    }
+
+    [TestMethod]
+    public void PerLayerRateRemovesTheSmallestL1FiltersOfEachLayer()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(), 3);
+        var deps = new ChannelDependencies(net);
+        var scores = ChannelImportance.FilterL1(deps);
+        float[] w = net["conv1"].Parameters["weight"].Data;
+        int first = deps.ChannelIdsOf("conv1")![0];
+        Assert.AreEqual(w.Take(25).Sum(v => Math.Abs((double)v)), scores[first], 1e-4);
+
+        var removed = ChannelSelection.PerGroup(deps, scores, 0.5);
+        foreach (ChannelGroup g in deps.Groups)
+        {
+            var gone = g.Channels.Where(c => removed.Contains(c.Id)).ToList();
+            Assert.AreEqual(g.Width / 2, gone.Count, g.Name);
+            Assert.IsTrue(gone.Max(c => scores[c.Id]) <= g.Channels.Where(c => !removed.Contains(c.Id)).Min(c => scores[c.Id]), g.Name);
+        }
+    }
+
+    [TestMethod]
+    public void BadRatesFailWithClearErrors()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(), 4);
+        var deps = new ChannelDependencies(net);
+        var scores = ChannelImportance.FilterL1(deps);
+        foreach (double rate in new[] { -0.1, 1.0, 1.5, double.NaN })
+        {
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ChannelSelection.PerGroup(deps, scores, rate, "PruneRate"));
+            StringAssert.Contains(e.Message, "PruneRate must be in [0, 1)");
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ChannelSelection.GlobalThreshold(deps, scores, rate));
+        }
+        // conv1 has 6 filters: 0.95 x 6 rounds to 6, which would empty it.
+        var empty = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ChannelSelection.PerGroup(deps, scores, 0.95, "PruneRate"));
+        StringAssert.Contains(empty.Message, "all 6 channels of 'conv1'");
+        // The global threshold never empties a layer, whatever the rate.
+        var removed = ChannelSelection.GlobalThreshold(deps, scores, 0.99);
+        Assert.IsTrue(deps.Groups.All(g => g.Channels.Any(c => !removed.Contains(c.Id))));
+    }
+
+    [TestMethod]
+    public void SparsityAddsScaledSignOfGammaToItsGradient()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(batchNorm: true), 5);
+        SetGammas(net, "bn1", 0.5f, -0.5f, 0.2f, -0.1f, 1f, 0.3f);
+        using var module = new GraphModule(net);
+        module.train();
+        var inputs = torch.tensor(TestWeights.RandomInputs(4, net.InputSize, 5), new long[] { 4, net.InputSize });
+        module.call(inputs).pow(2).sum().backward();
+        var gamma = ((BatchNorm2d)module.ModuleOf("bn1")!).weight!;
+        float[] before = gamma.grad!.data<float>().ToArray();
+
+        new BatchNormSparsity(new[] { "bn1" }, 0.01).AfterBackward(module, 0);
+        float[] after = gamma.grad!.data<float>().ToArray();
+        float[] sign = { 1, -1, 1, -1, 1, 1 };
+        for (int i = 0; i < 6; i++) Assert.AreEqual(before[i] + 0.01f * sign[i], after[i], 1e-6, $"channel {i}");
+        var untouched = ((BatchNorm2d)module.ModuleOf("bn2")!).weight!.grad!.data<float>().ToArray();
+        new BatchNormSparsity(new[] { "bn1" }, 0.01).AfterBackward(module, 1);
+        CollectionAssert.AreEqual(untouched, ((BatchNorm2d)module.ModuleOf("bn2")!).weight!.grad!.data<float>().ToArray(), "bn2 is not penalized");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BatchNormSparsity(new[] { "bn1" }, -1));
+    }
+}
