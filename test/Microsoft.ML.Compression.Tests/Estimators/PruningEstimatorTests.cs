@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Compression.Datasets;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Tests.Onnx;
+using Microsoft.ML.Compression.Tests.Pruning;
+using Microsoft.ML.Compression.Tests.Quantization;
+using Microsoft.ML.Compression.Zoo;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.Compression.Tests.Estimators;
+
+/// <summary>NetworkSlimming and L1NormPruning as ML.NET estimators: learning, physically smaller models, ORT and ML.NET parity, options.</summary>
+[TestClass]
+public class PruningEstimatorTests
+{
+    private static MLContext _ml = null!;
+    private static IDataView _train = null!;
+    private static IDataView _test = null!;
+    private static readonly Dictionary<string, CompressedModelTransformer> Models = new();
+
+    [ClassInitialize]
+    public static void FitOnce(TestContext context)
+    {
+        _ml = new MLContext(seed: 0);
+        _train = TestData.Mnist(_ml, MnistSplit.Train, 2000);
+        _test = TestData.Mnist(_ml, MnistSplit.Test, 500);
+        var c = _ml.Transforms.Compression;
+        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        Models["slim"] = c.NetworkSlimming(start, "Features", "Label",
+            new NetworkSlimming.Options { PruneRate = 0.5, Sparsity = 1e-3, SparsityEpochs = 1, Epochs = 2 }).Fit(_train);
+        Models["slim-2-rounds"] = c.NetworkSlimming(start, "Features", "Label",
+            new NetworkSlimming.Options { PruneRate = 0.5, SparsityEpochs = 0, Epochs = 1, Rounds = 2, MinimumChannels = 2 }).Fit(_train);
+        Models["l1"] = c.L1NormPruning(start, "Features", "Label", pruneRate: 0.5, epochs: 2).Fit(_train);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        foreach (var m in Models.Values) m.Dispose();
+    }
+
+    private static double Accuracy(ITransformer model) => _ml.MulticlassClassification.Evaluate(model.Transform(_test)).MicroAccuracy;
+
+    [TestMethod]
+    [DataRow("slim")]
+    [DataRow("slim-2-rounds")]
+    [DataRow("l1")]
+    public void PrunedModelIsSmallerAndStillAccurate(string name)
+    {
+        CompressedModelTransformer model = Models[name];
+        var pruning = model.Pruning!;
+        Assert.IsTrue(Accuracy(model) > 0.7, $"{name}: accuracy {Accuracy(model)}");
+        Assert.IsTrue(pruning.ParametersAfter < pruning.ParametersBefore && pruning.MacsAfter < pruning.MacsBefore, pruning.ToString());
+        Assert.AreEqual(model.Network.ParameterCount, pruning.ParametersAfter);
+        Assert.AreEqual(model.Report.OnnxBytes, pruning.OnnxBytesAfter);
+        Assert.IsTrue(pruning.OnnxBytesAfter < pruning.OnnxBytesBefore, pruning.ToString());
+        // Half of conv1's 6 and conv2's 16 channels (11 of 22) are gone, and fc1 lost 25 inputs per conv2 channel.
+        var conv2 = pruning.Layers.Single(l => l.Name == "conv2");
+        var conv1 = pruning.Layers.Single(l => l.Name == "conv1");
+        Assert.AreEqual(11, conv1.Before + conv2.Before - conv1.After - conv2.After, pruning.ToString());
+        Assert.AreEqual(conv2.After * 25, pruning.Layers.Single(l => l.Name == "fc1").After);
+        Assert.AreEqual(conv2.After, ((BatchNorm2dLayer)model.Network["bn2"]).Channels);
+        StringAssert.Contains(pruning.ToString(), "conv2");
+    }
+
+    [TestMethod]
+    public void SlimmingTrainsSparsityThenFineTunes()
+    {
+        var history = Models["slim"].Report.History;
+        Assert.AreEqual(3, history.Count, "1 sparsity epoch + 2 fine-tuning epochs");
+        Assert.IsTrue(history[2].TrainLoss < history[1].TrainLoss, $"fine-tuning loss fell {history[1].TrainLoss} -> {history[2].TrainLoss}");
+        Assert.AreEqual(2, Models["slim-2-rounds"].Report.History.Count, "two rounds of one fine-tuning epoch");
+        Assert.IsTrue(Models["slim-2-rounds"].Pruning!.Layers.Where(l => l.Kind == "Conv2d").All(l => l.After >= 2), "MinimumChannels = 2");
+        Assert.AreEqual("slim50", Models["slim"].Report.Method);
+        Assert.AreEqual("l1-50", Models["l1"].Report.Method);
+    }
+
+    [TestMethod]
+    public void L1PrunesHalfOfEveryLayer()
+    {
+        var layers = Models["l1"].Pruning!.Layers;
+        Assert.AreEqual(3, layers.Single(l => l.Name == "conv1").After);
+        Assert.AreEqual(8, layers.Single(l => l.Name == "conv2").After);
+    }
+
+    [TestMethod]
+    [DataRow("slim")]
+    [DataRow("l1")]
+    public void OnnxRuntimeAndMLNetScoreLikeTorchSharp(string name)
+    {
+        CompressedModelTransformer model = Models[name];
+        float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
+        using var module = new GraphModule(model.Network);
+        float[] expected = PruningTestNets.Logits(module, images, 256);
+        float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
+        Assert.IsTrue(PruningTestNets.MaxAbsDifference(expected, ort) <= 1e-4, $"{name}: ORT max |logit difference| {PruningTestNets.MaxAbsDifference(expected, ort)}");
+
+        using var stream = new MemoryStream();
+        _ml.Model.Save(model, _train.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = _ml.Model.Load(stream, out _);
+        Assert.AreEqual(Accuracy(model), Accuracy(loaded), 1e-9, "the saved model scores the same");
+    }
+
+    [TestMethod]
+    public void PrunedModelIsAValidStartingPoint()
+    {
+        using var again = _ml.Transforms.Compression.L1NormPruning(Models["slim"], "Features", "Label", pruneRate: 0.3, epochs: 1).Fit(_ml.Data.TakeRows(_train, 500));
+        Assert.IsTrue(again.Network.ParameterCount < Models["slim"].Network.ParameterCount);
+    }
+
+    [TestMethod]
+    public void BadOptionsFailWithClearErrors()
+    {
+        var c = _ml.Transforms.Compression;
+        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        foreach (double rate in new[] { -0.1, 1.0 })
+        {
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.NetworkSlimming(start, pruneRate: rate));
+            StringAssert.Contains(e.Message, "PruneRate");
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, pruneRate: rate));
+        }
+        var empties = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, pruneRate: 0.95));
+        StringAssert.Contains(empties.Message, "'conv1'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { MinimumChannels = 0 })).Message, "MinimumChannels");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { Sparsity = -1 })).Message, "Sparsity");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
+            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { ExcludeLayers = new[] { "nope" } })).Message, "ExcludeLayers");
+        var noBatchNorm = TestWeights.FillRandom(NetworkZoo.LeNet5(), 1);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => c.NetworkSlimming(noBatchNorm)).Message, "BatchNorm");
+    }
+}
