@@ -12,6 +12,8 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["qat-fashion-resnet20"] = QuantizationExperiments.FashionResNet20,
     ["slb-mnist-lenet"] = SlbExperiments.MnistLeNet,
     ["slb-fashion-resnet20"] = SlbExperiments.FashionResNet20,
+    ["slim-fashion-vgg"] = PruningExperiments.FashionVgg,
+    ["slim-fashion-resnet20"] = PruningExperiments.FashionResNet20,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))

@@ -3,10 +3,7 @@ using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.Compression.Pruning.Slimming;
-using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
-using TorchSharp;
 
 namespace Microsoft.ML.Compression.Estimators;
 
@@ -23,7 +20,7 @@ namespace Microsoft.ML.Compression.Estimators;
 /// runs on the physically smaller network, which equals fine-tuning with masks (masked channels get no gradient) and
 /// is faster. The fitted model's <see cref="CompressedModelTransformer.Pruning"/> lists each layer's width before and after.
 /// </remarks>
-public sealed class NetworkSlimming : IEstimator<CompressedModelTransformer>
+public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
 {
     /// <summary>Options of <see cref="NetworkSlimming"/>.</summary>
     public sealed class Options : PruningOptions
@@ -65,64 +62,37 @@ public sealed class NetworkSlimming : IEstimator<CompressedModelTransformer>
         }
     }
 
-    private readonly CompressionCatalog _catalog;
-    private readonly NetworkGraph _start;
-    private readonly string _featureColumn, _labelColumn;
-    private readonly Options _options;
-
     internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+        : base(catalog, startFrom, featureColumnName, labelColumnName, options, "NetworkSlimming")
     {
-        ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
-        options.Validate();
-        var deps = new ChannelDependencies(startFrom.Network, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers)); // fail before Fit
+        var deps = new ChannelDependencies(Start, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers)); // fail before Fit
         if (!deps.Channels.Any(c => c.BatchNorms.Count > 0))
             throw new ArgumentException(
-                $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{startFrom.Network.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",
+                $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{Start.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",
                 nameof(startFrom));
-        _catalog = catalog;
-        _start = startFrom.Network;
-        _featureColumn = featureColumnName;
-        _labelColumn = labelColumnName;
-        _options = options;
     }
 
-    /// <inheritdoc />
-    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
+    private protected override string Method => $"slim{Math.Round(Settings.PruneRate * 100):0}";
 
-    /// <summary>Slims on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
-    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override NetworkGraph Prune(PruningSteps steps)
     {
-        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, _start);
-        IHost host = _catalog.Environment.Register("Compression.NetworkSlimming");
-        using IChannel channel = host.Start("NetworkSlimming");
-        channel.Info(MessageSensitivity.None,
-            $"Network Slimming of {_start.Name}: remove {_options.PruneRate:P0} of channels in {_options.Rounds} round(s), s = {_options.Sparsity}, {_options.SparsityEpochs} sparsity + {_options.Epochs} fine-tuning epochs per round.");
-
-        torch.random.manual_seed(_options.Seed);
-        var steps = new PruningSteps(_options, channel, train, validation);
-        double roundRate = 1 - Math.Pow(1 - _options.PruneRate, 1.0 / _options.Rounds);
-        NetworkGraph graph = _start;
-        for (int round = 1; round <= _options.Rounds; round++)
+        steps.Note($"Network Slimming of {Start.Name}: remove {Settings.PruneRate:P0} of channels in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
+        double roundRate = 1 - Math.Pow(1 - Settings.PruneRate, 1.0 / Settings.Rounds);
+        NetworkGraph graph = Start;
+        for (int round = 1; round <= Settings.Rounds; round++)
         {
             ChannelDependencies deps = steps.Analyze(graph, noteSkipped: round == 1);
-            var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), _options.Sparsity);
-            graph = steps.Train(graph, _options.SparsityEpochs, $"Round {round}: sparsity training", sparsity);
+            var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), Settings.Sparsity);
+            graph = steps.Train(graph, Settings.SparsityEpochs, $"Round {round}: sparsity training", sparsity);
             deps = steps.Analyze(graph, noteSkipped: false);
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)
                 steps.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
-            var removed = ChannelSelection.GlobalThreshold(deps, scores, roundRate, _options.MinimumChannels);
+            var removed = ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels);
             double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
             graph = steps.Remove(deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
-            graph = steps.Train(graph, _options.Epochs, $"Round {round}: fine-tuning");
+            graph = steps.Train(graph, Settings.Epochs, $"Round {round}: fine-tuning");
         }
-        return steps.Finish(_catalog, _start, graph, $"slim{Math.Round(_options.PruneRate * 100):0}", _featureColumn, trainData);
+        return graph;
     }
-
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start);
 }

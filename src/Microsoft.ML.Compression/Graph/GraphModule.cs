@@ -94,7 +94,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
                 AddLayer => layer.Inputs.Skip(1).Aggregate(values[layer.Inputs[0]], (acc, name) => acc + values[name]),
                 ConcatLayer => torch.cat(layer.Inputs.Select(n => values[n]).ToArray(), 1),
                 FlattenLayer => values[layer.Inputs[0]].flatten(1),
-                Conv2dLayer c when ConvolutionKernel.NeedsPadding(c) && _modules[c.Name] is Conv2d conv =>
+                Conv2dLayer c when _modules[c.Name] is Conv2d conv =>
                     ConvolutionKernel.Conv2d(values[c.Inputs[0]], conv.weight!, conv.bias, c),
                 _ => _modules[layer.Name].call(values[layer.Inputs[0]]),
             };

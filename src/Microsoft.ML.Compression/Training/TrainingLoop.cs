@@ -43,7 +43,7 @@ public sealed class TrainingLoop
             throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
 
         int threadsBefore = torch.get_num_threads();
-        int threads = _options.Threads ?? (HasNarrowConvolution(module.Graph) ? 1 : threadsBefore);
+        int threads = _options.Threads ?? threadsBefore;
         torch.set_num_threads(threads);
         try
         {
@@ -54,11 +54,6 @@ public sealed class TrainingLoop
             torch.set_num_threads(threadsBefore);
         }
     }
-
-    // libtorch 2.10's CPU convolution backward returns NaN input gradients at random for narrow layers (seen for
-    // 4->4 and 8->8 channels, not for 1->6, 8->16 or wider) when it runs on more than one thread.
-    internal static bool HasNarrowConvolution(NetworkGraph graph) =>
-        graph.Layers.OfType<Conv2dLayer>().Any(c => c.InChannels is > 1 and <= 8 && c.OutChannels <= 8);
 
     private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks)
     {
@@ -111,7 +106,7 @@ public sealed class TrainingLoop
                 float lossValue = loss.item<float>();
                 if (float.IsNaN(lossValue) || float.IsInfinity(lossValue))
                     throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}) or set {nameof(TrainingOptions.Threads)} = 1.");
+                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).");
                 lossSum += lossValue * size;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 seen += size;

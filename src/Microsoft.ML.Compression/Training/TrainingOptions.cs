@@ -73,9 +73,7 @@ public class TrainingOptions
     public int Seed { get; set; }
 
     /// <summary>
-    /// CPU threads TorchSharp uses while training; null (default) picks automatically: libtorch's default, except 1
-    /// when the network has a convolution with at most 8 input (more than 1) and 8 output channels, whose backward pass
-    /// in libtorch 2.10 on CPU intermittently returns NaN gradients with several threads.
+    /// CPU threads TorchSharp uses while training; null (default) keeps libtorch's setting.
     /// </summary>
     public int? Threads { get; set; }
 

@@ -58,14 +58,13 @@ public class TrainingLoopTests
     }
 
     [TestMethod]
-    public void NarrowConvolutionsTrainOnOneThread()
+    public void NarrowConvolutionsTrainWithoutNaNAndThreadsAreRestored()
     {
-        Assert.IsTrue(TrainingLoop.HasNarrowConvolution(NetworkZoo.ResNet20(baseWidth: 8)));
-        Assert.IsFalse(TrainingLoop.HasNarrowConvolution(NetworkZoo.ResNet20()));
-        Assert.IsFalse(TrainingLoop.HasNarrowConvolution(NetworkZoo.LeNet5()));
+        // 4-channel convolutions hit libtorch 2.10's faulty input gradients (NaN at random) without ConvolutionKernel's padding.
         int before = torch.get_num_threads();
         using var module = new GraphModule(NetworkZoo.ResNet20(baseWidth: 4));
-        new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 128));
+        var history = new TrainingLoop(new TrainingOptions { Epochs = 2, Threads = 1 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 512));
+        Assert.IsTrue(history[1].TrainLoss < history[0].TrainLoss, $"loss fell {history[0].TrainLoss} -> {history[1].TrainLoss}");
         Assert.AreEqual(before, torch.get_num_threads(), "the thread count is restored after training");
     }
 
