@@ -20,7 +20,7 @@ internal static class PruningExperiments
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
         var fp32 = x.Run("fp32", c.Train(NetworkZoo.Vgg(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.05 }));
-        Compare(x, fp32, new[] { 0.5, 0.7 }, ResidualPruning.Coupled, x.OptionDouble("s", 1e-3));
+        Compare(x, fp32, new[] { 0.5, 0.7 }, ResidualPruning.Coupled, x.OptionDouble("s", 0.05), x.Option("sparsity-epochs", 2));
     }
 
     /// <summary>slim-fashion-resnet20: ResNet-20, 40% of channels (residual stages pruned together by default).</summary>
@@ -30,17 +30,18 @@ internal static class PruningExperiments
         var c = x.Ml.Transforms.Compression;
         var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
         var residual = x.Option("keep-width", 0) == 1 ? ResidualPruning.KeepWidth : ResidualPruning.Coupled;
-        Compare(x, fp32, new[] { 0.4 }, residual, x.OptionDouble("s", 1e-4));
+        Compare(x, fp32, new[] { 0.4 }, residual, x.OptionDouble("s", 1e-4), x.Option("sparsity-epochs", 1));
     }
 
-    private static void Compare(ExperimentContext x, ModelResult fp32, double[] rates, ResidualPruning residual, double sparsity)
+    private static void Compare(ExperimentContext x, ModelResult fp32, double[] rates, ResidualPruning residual, double sparsity, int sparsityEpochs)
     {
         var c = x.Ml.Transforms.Compression;
-        int sparsityEpochs = x.Option("sparsity-epochs", 1);
+        int multiple = x.Option("channel-multiple", 8);
         int fineTune = x.Option("finetune-epochs", 2);
         double lr = x.OptionDouble("lr", 0.01);
         x.Summary("sparsity_s", sparsity);
         x.Summary("residual_pruning", residual.ToString());
+        x.Summary("channel_multiple", multiple);
         x.Summary("epochs_slimming_sparsity_plus_finetune", $"{sparsityEpochs}+{fineTune}");
         x.Summary("epochs_l1_finetune", sparsityEpochs + fineTune);
         foreach (double rate in rates)
@@ -48,11 +49,11 @@ internal static class PruningExperiments
             string percent = (rate * 100).ToString("0", CultureInfo.InvariantCulture);
             var slim = x.Run("slim" + percent, c.NetworkSlimming(fp32.Model, "Features", "Label", new NetworkSlimming.Options
             {
-                PruneRate = rate, Sparsity = sparsity, SparsityEpochs = sparsityEpochs, Epochs = fineTune, LearningRate = lr, Residual = residual,
+                PruneRate = rate, Sparsity = sparsity, SparsityEpochs = sparsityEpochs, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             }));
             var l1 = x.Run("l1-" + percent, c.L1NormPruning(fp32.Model, "Features", "Label", new L1NormPruner.Options
             {
-                PruneRate = rate, Epochs = sparsityEpochs + fineTune, LearningRate = lr, Residual = residual,
+                PruneRate = rate, Epochs = sparsityEpochs + fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             }));
             Console.WriteLine(slim.Model.Pruning);
             foreach (var (name, model) in new[] { ("slim" + percent, slim), ("l1_" + percent, l1) })

@@ -29,7 +29,8 @@ public sealed class L1NormPruner : PruningEstimator<L1NormPruner.Options>
     {
         steps.Note($"L1-norm filter pruning of {Start.Name}: remove {Settings.PruneRate:P0} of every layer's filters, then {Settings.Epochs} fine-tuning epochs.");
         ChannelDependencies deps = steps.Analyze(Start, noteSkipped: true);
-        var removed = ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), Settings.PruneRate, nameof(Options.PruneRate));
+        var scores = ChannelImportance.FilterL1(deps);
+        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
         NetworkGraph graph = steps.Remove(deps, removed, "Smallest-L1 filters of each layer");
         return steps.Train(graph, Settings.Epochs, "Fine-tuning");
     }

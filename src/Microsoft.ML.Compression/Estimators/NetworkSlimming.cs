@@ -88,7 +88,7 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)
                 steps.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
-            var removed = ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels);
+            var removed = ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.ChannelMultiple);
             double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
             graph = steps.Remove(deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
             graph = steps.Train(graph, Settings.Epochs, $"Round {round}: fine-tuning");

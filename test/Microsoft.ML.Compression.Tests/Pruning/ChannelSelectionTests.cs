@@ -70,6 +70,28 @@ public class ChannelSelectionTests
     }
 
     [TestMethod]
+    public void RoundingKeepsMultiplesOfTheChannelMultiple()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.Vgg(), 6);
+        var deps = new ChannelDependencies(net);
+        var scores = ChannelImportance.BatchNormScale(deps);
+        var removed = ChannelSelection.GlobalThreshold(deps, scores, 0.5);
+        var rounded = ChannelSelection.RoundKept(deps, removed, scores, 8);
+        Assert.IsTrue(rounded.IsSubsetOf(removed), "rounding only gives channels back");
+        foreach (ChannelGroup g in deps.Groups)
+        {
+            int kept = g.Channels.Count(c => !rounded.Contains(c.Id));
+            int before = g.Channels.Count(c => !removed.Contains(c.Id));
+            Assert.AreEqual(0, kept % 8, $"{g.Name} keeps {kept}");
+            Assert.IsTrue(kept - before < 8, $"{g.Name}: {before} -> {kept}");
+            // The channels given back are the best-scored of those removed.
+            var back = g.Channels.Where(c => removed.Contains(c.Id) && !rounded.Contains(c.Id)).Select(c => scores[c.Id]).DefaultIfEmpty(double.MaxValue).Min();
+            var stillGone = g.Channels.Where(c => rounded.Contains(c.Id)).Select(c => scores[c.Id]).DefaultIfEmpty(double.MinValue).Max();
+            Assert.IsTrue(back >= stillGone, g.Name);
+        }
+    }
+
+    [TestMethod]
     public void BadRatesFailWithClearErrors()
     {
         NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(), 4);
