@@ -50,7 +50,10 @@ public sealed class PruningReport
     public double ParameterReduction => 1 - (double)ParametersAfter / ParametersBefore;
     /// <summary>Fraction of MACs removed.</summary>
     public double MacReduction => 1 - (double)MacsAfter / MacsBefore;
-    /// <summary>Fraction of prunable convolution output channels removed.</summary>
+    /// <summary>
+    /// Fraction of all convolutions' output channels removed (a channel that a residual Add shares between several
+    /// convolutions counts once per convolution, so this differs from the fraction of coupled channels removed).
+    /// </summary>
     public double ChannelReduction
     {
         get
