@@ -149,4 +149,21 @@ public sealed class CompressionCatalog
     /// <summary>L1-norm filter pruning with every setting of <paramref name="options"/>.</summary>
     public L1NormPruner L1NormPruning(StartingPoint startFrom, string featureColumnName, string labelColumnName, L1NormPruner.Options options) =>
         new(this, startFrom, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// SCOP: trains control coefficients that mix each convolution channel's response to the data with its response to
+    /// knockoff data, removes the channels the network relies on least (per layer), and fine-tunes the smaller network.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="pruneRate">Fraction of every layer's channels to remove, in [0, 1).</param>
+    /// <param name="epochs">Fine-tuning epochs after removal.</param>
+    public ScopPruner Scop(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
+        double pruneRate = 0.45, int epochs = 3) =>
+        Scop(startFrom, featureColumnName, labelColumnName, new ScopPruner.Options { PruneRate = pruneRate, Epochs = epochs });
+
+    /// <summary>SCOP with every setting of <paramref name="options"/>.</summary>
+    public ScopPruner Scop(StartingPoint startFrom, string featureColumnName, string labelColumnName, ScopPruner.Options options) =>
+        new(this, startFrom, featureColumnName, labelColumnName, options);
 }

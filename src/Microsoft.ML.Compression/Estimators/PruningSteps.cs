@@ -47,15 +47,24 @@ internal sealed class PruningSteps
         return deps;
     }
 
+    /// <summary>The training rows (e.g. to fit knockoffs).</summary>
+    public LabeledDataset TrainingData => _train;
+
     /// <summary>Trains <paramref name="graph"/> for <paramref name="epochs"/> epochs (with <paramref name="hooks"/>) and returns the trained copy.</summary>
     public NetworkGraph Train(NetworkGraph graph, int epochs, string phase, params ITrainingHook[] hooks)
     {
         if (epochs == 0) return graph;
-        _channel.Info(MessageSensitivity.None, $"{phase}: {epochs} epochs of {graph.Name} ({graph.ParameterCount:N0} parameters).");
         using var module = new GraphModule(graph);
-        var loop = new TrainingLoop(_options.WithEpochs(epochs), _channel, _options.OnEpoch, _options.CancellationToken);
-        _history.AddRange(loop.Run(module, _train, _validation, hooks));
+        Run(module, _options.WithEpochs(epochs), phase, hooks);
         return module.ToGraph();
+    }
+
+    /// <summary>Runs the training loop on <paramref name="module"/> with <paramref name="options"/>, adding its epochs to the history.</summary>
+    public void Run(GraphModule module, TrainingOptions options, string phase, params ITrainingHook[] hooks)
+    {
+        _channel.Info(MessageSensitivity.None, $"{phase}: {options.Epochs} epochs of {module.Graph.Name} ({module.Graph.ParameterCount:N0} parameters).");
+        var loop = new TrainingLoop(options, _channel, _options.OnEpoch, _options.CancellationToken);
+        _history.AddRange(loop.Run(module, _train, _validation, hooks));
     }
 
     /// <summary>Physically removes <paramref name="removed"/> and logs what went.</summary>

@@ -42,6 +42,31 @@ public static class ChannelImportance
         return scores;
     }
 
+    /// <summary>
+    /// SCOP's criterion: |gamma| x (beta - (1 - beta)) for the control coefficient beta of the filter and the gamma of the
+    /// BatchNorm that reads its convolution (1 without one); for a channel coupled across convolutions, the largest.
+    /// </summary>
+    public static IReadOnlyDictionary<int, double> ScientificControl(ChannelDependencies dependencies, IReadOnlyDictionary<string, float[]> beta)
+    {
+        ArgumentNullException.ThrowIfNull(dependencies);
+        ArgumentNullException.ThrowIfNull(beta);
+        NetworkGraph graph = dependencies.Graph;
+        var scores = new Dictionary<int, double>();
+        foreach (CoupledChannel channel in dependencies.Channels)
+        {
+            double best = double.NegativeInfinity;
+            foreach (var (layer, index) in channel.Filters)
+            {
+                if (!beta.TryGetValue(layer, out float[]? b)) continue;
+                var bn = graph.ConsumersOf(layer).OfType<BatchNorm2dLayer>().FirstOrDefault();
+                double gamma = bn is null ? 1 : Math.Abs(Parameter(graph, bn.Name, "weight").Data[index]);
+                best = Math.Max(best, gamma * (2.0 * b[index] - 1));
+            }
+            if (!double.IsNegativeInfinity(best)) scores[channel.Id] = best;
+        }
+        return scores;
+    }
+
     private static ParameterTensor Parameter(NetworkGraph graph, string layer, string name) =>
         graph[layer].Parameters.TryGetValue(name, out var p) ? p
         : throw new ArgumentException($"Layer '{layer}' of network '{graph.Name}' has no trained '{name}'; train the network first.");

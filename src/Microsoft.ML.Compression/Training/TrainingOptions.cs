@@ -85,6 +85,16 @@ public class TrainingOptions
         return copy;
     }
 
+    /// <summary>A copy that trains with another optimizer and learning rate, without weight decay (e.g. a phase that trains only a few coefficients).</summary>
+    internal TrainingOptions WithOptimizer(int epochs, OptimizerKind optimizer, double learningRate)
+    {
+        var copy = WithEpochs(epochs);
+        copy.Optimizer = optimizer;
+        copy.LearningRate = learningRate;
+        copy.WeightDecay = 0;
+        return copy;
+    }
+
     /// <summary>Throws when an option is out of range, naming it.</summary>
     public virtual void Validate()
     {

@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Pruning;
+using Microsoft.ML.Compression.Pruning.Scop;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.SearchSpace;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// SCOP (Tang et al., 2020): pruning by scientific control. Each prunable convolution's output channels get control
+/// coefficients beta that mix the real features with those of knockoff inputs; with the weights frozen only beta
+/// trains, so a channel whose beta stays high is one the network needs. Channels are scored |gamma_BN| x (2 beta - 1),
+/// the lowest <see cref="PruningOptions.PruneRate"/> of every layer are removed physically, and the smaller network
+/// is fine-tuned.
+/// </summary>
+/// <remarks>
+/// Knockoffs default to second-order model-X knockoffs of the input features (<see cref="GaussianKnockoffs"/>);
+/// <see cref="KnockoffKind.ShuffledBatch"/> uses Golden Stick's shuffled batch instead. Residual widths are kept by
+/// default (<see cref="ResidualPruning.KeepWidth"/>: channels inside blocks are pruned), as in the paper. Fine-tuning
+/// runs on the physically smaller network, which equals fine-tuning with masks and is faster.
+/// </remarks>
+public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
+{
+    /// <summary>Options of <see cref="ScopPruner"/>.</summary>
+    public sealed class Options : PruningOptions
+    {
+        /// <summary>Creates options with SCOP's defaults: 45% of every layer, residual widths kept.</summary>
+        public Options()
+        {
+            PruneRate = 0.45;
+            Residual = ResidualPruning.KeepWidth;
+        }
+
+        /// <summary>Where the knockoff inputs come from. Default <see cref="KnockoffKind.Gaussian"/>.</summary>
+        [Choice(new object[] { KnockoffKind.Gaussian, KnockoffKind.ShuffledBatch }, KnockoffKind.Gaussian)]
+        public KnockoffKind Knockoffs { get; set; } = KnockoffKind.Gaussian;
+
+        /// <summary>Shrinkage of the covariance toward its diagonal for Gaussian knockoffs (larger: knockoffs further from the data). Default 0.1.</summary>
+        [Range(0.01, 0.5, 0.1, false)]
+        public double KnockoffShrinkage { get; set; } = 0.1;
+
+        /// <summary>Training rows the Gaussian knockoffs are fitted to. Default 10,000.</summary>
+        [Range(100, 60000, 10000, true)]
+        public int KnockoffRows { get; set; } = 10_000;
+
+        /// <summary>Epochs that train the control coefficients (weights frozen). Default 1.</summary>
+        [Range(1, 50, 1, false)]
+        public int ControlEpochs { get; set; } = 1;
+
+        /// <summary>Adam learning rate of the control coefficients. Default 0.01.</summary>
+        [Range(1e-4, 0.1, 0.01, true)]
+        public double ControlLearningRate { get; set; } = 0.01;
+
+        /// <inheritdoc />
+        public override void Validate()
+        {
+            base.Validate();
+            if (!Enum.IsDefined(Knockoffs)) throw new ArgumentOutOfRangeException(nameof(Knockoffs), Knockoffs, "Unknown knockoff kind.");
+            if (!(KnockoffShrinkage > 0 && KnockoffShrinkage < 1))
+                throw new ArgumentOutOfRangeException(nameof(KnockoffShrinkage), KnockoffShrinkage, "KnockoffShrinkage must be in (0, 1).");
+            if (KnockoffRows < 2) throw new ArgumentOutOfRangeException(nameof(KnockoffRows), KnockoffRows, "KnockoffRows must be at least 2.");
+            if (ControlEpochs < 1) throw new ArgumentOutOfRangeException(nameof(ControlEpochs), ControlEpochs, "ControlEpochs must be at least 1.");
+            if (!(ControlLearningRate > 0) || double.IsInfinity(ControlLearningRate))
+                throw new ArgumentOutOfRangeException(nameof(ControlLearningRate), ControlLearningRate, "ControlLearningRate must be a positive number.");
+        }
+    }
+
+    internal ScopPruner(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+        : base(catalog, startFrom, featureColumnName, labelColumnName, options, "Scop")
+    {
+        var deps = new ChannelDependencies(Start, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers));
+        ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), options.PruneRate, nameof(Options.PruneRate)); // a rate that empties a layer fails here
+    }
+
+    private protected override string Method => $"scop{Math.Round(Settings.PruneRate * 100):0}";
+
+    private protected override NetworkGraph Prune(PruningSteps steps)
+    {
+        steps.Note($"SCOP of {Start.Name}: {Settings.Knockoffs} knockoffs, {Settings.ControlEpochs} control epochs, remove {Settings.PruneRate:P0} of every layer's channels, then {Settings.Epochs} fine-tuning epochs.");
+        ChannelDependencies deps = steps.Analyze(Start, noteSkipped: true);
+        string[] controlled = deps.Channels.SelectMany(c => c.Filters).Select(f => f.Layer).Distinct()
+            .Where(l => Start[l] is Conv2dLayer { Groups: 1 }).ToArray();
+        Func<Tensor, Tensor> knockoffs = KnockoffSource(steps.TrainingData, Start.InputSize);
+
+        var beta = new Dictionary<string, float[]>();
+        using (var module = new GraphModule(Start))
+        {
+            var control = new ScopControl(module, controlled, knockoffs);
+            steps.Run(module, Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate), "Control coefficients", control);
+            foreach (string layer in controlled) beta[layer] = control.Beta(layer);
+        }
+
+        var scores = ChannelImportance.ScientificControl(deps, beta);
+        NoteScores(steps, deps, scores);
+        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
+        NetworkGraph graph = steps.Remove(deps, removed, "Lowest |gamma| (2 beta - 1) of each layer");
+        return steps.Train(graph, Settings.Epochs, "Fine-tuning");
+    }
+
+    private Func<Tensor, Tensor> KnockoffSource(LabeledDataset train, int featureSize)
+    {
+        if (Settings.Knockoffs == KnockoffKind.ShuffledBatch)
+            return x => x.index_select(0, torch.randperm(x.shape[0]));
+        var gaussian = GaussianKnockoffs.Fit(train.Features, Math.Min(Settings.KnockoffRows, train.Count), featureSize, Settings.KnockoffShrinkage);
+        return gaussian.Sample;
+    }
+
+    // The score distribution per layer, for the report: quartiles and how many channels preferred their knockoff.
+    private static void NoteScores(PruningSteps steps, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (ChannelGroup group in deps.Groups)
+        {
+            double[] s = group.Channels.Where(c => scores.ContainsKey(c.Id)).Select(c => scores[c.Id]).Order().ToArray();
+            if (s.Length == 0) continue;
+            steps.Note(string.Create(inv, $"{group.Name} scores: min {s[0]:F3}, quartiles {s[s.Length / 4]:F3} / {s[s.Length / 2]:F3} / {s[3 * s.Length / 4]:F3}, max {s[^1]:F3}; {s.Count(v => v < 0)} of {s.Length} below 0 (beta < 0.5)"));
+        }
+    }
+}
