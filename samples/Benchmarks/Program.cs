@@ -14,6 +14,7 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["slb-fashion-resnet20"] = SlbExperiments.FashionResNet20,
     ["slim-fashion-vgg"] = PruningExperiments.FashionVgg,
     ["slim-fashion-resnet20"] = PruningExperiments.FashionResNet20,
+    ["scop-fashion-resnet20"] = ScopExperiments.FashionResNet20,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))

@@ -1,0 +1,64 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using Microsoft.ML.Compression;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Pruning;
+using Microsoft.ML.Compression.Zoo;
+
+namespace Benchmarks;
+
+/// <summary>
+/// SCOP against L1-norm filter pruning and Network Slimming at the same rate, from the same trained ResNet-20, with
+/// residual widths kept for all three (SCOP's setting) and the same total training epochs after the fp32 model.
+/// </summary>
+internal static class ScopExperiments
+{
+    /// <summary>scop-fashion-resnet20: SCOP at 45% and 30%, L1-norm and slimming at 45%.</summary>
+    public static void FashionResNet20(ExperimentContext x)
+    {
+        x.UseFashionMnist();
+        var c = x.Ml.Transforms.Compression;
+        var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
+        int control = x.Option("control-epochs", 1), fineTune = x.Option("finetune-epochs", 2), multiple = x.Option("channel-multiple", 8);
+        double lr = x.OptionDouble("lr", 0.01);
+        var residual = ResidualPruning.KeepWidth;
+        x.Summary("epochs_scop_control_plus_finetune", $"{control}+{fineTune}");
+        x.Summary("epochs_l1_finetune", control + fineTune);
+        x.Summary("epochs_slimming_sparsity_plus_finetune", $"{control}+{fineTune}");
+        x.Summary("residual_pruning", residual.ToString());
+        x.Summary("channel_multiple", multiple);
+
+        ModelResult Scop(double rate) => x.Run("scop" + Percent(rate), c.Scop(fp32.Model, "Features", "Label", new ScopPruner.Options
+        {
+            PruneRate = rate, ControlEpochs = control, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
+        }));
+        var scop45 = Scop(0.45);
+        var l1 = x.Run("l1-45", c.L1NormPruning(fp32.Model, "Features", "Label", new L1NormPruner.Options
+        {
+            PruneRate = 0.45, Epochs = control + fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
+        }));
+        var slim = x.Run("slim45", c.NetworkSlimming(fp32.Model, "Features", "Label", new NetworkSlimming.Options
+        {
+            PruneRate = 0.45, SparsityEpochs = control, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
+            Sparsity = x.OptionDouble("s", 1e-4),
+        }));
+        var scop30 = x.Option("scop30", 1) == 1 ? Scop(0.3) : null;
+        Console.WriteLine(scop45.Model.Pruning);
+
+        foreach (var m in new[] { scop45, l1, slim, scop30 }.Where(m => m is not null).Select(m => m!))
+        {
+            var p = m.Model.Pruning!;
+            x.Summary($"{m.Name}_minus_fp32_points", Math.Round((m.Accuracy - fp32.Accuracy) * 100, 2));
+            x.Summary($"{m.Name}_params_reduction", Math.Round(p.ParameterReduction, 4));
+            x.Summary($"{m.Name}_macs_reduction", Math.Round(p.MacReduction, 4));
+            x.Summary($"{m.Name}_conv_widths", string.Join(",", p.Layers.Where(l => l.Kind == "Conv2d" && l.After != l.Before).Select(l => $"{l.Name}:{l.Before}->{l.After}")));
+            x.AfterLatency(() => x.Summary($"{m.Name}_ort_speedup_vs_fp32", Math.Round(fp32.LatencyMs / m.LatencyMs, 3)));
+        }
+        x.Summary("scop45_minus_l1_45_points", Math.Round((scop45.Accuracy - l1.Accuracy) * 100, 2));
+        x.Summary("scop45_minus_slim45_points", Math.Round((scop45.Accuracy - slim.Accuracy) * 100, 2));
+        x.Summary("scop45_score_notes", string.Join(" | ", scop45.Model.Pruning!.Notes.Where(n => n.Contains("scores:", StringComparison.Ordinal))));
+    }
+
+    private static string Percent(double rate) => (rate * 100).ToString("0", CultureInfo.InvariantCulture);
+}
