@@ -20,7 +20,7 @@ internal static class PruningExperiments
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
         var fp32 = x.Run("fp32", c.Train(NetworkZoo.Vgg(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.05 }));
-        Compare(x, fp32, new[] { 0.5, 0.7 }, ResidualPruning.Coupled, x.OptionDouble("s", 0.05), x.Option("sparsity-epochs", 2));
+        Compare(x, fp32, new[] { 0.5, 0.7 }, ResidualPruning.Coupled, x.OptionDouble("s", 1e-3), x.Option("sparsity-epochs", 1));
     }
 
     /// <summary>slim-fashion-resnet20: ResNet-20, 40% of channels (residual stages pruned together by default).</summary>
