@@ -36,7 +36,7 @@ internal static class PruningExperiments
     private static void Compare(ExperimentContext x, ModelResult fp32, double[] rates, ResidualPruning residual, double sparsity, int sparsityEpochs)
     {
         var c = x.Ml.Transforms.Compression;
-        int multiple = x.Option("channel-multiple", 8);
+        int multiple = x.Option("channel-multiple", 1);
         int fineTune = x.Option("finetune-epochs", 2);
         double lr = x.OptionDouble("lr", 0.01);
         x.Summary("sparsity_s", sparsity);

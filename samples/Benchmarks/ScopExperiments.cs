@@ -20,7 +20,7 @@ internal static class ScopExperiments
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
         var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
-        int control = x.Option("control-epochs", 1), fineTune = x.Option("finetune-epochs", 2), multiple = x.Option("channel-multiple", 8);
+        int control = x.Option("control-epochs", 1), fineTune = x.Option("finetune-epochs", 2), multiple = x.Option("channel-multiple", 1);
         double lr = x.OptionDouble("lr", 0.01);
         var residual = ResidualPruning.KeepWidth;
         x.Summary("epochs_scop_control_plus_finetune", $"{control}+{fineTune}");
