@@ -56,18 +56,22 @@ internal static class PruningExperiments
                 PruneRate = rate, Epochs = sparsityEpochs + fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             }));
             Console.WriteLine(slim.Model.Pruning);
-            foreach (var (name, model) in new[] { ("slim" + percent, slim), ("l1_" + percent, l1) })
-            {
-                var p = model.Model.Pruning!;
-                x.Summary($"{name}_minus_fp32_points", Math.Round((model.Accuracy - fp32.Accuracy) * 100, 2));
-                x.Summary($"{name}_params_reduction", Math.Round(p.ParameterReduction, 4));
-                x.Summary($"{name}_macs_reduction", Math.Round(p.MacReduction, 4));
-                x.Summary($"{name}_channel_reduction", Math.Round(p.ChannelReduction, 4));
-                x.Summary($"{name}_onnx_bytes_before_after", new double[] { p.OnnxBytesBefore, p.OnnxBytesAfter });
-                x.Summary($"{name}_conv_widths", string.Join(",", p.Layers.Where(l => l.Kind == "Conv2d").Select(l => $"{l.Name}:{l.Before}->{l.After}")));
-                x.AfterLatency(() => x.Summary($"{name}_ort_speedup_vs_fp32", Math.Round(fp32.LatencyMs / model.LatencyMs, 3)));
-            }
+            Summarize(x, fp32, "slim" + percent, slim);
+            Summarize(x, fp32, "l1_" + percent, l1);
             x.Summary($"slim{percent}_minus_l1_points", Math.Round((slim.Accuracy - l1.Accuracy) * 100, 2));
         }
+    }
+
+    /// <summary>A pruned model's figures in the results file: accuracy change, reductions, widths and (after latency) speed-up.</summary>
+    internal static void Summarize(ExperimentContext x, ModelResult fp32, string name, ModelResult model)
+    {
+        var p = model.Model.Pruning!;
+        x.Summary($"{name}_minus_fp32_points", Math.Round((model.Accuracy - fp32.Accuracy) * 100, 2));
+        x.Summary($"{name}_params_reduction", Math.Round(p.ParameterReduction, 4));
+        x.Summary($"{name}_macs_reduction", Math.Round(p.MacReduction, 4));
+        x.Summary($"{name}_channel_reduction", Math.Round(p.ChannelReduction, 4));
+        x.Summary($"{name}_onnx_bytes_before_after", new double[] { p.OnnxBytesBefore, p.OnnxBytesAfter });
+        x.Summary($"{name}_conv_widths", string.Join(",", p.Layers.Where(l => l.Kind == "Conv2d").Select(l => $"{l.Name}:{l.Before}->{l.After}")));
+        x.AfterLatency(() => x.Summary($"{name}_ort_speedup_vs_fp32", Math.Round(fp32.LatencyMs / model.LatencyMs, 3)));
     }
 }

@@ -47,14 +47,7 @@ internal static class ScopExperiments
         Console.WriteLine(scop45.Model.Pruning);
 
         foreach (var m in new[] { scop45, l1, slim, scop30 }.Where(m => m is not null).Select(m => m!))
-        {
-            var p = m.Model.Pruning!;
-            x.Summary($"{m.Name}_minus_fp32_points", Math.Round((m.Accuracy - fp32.Accuracy) * 100, 2));
-            x.Summary($"{m.Name}_params_reduction", Math.Round(p.ParameterReduction, 4));
-            x.Summary($"{m.Name}_macs_reduction", Math.Round(p.MacReduction, 4));
-            x.Summary($"{m.Name}_conv_widths", string.Join(",", p.Layers.Where(l => l.Kind == "Conv2d" && l.After != l.Before).Select(l => $"{l.Name}:{l.Before}->{l.After}")));
-            x.AfterLatency(() => x.Summary($"{m.Name}_ort_speedup_vs_fp32", Math.Round(fp32.LatencyMs / m.LatencyMs, 3)));
-        }
+            PruningExperiments.Summarize(x, fp32, m.Name, m);
         x.Summary("scop45_minus_l1_45_points", Math.Round((scop45.Accuracy - l1.Accuracy) * 100, 2));
         x.Summary("scop45_minus_slim45_points", Math.Round((scop45.Accuracy - slim.Accuracy) * 100, 2));
         x.Summary("scop45_score_notes", string.Join(" | ", scop45.Model.Pruning!.Notes.Where(n => n.Contains("scores:", StringComparison.Ordinal))));

@@ -19,8 +19,7 @@ public sealed class L1NormPruner : PruningEstimator<L1NormPruner.Options>
     internal L1NormPruner(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
         : base(catalog, startFrom, featureColumnName, labelColumnName, options, "L1NormPruning")
     {
-        var deps = new ChannelDependencies(Start, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers));
-        ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), options.PruneRate, nameof(Options.PruneRate)); // a rate that empties a layer fails here
+        CheckPerLayerRate();
     }
 
     private protected override string Method => $"l1-{Math.Round(Settings.PruneRate * 100):0}";

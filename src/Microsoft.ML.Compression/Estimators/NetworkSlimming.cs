@@ -65,7 +65,7 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
     internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
         : base(catalog, startFrom, featureColumnName, labelColumnName, options, "NetworkSlimming")
     {
-        var deps = new ChannelDependencies(Start, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers)); // fail before Fit
+        var deps = options.Dependencies(Start); // fail before Fit
         if (!deps.Channels.Any(c => c.BatchNorms.Count > 0))
             throw new ArgumentException(
                 $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{Start.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",

@@ -1,5 +1,6 @@
 using System;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -38,6 +39,13 @@ public abstract class PruningEstimator<TOptions> : IEstimator<CompressedModelTra
 
     /// <summary>The method's options (validated).</summary>
     private protected TOptions Settings { get; }
+
+    /// <summary>Fails before Fit, naming the layer, when the per-layer <see cref="PruningOptions.PruneRate"/> would empty one.</summary>
+    private protected void CheckPerLayerRate()
+    {
+        ChannelDependencies deps = Settings.Dependencies(Start);
+        ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), Settings.PruneRate, nameof(PruningOptions.PruneRate));
+    }
 
     /// <summary>The method's name in the report and the ONNX metadata, e.g. "slim50".</summary>
     private protected abstract string Method { get; }

@@ -1,4 +1,5 @@
 using System;
+using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.SearchSpace;
 
@@ -39,6 +40,9 @@ public abstract class PruningOptions : CompressionOptions
 
     /// <summary>Convolutions whose output channels all stay. Default none.</summary>
     public string[] ExcludeLayers { get; set; } = Array.Empty<string>();
+
+    /// <summary>The channel dependencies of <paramref name="graph"/> under these options' residual mode and exclusions.</summary>
+    internal ChannelDependencies Dependencies(NetworkGraph graph) => new(graph, Residual, ExcludeLayers, nameof(ExcludeLayers));
 
     /// <inheritdoc />
     public override void Validate()

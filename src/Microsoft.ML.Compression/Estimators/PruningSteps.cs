@@ -38,7 +38,7 @@ internal sealed class PruningSteps
     /// <summary>The dependency analysis with the options' residual mode and exclusions; notes skipped convolutions once.</summary>
     public ChannelDependencies Analyze(NetworkGraph graph, bool noteSkipped)
     {
-        var deps = new ChannelDependencies(graph, _options.Residual, _options.ExcludeLayers, nameof(PruningOptions.ExcludeLayers));
+        var deps = _options.Dependencies(graph);
         if (noteSkipped)
             foreach (var (layer, reason) in deps.SkippedLayers)
                 Note($"{layer} not pruned: {reason}");

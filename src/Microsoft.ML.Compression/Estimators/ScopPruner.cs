@@ -74,8 +74,7 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
     internal ScopPruner(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
         : base(catalog, startFrom, featureColumnName, labelColumnName, options, "Scop")
     {
-        var deps = new ChannelDependencies(Start, options.Residual, options.ExcludeLayers, nameof(Options.ExcludeLayers));
-        ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), options.PruneRate, nameof(Options.PruneRate)); // a rate that empties a layer fails here
+        CheckPerLayerRate();
     }
 
     private protected override string Method => $"scop{Math.Round(Settings.PruneRate * 100):0}";

@@ -22,16 +22,18 @@ namespace Microsoft.ML.Compression.Pruning.Scop;
 public sealed class GaussianKnockoffs
 {
     private readonly int _size;
-    private readonly long[] _varying;
+    private readonly Tensor _varying;     // [q] int64: the features that are not constant
     private readonly Tensor _mean;        // [p] float64, all features
+    private readonly Tensor _varyingMean; // [q] float64
     private readonly Tensor _shift;       // [q, q] Sigma^-1 S over varying features
     private readonly Tensor _noise;       // [q, q] with noise @ noise^T = 2S - S Sigma^-1 S
 
-    private GaussianKnockoffs(int size, long[] varying, Tensor mean, Tensor shift, Tensor noise, double[] s, double lambdaMin)
+    private GaussianKnockoffs(int size, Tensor varying, Tensor mean, Tensor varyingMean, Tensor shift, Tensor noise, double[] s, double lambdaMin)
     {
         _size = size;
         _varying = varying;
         _mean = mean;
+        _varyingMean = varyingMean;
         _shift = shift;
         _noise = noise;
         EquicorrelatedS = s;
@@ -89,7 +91,7 @@ public sealed class GaussianKnockoffs
         var (eigenvalues, vectors) = torch.linalg.eigh(conditional);
         Tensor noise = vectors * eigenvalues.clamp_min(0).sqrt().unsqueeze(0); // noise @ noise^T = conditional
 
-        var result = new GaussianKnockoffs(size, varying, mean.MoveToOuterDisposeScope(), shift.MoveToOuterDisposeScope(),
+        var result = new GaussianKnockoffs(size, index.MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope(), mean.index_select(0, index).MoveToOuterDisposeScope(), shift.MoveToOuterDisposeScope(),
             noise.MoveToOuterDisposeScope(), Enumerable.Repeat(sCorr, varying.Length).ToArray(), lambdaMin);
         return result;
     }
@@ -104,13 +106,11 @@ public sealed class GaussianKnockoffs
         Tensor flat = x.reshape(n, -1).to(float64);
         if (flat.shape[1] != _size)
             throw new ArgumentException($"Knockoffs were fitted to {_size} features per row, got {flat.shape[1]}.", nameof(x));
-        Tensor index = torch.tensor(_varying);
-        Tensor mean = _mean.index_select(0, index);
-        Tensor centered = flat.index_select(1, index) - mean;
-        Tensor z = torch.randn(n, _varying.Length, dtype: float64);
-        Tensor sample = flat.index_select(1, index) - centered.matmul(_shift) + z.matmul(_noise.T);
+        Tensor varying = flat.index_select(1, _varying);
+        Tensor z = torch.randn(n, _varying.shape[0], dtype: float64);
+        Tensor sample = varying - (varying - _varyingMean).matmul(_shift) + z.matmul(_noise.T);
         Tensor knockoff = _mean.unsqueeze(0).expand(n, _size).clone();     // constant features: their mean
-        knockoff.index_copy_(1, index, sample);
+        knockoff.index_copy_(1, _varying, sample);
         return knockoff.to(x.dtype).reshape(x.shape).MoveToOuterDisposeScope();
     }
 }
