@@ -15,6 +15,8 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["slim-fashion-vgg"] = PruningExperiments.FashionVgg,
     ["slim-fashion-resnet20"] = PruningExperiments.FashionResNet20,
     ["scop-fashion-resnet20"] = ScopExperiments.FashionResNet20,
+    ["mixed-fashion-resnet20"] = DistillationExperiments.MixedResNet20,
+    ["kd-fashion-small"] = DistillationExperiments.SmallStudent,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))

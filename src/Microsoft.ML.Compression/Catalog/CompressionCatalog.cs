@@ -166,4 +166,40 @@ public sealed class CompressionCatalog
     /// <summary>SCOP with every setting of <paramref name="options"/>.</summary>
     public ScopPruner Scop(StartingPoint startFrom, string featureColumnName, string labelColumnName, ScopPruner.Options options) =>
         new(this, startFrom, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// Knowledge distillation: trains <paramref name="student"/> against <paramref name="teacher"/>'s softened class
+    /// probabilities (temperature T, weight alpha, Hinton's T^2 factor) and the labels.
+    /// </summary>
+    /// <param name="student">The network to train: a zoo or custom network, or a compressed model's <see cref="CompressedModelTransformer.Network"/>.</param>
+    /// <param name="teacher">A trained model of this library, or a network with weights; same classes and input as the student.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    /// <param name="epochs">Training epochs.</param>
+    /// <param name="temperature">Softmax temperature T.</param>
+    /// <param name="alpha">Weight of the teacher's soft targets (1 - alpha weighs the labels' cross-entropy).</param>
+    /// <example>
+    /// <code>
+    /// var teacher = mlContext.Transforms.Compression.Train(NetworkZoo.ResNet20()).Fit(train);
+    /// var student = mlContext.Transforms.Compression.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher).Fit(train);
+    /// </code>
+    /// </example>
+    public Distiller Distill(NetworkGraph student, StartingPoint teacher, string featureColumnName = "Features", string labelColumnName = "Label",
+        int epochs = 8, double temperature = 4, double alpha = 0.9) =>
+        Distill(student, teacher, featureColumnName, labelColumnName, new Distiller.Options { Epochs = epochs, DistillationTemperature = temperature, DistillationWeight = alpha });
+
+    /// <summary>Knowledge distillation with every setting of <paramref name="options"/> (e.g. feature hints).</summary>
+    public Distiller Distill(NetworkGraph student, StartingPoint teacher, string featureColumnName, string labelColumnName, Distiller.Options options) =>
+        new(this, student, teacher, featureColumnName, labelColumnName, options);
+
+    /// <summary>
+    /// Starts a plan of several compression steps run by one Fit, each from the model the previous step produced
+    /// (e.g. <c>.NetworkSlimming(...).QuantizeAwareTraining(...)</c>); the result lists each step's effect in
+    /// <see cref="CompressedModelTransformer.Plan"/>.
+    /// </summary>
+    /// <param name="startFrom">A trained model or a network with weights.</param>
+    /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
+    /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
+    public CompressionPlan Plan(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label") =>
+        new(this, startFrom, featureColumnName, labelColumnName);
 }

@@ -55,7 +55,17 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     public LowBitNetwork? LowBit { get; }
 
     /// <summary>What structured pruning removed (per-layer widths, parameters, MACs, ONNX bytes before and after); null for a model that was not pruned.</summary>
-    public PruningReport? Pruning { get; }
+    public PruningReport? Pruning { get; private set; }
+
+    /// <summary>For the model a <see cref="CompressionPlan"/> produced: what each step did, in order; null otherwise.</summary>
+    public PlanReport? Plan { get; private set; }
+
+    /// <summary>Records the plan that produced this model and, if the last step did not prune, what an earlier step pruned.</summary>
+    internal void AttachPlan(PlanReport plan, PruningReport? pruning)
+    {
+        Plan = plan;
+        Pruning ??= pruning;
+    }
 
     /// <summary>The input column the model reads.</summary>
     public string FeatureColumnName { get; }

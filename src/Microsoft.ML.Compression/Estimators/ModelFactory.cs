@@ -14,12 +14,12 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <summary>What every estimator does at the end of Fit: export, measure, wrap for ML.NET scoring; and the output schema.</summary>
 internal static class ModelFactory
 {
-    /// <summary>An fp32 model.</summary>
+    /// <summary>An fp32 model (<paramref name="method"/> names how it was trained, e.g. "kd" for a distilled one).</summary>
     public static CompressedModelTransformer Create(TransformsCatalog transforms, NetworkGraph trained, string featureColumn,
-        IDataView schemaSource, IReadOnlyList<EpochMetrics> history)
+        IDataView schemaSource, IReadOnlyList<EpochMetrics> history, string method = "fp32")
     {
-        byte[] onnx = OnnxExporter.Export(trained, new OnnxExportOptions { InputName = featureColumn });
-        var report = new ModelReport(trained, "fp32", onnx.LongLength, history);
+        byte[] onnx = OnnxExporter.Export(trained, new OnnxExportOptions { InputName = featureColumn, Method = method });
+        var report = new ModelReport(trained, method, onnx.LongLength, history);
         return new CompressedModelTransformer(transforms, trained, null, onnx, featureColumn, report, schemaSource);
     }
 

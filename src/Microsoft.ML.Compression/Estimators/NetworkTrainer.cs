@@ -41,6 +41,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        options.CheckTeacher(network);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName, nameof(options.FeatureColumnName));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.LabelColumnName, nameof(options.LabelColumnName));
         _catalog = catalog;
@@ -52,20 +53,29 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
     public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
-    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData) =>
+        Train(_catalog, _network, _options, _options.FeatureColumnName, _options.LabelColumnName, trainData, validationData, "Train", "fp32");
+
+    /// <summary>Trains <paramref name="network"/> (against <paramref name="options"/>' teacher, if any) and wraps it as an fp32 model named <paramref name="method"/>.</summary>
+    internal static CompressedModelTransformer Train(CompressionCatalog catalog, NetworkGraph network, CompressionOptions options,
+        string featureColumn, string labelColumn, IDataView trainData, IDataView? validationData, string logName, string method)
     {
-        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _options.FeatureColumnName, _options.LabelColumnName, _network);
+        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, featureColumn, labelColumn, network);
 
-        IHost host = _catalog.Environment.Register("Compression.Train");
-        using IChannel channel = host.Start("Training");
-        channel.Info(MessageSensitivity.None, $"Training {_network.Name} on {train.Count} rows for {_options.Epochs} epochs.");
+        IHost host = catalog.Environment.Register("Compression." + logName);
+        using IChannel channel = host.Start(logName);
+        channel.Info(MessageSensitivity.None, $"Training {network.Name} on {train.Count} rows for {options.Epochs} epochs.");
+        if (options.DistillationSummary is string kd) channel.Info(MessageSensitivity.None, kd);
 
-        torch.random.manual_seed(_options.Seed);
-        using var module = new GraphModule(_network);
-        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
-        IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation);
+        torch.random.manual_seed(options.Seed);
+        using var module = new GraphModule(network);
+        using var distillation = options.Distillation(module);
+        var loop = new TrainingLoop(options, channel, options.OnEpoch, options.CancellationToken);
+        IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation, new[] { distillation });
+        if (distillation?.TeacherTrainingAccuracy is double teacherAccuracy)
+            channel.Info(MessageSensitivity.None, $"Teacher accuracy on the training rows: {teacherAccuracy:P2}.");
         NetworkGraph trained = module.ToGraph();
-        return ModelFactory.Create(_catalog.Transforms, trained, _options.FeatureColumnName, trainData, history);
+        return ModelFactory.Create(catalog.Transforms, trained, featureColumn, trainData, history, method);
     }
 
     /// <inheritdoc />

@@ -26,6 +26,7 @@ public abstract class PruningEstimator<TOptions> : IEstimator<CompressedModelTra
         ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
         options.Validate();
+        options.CheckTeacher(startFrom.Network);
         _catalog = catalog;
         Start = startFrom.Network;
         _featureColumn = featureColumnName;

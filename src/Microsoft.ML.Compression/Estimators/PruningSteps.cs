@@ -50,17 +50,22 @@ internal sealed class PruningSteps
     /// <summary>The training rows (e.g. to fit knockoffs).</summary>
     public LabeledDataset TrainingData => _train;
 
-    /// <summary>Trains <paramref name="graph"/> for <paramref name="epochs"/> epochs (with <paramref name="hooks"/>) and returns the trained copy.</summary>
+    /// <summary>
+    /// Trains <paramref name="graph"/>'s weights for <paramref name="epochs"/> epochs (with <paramref name="hooks"/>, and
+    /// against the options' teacher if there is one) and returns the trained copy.
+    /// </summary>
     public NetworkGraph Train(NetworkGraph graph, int epochs, string phase, params ITrainingHook[] hooks)
     {
         if (epochs == 0) return graph;
         using var module = new GraphModule(graph);
-        Run(module, _options.WithEpochs(epochs), phase, hooks);
+        using var distillation = _options.Distillation(module);
+        if (distillation is not null && _options.DistillationSummary is string kd) _channel.Info(MessageSensitivity.None, $"{phase}: {kd}");
+        Run(module, _options.WithEpochs(epochs), phase, hooks.Append<ITrainingHook?>(distillation).ToArray());
         return module.ToGraph();
     }
 
     /// <summary>Runs the training loop on <paramref name="module"/> with <paramref name="options"/>, adding its epochs to the history.</summary>
-    public void Run(GraphModule module, TrainingOptions options, string phase, params ITrainingHook[] hooks)
+    public void Run(GraphModule module, TrainingOptions options, string phase, params ITrainingHook?[] hooks)
     {
         _channel.Info(MessageSensitivity.None, $"{phase}: {options.Epochs} epochs of {module.Graph.Name} ({module.Graph.ParameterCount:N0} parameters).");
         var loop = new TrainingLoop(options, _channel, _options.OnEpoch, _options.CancellationToken);

@@ -109,6 +109,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
         options.Validate();
+        options.CheckTeacher(startFrom.Network);
         QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
         if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(startFrom.Network, nameof(Options.KeepFloatLayers));
         _catalog = catalog;
@@ -130,6 +131,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         using IChannel channel = host.Start("SimQAT");
         channel.Info(MessageSensitivity.None, $"Quantization-aware training of {_start.Name} (W{_options.WeightBits}A{_options.ActivationBits}) on {train.Count} rows for {_options.Epochs} epochs.");
 
+        if (_options.DistillationSummary is string kd) channel.Info(MessageSensitivity.None, kd);
         torch.random.manual_seed(_options.Seed);
         var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
         if (_lowBitLayers is not null)
@@ -138,13 +140,15 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
             bool a8 = _options.ActivationBits == 8;
             using var lowBitModel = new LowBitTrainingModel(_start, _lowBitLayers, bits, a8,
                 (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), _options.ActivationRange, _options.EmaDecay);
-            IReadOnlyList<EpochMetrics> lowBitHistory = loop.Run(lowBitModel.Module, train, validation);
+            using var lowBitDistillation = _options.Distillation(lowBitModel.Module);
+            IReadOnlyList<EpochMetrics> lowBitHistory = loop.Run(lowBitModel.Module, train, validation, new[] { lowBitDistillation });
             return ModelFactory.Create(_catalog.Transforms, lowBitModel.Finish(), $"ste-w{bits}" + (a8 ? "a8" : ""), _featureColumn, trainData, lowBitHistory);
         }
         using var model = new QuantizationAwareModel(_start, _options.KeepFloatLayers, nameof(Options.KeepFloatLayers),
             _options.ActivationRange, _options.EmaDecay, _options.FoldBatchNorm, _options.WeightBits);
         var schedule = new QuantizationSchedule(model, _options.QuantDelay, _options.FreezeBatchNormAfter);
-        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook[] { schedule });
+        using var distillation = _options.Distillation(model.Module);
+        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
         (NetworkGraph trained, QuantizedNetwork quantized) = model.Finish();
         return ModelFactory.Create(_catalog.Transforms, trained, quantized, "simqat-int8", _featureColumn, trainData, history);
     }

@@ -131,6 +131,7 @@ public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
         ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
         ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
         options.Validate();
+        options.CheckTeacher(startFrom.Network);
         _layers = options.Selection.Select(startFrom.Network, nameof(Options.KeepFloatLayers)); // fail before Fit
         _catalog = catalog;
         _start = startFrom.Network;
@@ -154,6 +155,7 @@ public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
         channel.Info(MessageSensitivity.None,
             $"SLB {_options.WeightBits}-bit weights for {string.Join(", ", _layers)} of {_start.Name}{(_options.QuantizeActivations ? ", uint8 activations" : "")}; {train.Count} rows, {_options.Epochs} epochs.");
 
+        if (_options.DistillationSummary is string kd) channel.Info(MessageSensitivity.None, kd);
         torch.random.manual_seed(_options.Seed);
         using var model = new LowBitTrainingModel(_start, _layers, _options.WeightBits, _options.QuantizeActivations,
             (layer, module, scales) => new SlbWeightModule(layer, module, _options.WeightBits, scales, _options.LogitInitialization));
@@ -165,7 +167,8 @@ public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
         var schedule = new SlbTemperatureSchedule(slbLayers, _options.Epochs, stepsPerEpoch, _options.TemperatureStart,
             _options.TemperatureStartTime, _options.TemperatureEndTime, _options.TemperatureFactor, calibrate);
         var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
-        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook[] { schedule });
+        using var distillation = _options.Distillation(model.Module);
+        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
         calibrate?.Invoke(model.Module); // the exported statistics must describe the hard weights
         LowBitNetwork lowBit = model.Finish();
         return ModelFactory.Create(_catalog.Transforms, lowBit, Method, _featureColumn, trainData, history);

@@ -16,8 +16,14 @@ public interface ITrainingHook
     /// <summary>Called before each epoch (1-based), e.g. to change a temperature.</summary>
     void OnEpochStart(GraphModule module, int epoch) { }
 
-    /// <summary>A term added to the loss of a step (null for none), e.g. distillation or a sparsity penalty.</summary>
-    Tensor? ExtraLoss(GraphModule module, Tensor input, Tensor logits, Tensor labels) => null;
+    /// <summary>True when <see cref="Loss"/> replaces the cross-entropy (at most one hook of a run may).</summary>
+    bool ReplacesLoss => false;
+
+    /// <summary>The loss of a step in place of the cross-entropy, e.g. distillation's; used only when <see cref="ReplacesLoss"/>.</summary>
+    Tensor? Loss(GraphModule module, TrainingBatch batch, Tensor logits) => null;
+
+    /// <summary>A term added to the loss of a step (null for none), e.g. a feature hint or a penalty.</summary>
+    Tensor? ExtraLoss(GraphModule module, TrainingBatch batch, Tensor logits) => null;
 
     /// <summary>Called after backward and before the optimizer step, e.g. to add a subgradient.</summary>
     void AfterBackward(GraphModule module, long step) { }

@@ -33,12 +33,11 @@ public sealed class TrainingLoop
         _cancellation = cancellation;
     }
 
-    /// <summary>Trains <paramref name="module"/> in place and returns the metrics of every epoch.</summary>
-    public IReadOnlyList<EpochMetrics> Run(GraphModule module, LabeledDataset train, LabeledDataset? validation = null, IReadOnlyList<ITrainingHook>? hooks = null)
+    /// <summary>Trains <paramref name="module"/> in place and returns the metrics of every epoch; null entries of <paramref name="hooks"/> are skipped.</summary>
+    public IReadOnlyList<EpochMetrics> Run(GraphModule module, LabeledDataset train, LabeledDataset? validation = null, IEnumerable<ITrainingHook?>? hooks = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(train);
-        hooks ??= Array.Empty<ITrainingHook>();
         if (train.FeatureSize != module.Graph.InputSize)
             throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
 
@@ -47,7 +46,7 @@ public sealed class TrainingLoop
         torch.set_num_threads(threads);
         try
         {
-            return RunCore(module, train, validation, hooks);
+            return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList());
         }
         finally
         {
@@ -71,6 +70,7 @@ public sealed class TrainingLoop
         long step = 0;
         var history = new List<EpochMetrics>();
         foreach (var hook in hooks) hook.OnTrainingStart(module);
+        ITrainingHook? lossHook = LossHook(hooks);
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
@@ -93,11 +93,12 @@ public sealed class TrainingLoop
 
                 using var scope = torch.NewDisposeScope();
                 (Tensor x, Tensor y) = Batch(train, order, start, size);
+                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train);
                 optimizer.zero_grad();
                 Tensor logits = module.call(x);
-                Tensor loss = nn.functional.cross_entropy(logits, y);
+                Tensor loss = lossHook?.Loss(module, batch, logits) ?? nn.functional.cross_entropy(logits, y);
                 foreach (var hook in hooks)
-                    if (hook.ExtraLoss(module, x, logits, y) is Tensor extra) loss = loss + extra;
+                    if (hook.ExtraLoss(module, batch, logits) is Tensor extra) loss = loss + extra;
                 loss.backward();
                 foreach (var hook in hooks) hook.AfterBackward(module, step);
                 optimizer.step();
@@ -124,6 +125,15 @@ public sealed class TrainingLoop
         }
         module.eval();
         return history;
+    }
+
+    // At most one hook may replace the cross-entropy: two objectives replacing each other would silently drop one.
+    private static ITrainingHook? LossHook(IReadOnlyList<ITrainingHook> hooks)
+    {
+        var replacing = hooks.Where(h => h.ReplacesLoss).ToList();
+        if (replacing.Count > 1)
+            throw new InvalidOperationException($"Only one training hook may replace the loss, but {string.Join(" and ", replacing.Select(h => h.GetType().Name))} both do.");
+        return replacing.FirstOrDefault();
     }
 
     /// <summary>Mean cross-entropy and top-1 accuracy of <paramref name="module"/> on <paramref name="data"/> (eval mode).</summary>

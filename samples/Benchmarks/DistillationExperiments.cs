@@ -1,0 +1,74 @@
+using System;
+using Microsoft.ML.Compression;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Zoo;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Distillation on its own (a small student with and without a ResNet-20 teacher) and inside a chained plan
+/// (slimming 50% then int8 QAT, with and without the fp32 model as teacher). Each pair uses the same seeds, data and
+/// epochs, so the teacher is the only difference.
+/// </summary>
+internal static class DistillationExperiments
+{
+    /// <summary>mixed-fashion-resnet20: one plan, Network Slimming 50% -> SimQAT int8, without and with the fp32 teacher.</summary>
+    public static void MixedResNet20(ExperimentContext x)
+    {
+        x.UseFashionMnist();
+        var c = x.Ml.Transforms.Compression;
+        var fp32 = x.Run("fp32", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
+        int sparsityEpochs = x.Option("sparsity-epochs", 1), fineTune = x.Option("finetune-epochs", 2), qat = x.Option("qat-epochs", 1);
+        double temperature = x.OptionDouble("t", 4), alpha = x.OptionDouble("alpha", 0.9);
+        x.Summary("epochs_sparsity_finetune_qat", $"{sparsityEpochs}+{fineTune}+{qat}");
+        x.Summary("distillation_t_alpha", new[] { temperature, alpha });
+
+        CompressionPlan Plan(bool teacher)
+        {
+            CompressionPlan plan = c.Plan(fp32.Model);
+            if (teacher) plan = plan.WithTeacher(fp32.Model);
+            return plan
+                .NetworkSlimming(new NetworkSlimming.Options
+                {
+                    PruneRate = 0.5, Sparsity = x.OptionDouble("s", 1e-4), SparsityEpochs = sparsityEpochs, Epochs = fineTune, LearningRate = 0.01,
+                    DistillationTemperature = temperature, DistillationWeight = alpha,
+                })
+                .QuantizeAwareTraining(new QuantizeAwareTrainer.Options { Epochs = qat, DistillationTemperature = temperature, DistillationWeight = alpha });
+        }
+
+        // The test split is the plan's validation data only to report each step's accuracy; nothing is selected on it.
+        var mixed = x.Run("mixed", Plan(teacher: false), e => ((CompressionPlan)e).Fit(x.Train, x.Test));
+        var mixedKd = x.Run("mixed-kd", Plan(teacher: true), e => ((CompressionPlan)e).Fit(x.Train, x.Test));
+        Console.WriteLine(mixed.Model.Plan);
+        Console.WriteLine(mixedKd.Model.Plan);
+
+        foreach (var m in new[] { mixed, mixedKd })
+        {
+            string key = m.Name.Replace('-', '_');
+            x.Summary($"{key}_minus_fp32_points", Math.Round((m.Accuracy - fp32.Accuracy) * 100, 2));
+            x.Summary($"{key}_onnx_bytes_over_fp32", Math.Round((double)m.OnnxBytes / fp32.OnnxBytes, 4));
+            x.Summary($"{key}_steps", m.Model.Plan!.ToString());
+            x.Summary($"{key}_params_reduction", Math.Round(m.Model.Pruning!.ParameterReduction, 4));
+        }
+        x.Summary("kd_minus_no_kd_points", Math.Round((mixedKd.Accuracy - mixed.Accuracy) * 100, 2));
+    }
+
+    /// <summary>kd-fashion-small: LeNet-5-BN trained alone and distilled from a trained ResNet-20, same seed and epochs.</summary>
+    public static void SmallStudent(ExperimentContext x)
+    {
+        x.UseFashionMnist();
+        var c = x.Ml.Transforms.Compression;
+        var teacher = x.Run("teacher", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
+        int epochs = x.Option("student-epochs", 10);
+        double temperature = x.OptionDouble("t", 4), alpha = x.OptionDouble("alpha", 0.9);
+        x.Summary("student_epochs", epochs);
+        x.Summary("distillation_t_alpha", new[] { temperature, alpha });
+
+        var student = x.Run("student", c.Train(NetworkZoo.LeNet5(batchNorm: true), new NetworkTrainer.Options { Epochs = epochs }));
+        var studentKd = x.Run("student-kd", c.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher.Model, "Features", "Label",
+            new Distiller.Options { Epochs = epochs, DistillationTemperature = temperature, DistillationWeight = alpha }));
+        x.Summary("student_kd_minus_student_points", Math.Round((studentKd.Accuracy - student.Accuracy) * 100, 2));
+        x.Summary("teacher_minus_student_points", Math.Round((teacher.Accuracy - student.Accuracy) * 100, 2));
+        x.Summary("final_train_accuracy_student_student_kd", new[] { student.Model.Report.History[^1].TrainAccuracy, studentKd.Model.Report.History[^1].TrainAccuracy });
+    }
+}

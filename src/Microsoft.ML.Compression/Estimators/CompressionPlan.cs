@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// Several compression steps declared as one estimator: Fit runs them in order, each starting from the model the
+/// previous one produced, and returns the last model, whose <see cref="CompressedModelTransformer.Plan"/> lists what
+/// every step did (accuracy on the validation data, parameters, bytes, MACs). Pruning, then distillation, then
+/// quantization gives one ONNX model with fewer channels and int8 (or low-bit) weights.
+/// </summary>
+/// <remarks>
+/// Each method adds a step and returns a new plan (the plan it was called on is unchanged). A quantization step must
+/// be the last one: later steps would train the float weights and export without it. With <see cref="WithTeacher"/>
+/// every training step that names no teacher of its own distils from the given model.
+/// </remarks>
+/// <example>
+/// <code>
+/// var fp32 = mlContext.Transforms.Compression.Train(NetworkZoo.ResNet20()).Fit(train);
+/// var small = mlContext.Transforms.Compression.Plan(fp32)
+///     .WithTeacher(fp32)
+///     .NetworkSlimming(new NetworkSlimming.Options { PruneRate = 0.5 })
+///     .QuantizeAwareTraining()
+///     .Fit(train, validation);
+/// Console.WriteLine(small.Plan);   // one row per step
+/// small.SaveOnnx("resnet20-slim50-int8.onnx");
+/// </code>
+/// </example>
+public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
+{
+    private delegate CompressedModelTransformer StepRun(StartingPoint from, StartingPoint? teacher, IDataView train, IDataView? validation);
+
+    private sealed record Step(string Name, bool Quantizes, bool Trains, StartingPoint? OwnTeacher, StepRun Run);
+
+    private readonly CompressionCatalog _catalog;
+    private readonly StartingPoint _start;
+    private readonly string _featureColumn, _labelColumn;
+    private readonly StartingPoint? _teacher;
+    private readonly IReadOnlyList<Step> _steps;
+
+    internal CompressionPlan(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName)
+        : this(catalog, startFrom, featureColumnName, labelColumnName, null, Array.Empty<Step>())
+    {
+        ArgumentNullException.ThrowIfNull(startFrom);
+        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
+    }
+
+    private CompressionPlan(CompressionCatalog catalog, StartingPoint start, string feature, string label, StartingPoint? teacher, IReadOnlyList<Step> steps)
+    {
+        _catalog = catalog;
+        _start = start;
+        _featureColumn = feature;
+        _labelColumn = label;
+        _teacher = teacher;
+        _steps = steps;
+    }
+
+    /// <summary>The steps, in the order Fit runs them.</summary>
+    public IReadOnlyList<string> Steps => _steps.Select(s => s.Name).ToArray();
+
+    /// <summary>Every training step without a teacher of its own distils from <paramref name="teacher"/> (e.g. the starting model).</summary>
+    public CompressionPlan WithTeacher(StartingPoint teacher)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        Distillation.TeacherChecks.CheckCompatible(_start.Network, teacher.Network, Array.Empty<Distillation.FeatureHint>(), nameof(teacher));
+        return new CompressionPlan(_catalog, _start, _featureColumn, _labelColumn, teacher, _steps);
+    }
+
+    /// <summary>Adds Network Slimming (see <see cref="CompressionCatalog.NetworkSlimming(StartingPoint, string, string, NetworkSlimming.Options)"/>).</summary>
+    public CompressionPlan NetworkSlimming(NetworkSlimming.Options? options = null) =>
+        Training(nameof(NetworkSlimming), options ?? new NetworkSlimming.Options(), false,
+            (from, o) => _catalog.NetworkSlimming(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+
+    /// <summary>Adds L1-norm filter pruning.</summary>
+    public CompressionPlan L1NormPruning(L1NormPruner.Options? options = null) =>
+        Training(nameof(L1NormPruning), options ?? new L1NormPruner.Options(), false,
+            (from, o) => _catalog.L1NormPruning(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+
+    /// <summary>Adds SCOP pruning (the teacher, if any, guides its fine-tuning, not the control phase).</summary>
+    public CompressionPlan Scop(ScopPruner.Options? options = null) =>
+        Training(nameof(Scop), options ?? new ScopPruner.Options(), false,
+            (from, o) => _catalog.Scop(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+
+    /// <summary>Adds knowledge distillation of the current model from the plan's teacher (see <see cref="WithTeacher"/>).</summary>
+    public CompressionPlan Distill(Distiller.Options? options = null)
+    {
+        var o = options ?? new Distiller.Options();
+        o.Validate();
+        return Append(new Step(nameof(Distill), false, true, o.Teacher, (from, teacher, train, validation) =>
+        {
+            return _catalog.Distill(from.Network, (o.Teacher ?? teacher)!, _featureColumn, _labelColumn, o).Fit(train, validation);
+        }));
+    }
+
+    /// <summary>Adds quantization-aware training (int8 by default); must be the last step.</summary>
+    public CompressionPlan QuantizeAwareTraining(QuantizeAwareTrainer.Options? options = null) =>
+        Training(nameof(QuantizeAwareTraining), options ?? new QuantizeAwareTrainer.Options(), true,
+            (from, o) => _catalog.QuantizeAwareTraining(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+
+    /// <summary>Adds SLB low-bit weight search; must be the last step.</summary>
+    public CompressionPlan Slb(SlbQuantizer.Options? options = null) =>
+        Training(nameof(Slb), options ?? new SlbQuantizer.Options(), true,
+            (from, o) => _catalog.Slb(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+
+    /// <summary>Adds post-training quantization (calibrated on the training data); must be the last step.</summary>
+    public CompressionPlan PostTrainingQuantization(PostTrainingQuantizer.Options? options = null)
+    {
+        var o = options ?? new PostTrainingQuantizer.Options { FeatureColumnName = _featureColumn };
+        if (o.FeatureColumnName != _featureColumn)
+            throw new ArgumentException($"PostTrainingQuantizer.Options.FeatureColumnName is '{o.FeatureColumnName}' but the plan reads '{_featureColumn}'.", nameof(options));
+        return Append(new Step(nameof(PostTrainingQuantization), true, false, null,
+            (from, _, train, _) => _catalog.PostTrainingQuantization(from, o).Fit(train)));
+    }
+
+    private CompressionPlan Training<TOptions, TEstimator>(string name, TOptions options, bool quantizes,
+        Func<StartingPoint, TOptions, TEstimator> create, Func<TEstimator, IDataView, IDataView?, CompressedModelTransformer> fit)
+        where TOptions : CompressionOptions
+    {
+        options.Validate(); // fail when the plan is declared, not after the earlier steps trained
+        return Append(new Step(name, quantizes, true, options.Teacher, (from, teacher, train, validation) =>
+        {
+            var effective = options.Teacher is null && teacher is not null ? (TOptions)options.WithTeacher(teacher) : options;
+            return fit(create(from, effective), train, validation);
+        }));
+    }
+
+    private CompressionPlan Append(Step step)
+    {
+        if (_steps.Count > 0 && _steps[^1].Quantizes)
+            throw new InvalidOperationException(
+                $"Step {_steps.Count + 1} ({step.Name}) would follow {_steps[^1].Name}: a quantization step must be the last of a plan, because later steps train the float weights and export without it.");
+        return new CompressionPlan(_catalog, _start, _featureColumn, _labelColumn, _teacher, _steps.Append(step).ToArray());
+    }
+
+    /// <inheritdoc />
+    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>
+    /// Runs every step on <paramref name="trainData"/>; after each, the step's exported model is scored by ONNX Runtime on
+    /// <paramref name="validationData"/> for the report (no accuracy is reported without it).
+    /// </summary>
+    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        if (_steps.Count == 0) throw new InvalidOperationException("The plan has no steps; add one, e.g. .NetworkSlimming() or .QuantizeAwareTraining().");
+        int untaught = _steps.ToList().FindIndex(s => s.Name == nameof(Distill) && s.OwnTeacher is null && _teacher is null);
+        if (untaught >= 0)
+            throw new InvalidOperationException($"Step {untaught + 1} (Distill) has no teacher: call WithTeacher(...) on the plan or set Distiller.Options.Teacher.");
+        IHost host = _catalog.Environment.Register("Compression.Plan");
+        using IChannel channel = host.Start("Plan");
+        NetworkGraph start = _start.Network;
+        LabeledDataset? validation = validationData is null ? null
+            : LabeledDataset.Read(validationData, _featureColumn, _labelColumn, start.InputSize, start.ClassCount);
+
+        var rows = new List<PlanStepReport> { StartRow(start, validation) };
+        StartingPoint current = _start;
+        CompressedModelTransformer? model = null;
+        PruningReport? pruning = null;
+        for (int i = 0; i < _steps.Count; i++)
+        {
+            Step step = _steps[i];
+            channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
+            var watch = Stopwatch.StartNew();
+            CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData);
+            double seconds = watch.Elapsed.TotalSeconds;
+            model?.Dispose();
+            model = next;
+            pruning = next.Pruning ?? pruning;
+            current = next;
+            double? accuracy = validation is null ? null : OnnxAccuracy.Of(next, validationData!, validation.Labels);
+            string? teacherName = step.Trains ? (step.OwnTeacher ?? _teacher)?.Network.Name : null;
+            var r = next.Report;
+            rows.Add(new PlanStepReport(i + 1, step.Name, r.Method, accuracy, r.Parameters, r.ParameterBytes, r.Macs, r.OnnxBytes, teacherName, seconds));
+            channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count} done: {r.Method}, {(accuracy is double a ? $"accuracy {a:P2}, " : "")}{r.Parameters:N0} parameters, {r.OnnxBytes:N0} ONNX bytes, {seconds:F0} s.");
+        }
+        model!.AttachPlan(new PlanReport(rows), pruning);
+        return model;
+    }
+
+    private PlanStepReport StartRow(NetworkGraph start, LabeledDataset? validation)
+    {
+        long bytes = OnnxExporter.Export(start, new OnnxExportOptions { InputName = _featureColumn }).LongLength;
+        var report = new ModelReport(start, "start", bytes);
+        double? accuracy = null;
+        if (validation is not null)
+        {
+            using var module = new GraphModule(start);
+            accuracy = TrainingLoop.Evaluate(module, validation).Accuracy;
+        }
+        return new PlanStepReport(0, "start", "fp32", accuracy, report.Parameters, report.ParameterBytes, report.Macs, bytes, null, 0);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start.Network);
+}
