@@ -12,7 +12,10 @@ namespace Microsoft.ML.Compression.Analysis;
 /// <param name="Step">0 for the starting model, then 1, 2, ...</param>
 /// <param name="Name">The step, e.g. "NetworkSlimming" ("start" for step 0).</param>
 /// <param name="Method">The method written to the model, e.g. "slim50" or "simqat-int8".</param>
-/// <param name="Accuracy">Top-1 accuracy on the validation data (ONNX Runtime scoring the step's exported model); null without validation data.</param>
+/// <param name="Accuracy">
+/// Top-1 accuracy on the validation data: ONNX Runtime scoring the step's exported model (for the starting model,
+/// its float network in TorchSharp, which its ONNX export matches); null without validation data.
+/// </param>
 /// <param name="Parameters">Parameters of the step's model (a quantized model counts its BatchNorm-folded network).</param>
 /// <param name="ParameterBytes">Bytes of those parameters at their stored bit widths.</param>
 /// <param name="Macs">Multiply-accumulates per image.</param>

@@ -45,6 +45,9 @@ internal sealed class DistillationHook : ITrainingHook, IDisposable
     /// <summary>Top-1 accuracy of the teacher on the last training set whose logits were cached (null before).</summary>
     public double? TeacherTrainingAccuracy { get; private set; }
 
+    /// <summary>A line for the log after training: how well the teacher fits the training rows (a weak teacher teaches little).</summary>
+    public string? Outcome => TeacherTrainingAccuracy is double a ? $"Teacher accuracy on the training rows: {a:P2}." : null;
+
     /// <summary>The summed mean squared error of the hints in the last step (before <c>hintWeight</c>); null before any.</summary>
     public double? LastHintLoss { get; private set; }
 

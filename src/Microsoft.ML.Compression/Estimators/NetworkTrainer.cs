@@ -72,8 +72,7 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
         using var distillation = options.Distillation(module);
         var loop = new TrainingLoop(options, channel, options.OnEpoch, options.CancellationToken);
         IReadOnlyList<EpochMetrics> history = loop.Run(module, train, validation, new[] { distillation });
-        if (distillation?.TeacherTrainingAccuracy is double teacherAccuracy)
-            channel.Info(MessageSensitivity.None, $"Teacher accuracy on the training rows: {teacherAccuracy:P2}.");
+        if (distillation?.Outcome is string outcome) channel.Info(MessageSensitivity.None, outcome);
         NetworkGraph trained = module.ToGraph();
         return ModelFactory.Create(catalog.Transforms, trained, featureColumn, trainData, history, method);
     }

@@ -61,6 +61,7 @@ internal sealed class PruningSteps
         using var distillation = _options.Distillation(module);
         if (distillation is not null && _options.DistillationSummary is string kd) _channel.Info(MessageSensitivity.None, $"{phase}: {kd}");
         Run(module, _options.WithEpochs(epochs), phase, hooks.Append<ITrainingHook?>(distillation).ToArray());
+        if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
         return module.ToGraph();
     }
 

@@ -142,6 +142,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
                 (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), _options.ActivationRange, _options.EmaDecay);
             using var lowBitDistillation = _options.Distillation(lowBitModel.Module);
             IReadOnlyList<EpochMetrics> lowBitHistory = loop.Run(lowBitModel.Module, train, validation, new[] { lowBitDistillation });
+            if (lowBitDistillation?.Outcome is string lowBitOutcome) channel.Info(MessageSensitivity.None, lowBitOutcome);
             return ModelFactory.Create(_catalog.Transforms, lowBitModel.Finish(), $"ste-w{bits}" + (a8 ? "a8" : ""), _featureColumn, trainData, lowBitHistory);
         }
         using var model = new QuantizationAwareModel(_start, _options.KeepFloatLayers, nameof(Options.KeepFloatLayers),
@@ -149,6 +150,7 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         var schedule = new QuantizationSchedule(model, _options.QuantDelay, _options.FreezeBatchNormAfter);
         using var distillation = _options.Distillation(model.Module);
         IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
+        if (distillation?.Outcome is string outcome) channel.Info(MessageSensitivity.None, outcome);
         (NetworkGraph trained, QuantizedNetwork quantized) = model.Finish();
         return ModelFactory.Create(_catalog.Transforms, trained, quantized, "simqat-int8", _featureColumn, trainData, history);
     }

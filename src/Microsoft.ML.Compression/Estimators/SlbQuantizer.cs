@@ -169,6 +169,7 @@ public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
         var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
         using var distillation = _options.Distillation(model.Module);
         IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
+        if (distillation?.Outcome is string outcome) channel.Info(MessageSensitivity.None, outcome);
         calibrate?.Invoke(model.Module); // the exported statistics must describe the hard weights
         LowBitNetwork lowBit = model.Finish();
         return ModelFactory.Create(_catalog.Transforms, lowBit, Method, _featureColumn, trainData, history);
