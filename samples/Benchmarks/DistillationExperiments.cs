@@ -58,9 +58,11 @@ internal static class DistillationExperiments
     {
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
-        var teacher = x.Run("teacher", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.1 }));
+        // A teacher only teaches what the student cannot learn alone: with 3 epochs ResNet-20 fit the training rows
+        // less well (94.1%) than LeNet-5-BN does in 10 (94.8%), and distillation cost the student 0.66 points.
+        var teacher = x.Run("teacher", c.Train(NetworkZoo.ResNet20(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 6), LearningRate = 0.1 }));
         int epochs = x.Option("student-epochs", 10);
-        double temperature = x.OptionDouble("t", 4), alpha = x.OptionDouble("alpha", 0.9);
+        double temperature = x.OptionDouble("t", 4), alpha = x.OptionDouble("alpha", 0.5);
         x.Summary("student_epochs", epochs);
         x.Summary("distillation_t_alpha", new[] { temperature, alpha });
 
