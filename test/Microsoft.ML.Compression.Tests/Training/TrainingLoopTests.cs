@@ -76,6 +76,25 @@ public class TrainingLoopTests
         new TrainingLoop(new TrainingOptions { Epochs = 2, BatchSize = 100 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 300), hooks: new[] { hook });
         Assert.AreEqual("start,epoch1,loss,back,step,loss,back,step,loss,back,step,end1,epoch2,loss,back,step,loss,back,step,loss,back,step,end2",
             string.Join(",", hook.Calls));
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 300).Concat(Enumerable.Range(0, 300)).ToArray(), hook.Rows.ToArray(), "each epoch's batches name every row once");
+    }
+
+    [TestMethod]
+    public void OneHookMayReplaceTheLoss()
+    {
+        using var module = new GraphModule(NetworkZoo.LeNet5());
+        var data = TestData.MnistArrays(MnistSplit.Train, 200);
+        var zero = new ZeroLoss();
+        var history = new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, data, hooks: new[] { zero });
+        Assert.AreEqual(0, history[0].TrainLoss, "the replacing hook's loss is the one trained and reported");
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => new TrainingLoop(new TrainingOptions { Epochs = 1 }).Run(module, data, hooks: new[] { zero, new ZeroLoss() }));
+        StringAssert.Contains(e.Message, "Only one training hook may replace the loss");
+    }
+
+    private sealed class ZeroLoss : ITrainingHook
+    {
+        public bool ReplacesLoss => true;
+        public torch.Tensor? Loss(GraphModule module, TrainingBatch batch, torch.Tensor logits) => (logits * 0).sum();
     }
 
     [TestMethod]
@@ -103,7 +122,13 @@ public class TrainingLoopTests
         public List<string> Calls { get; } = new();
         public void OnTrainingStart(GraphModule module) => Calls.Add("start");
         public void OnEpochStart(GraphModule module, int epoch) => Calls.Add("epoch" + epoch);
-        public torch.Tensor? ExtraLoss(GraphModule module, torch.Tensor input, torch.Tensor logits, torch.Tensor labels) { Calls.Add("loss"); return null; }
+        public torch.Tensor? ExtraLoss(GraphModule module, TrainingBatch batch, torch.Tensor logits)
+        {
+            Calls.Add("loss");
+            Rows.AddRange(batch.Rows.ToArray());
+            return null;
+        }
+        public List<int> Rows { get; } = new();
         public void AfterBackward(GraphModule module, long step) => Calls.Add("back");
         public void AfterStep(GraphModule module, long step) => Calls.Add("step");
         public void OnEpochEnd(GraphModule module, int epoch) => Calls.Add("end" + epoch);
