@@ -54,7 +54,8 @@ public sealed class NetworkTrainer : IEstimator<CompressedModelTransformer>
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
     public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData) =>
-        Train(_catalog, _network, _options, _options.FeatureColumnName, _options.LabelColumnName, trainData, validationData, "Train", "fp32");
+        Train(_catalog, _network, _options, _options.FeatureColumnName, _options.LabelColumnName, trainData, validationData, "Train",
+            _options.Teacher is null ? "fp32" : "kd");
 
     /// <summary>Trains <paramref name="network"/> (against <paramref name="options"/>' teacher, if any) and wraps it as an fp32 model named <paramref name="method"/>.</summary>
     internal static CompressedModelTransformer Train(CompressionCatalog catalog, NetworkGraph network, CompressionOptions options,
