@@ -67,9 +67,18 @@ internal static class DistillationExperiments
         x.Summary("distillation_t_alpha", new[] { temperature, alpha });
 
         var student = x.Run("student", c.Train(NetworkZoo.LeNet5(batchNorm: true), new NetworkTrainer.Options { Epochs = epochs }));
-        var studentKd = x.Run("student-kd", c.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher.Model, "Features", "Label",
-            new Distiller.Options { Epochs = epochs, DistillationTemperature = temperature, DistillationWeight = alpha }));
+        ModelResult Distill(string name, double t, double a) => x.Run(name, c.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher.Model, "Features", "Label",
+            new Distiller.Options { Epochs = epochs, DistillationTemperature = t, DistillationWeight = a }));
+        var studentKd = Distill("student-kd", temperature, alpha);
         x.Summary("student_kd_minus_student_points", Math.Round((studentKd.Accuracy - student.Accuracy) * 100, 2));
+        // --variants "2:0.5,8:0.9" adds students distilled at other (T, alpha), each reported next to the main one.
+        foreach (string variant in x.Text("variants", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] ta = variant.Split(':');
+            double t = double.Parse(ta[0], System.Globalization.CultureInfo.InvariantCulture), a = double.Parse(ta[1], System.Globalization.CultureInfo.InvariantCulture);
+            var v = Distill($"student-kd-t{ta[0]}-a{ta[1]}", t, a);
+            x.Summary($"student_kd_t{ta[0]}_a{ta[1]}_minus_student_points", Math.Round((v.Accuracy - student.Accuracy) * 100, 2));
+        }
         x.Summary("teacher_minus_student_points", Math.Round((teacher.Accuracy - student.Accuracy) * 100, 2));
         x.Summary("final_train_accuracy_student_student_kd", new[] { student.Model.Report.History[^1].TrainAccuracy, studentKd.Model.Report.History[^1].TrainAccuracy });
     }

@@ -49,6 +49,9 @@ internal sealed class ExperimentContext : IDisposable
     public int Option(string name, int defaultValue) =>
         _args.TryGetValue(name, out string? v) ? int.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
 
+    /// <summary>A text command-line option or its default.</summary>
+    public string Text(string name, string defaultValue) => _args.TryGetValue(name, out string? v) ? v : defaultValue;
+
     /// <summary>A floating-point command-line option or its default.</summary>
     public double OptionDouble(string name, double defaultValue) =>
         _args.TryGetValue(name, out string? v) ? double.Parse(v, CultureInfo.InvariantCulture) : defaultValue;
