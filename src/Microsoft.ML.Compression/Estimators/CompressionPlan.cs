@@ -77,17 +77,17 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     /// <summary>Adds Network Slimming (see <see cref="CompressionCatalog.NetworkSlimming(StartingPoint, string, string, NetworkSlimming.Options)"/>).</summary>
     public CompressionPlan NetworkSlimming(NetworkSlimming.Options? options = null) =>
         Training(nameof(NetworkSlimming), options ?? new NetworkSlimming.Options(), false,
-            (from, o) => _catalog.NetworkSlimming(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+            (from, o) => _catalog.NetworkSlimming(from, _featureColumn, _labelColumn, o).Fit);
 
     /// <summary>Adds L1-norm filter pruning.</summary>
     public CompressionPlan L1NormPruning(L1NormPruner.Options? options = null) =>
         Training(nameof(L1NormPruning), options ?? new L1NormPruner.Options(), false,
-            (from, o) => _catalog.L1NormPruning(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+            (from, o) => _catalog.L1NormPruning(from, _featureColumn, _labelColumn, o).Fit);
 
     /// <summary>Adds SCOP pruning (the teacher, if any, guides its fine-tuning, not the control phase).</summary>
     public CompressionPlan Scop(ScopPruner.Options? options = null) =>
         Training(nameof(Scop), options ?? new ScopPruner.Options(), false,
-            (from, o) => _catalog.Scop(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+            (from, o) => _catalog.Scop(from, _featureColumn, _labelColumn, o).Fit);
 
     /// <summary>Adds knowledge distillation of the current model from the plan's teacher (see <see cref="WithTeacher"/>).</summary>
     public CompressionPlan Distill(Distiller.Options? options = null)
@@ -103,12 +103,12 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     /// <summary>Adds quantization-aware training (int8 by default); must be the last step.</summary>
     public CompressionPlan QuantizeAwareTraining(QuantizeAwareTrainer.Options? options = null) =>
         Training(nameof(QuantizeAwareTraining), options ?? new QuantizeAwareTrainer.Options(), true,
-            (from, o) => _catalog.QuantizeAwareTraining(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+            (from, o) => _catalog.QuantizeAwareTraining(from, _featureColumn, _labelColumn, o).Fit);
 
     /// <summary>Adds SLB low-bit weight search; must be the last step.</summary>
     public CompressionPlan Slb(SlbQuantizer.Options? options = null) =>
         Training(nameof(Slb), options ?? new SlbQuantizer.Options(), true,
-            (from, o) => _catalog.Slb(from, _featureColumn, _labelColumn, o), (e, t, v) => e.Fit(t, v));
+            (from, o) => _catalog.Slb(from, _featureColumn, _labelColumn, o).Fit);
 
     /// <summary>Adds post-training quantization (calibrated on the training data); must be the last step.</summary>
     public CompressionPlan PostTrainingQuantization(PostTrainingQuantizer.Options? options = null)
@@ -120,15 +120,16 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
             (from, _, train, _) => _catalog.PostTrainingQuantization(from, o).Fit(train)));
     }
 
-    private CompressionPlan Training<TOptions, TEstimator>(string name, TOptions options, bool quantizes,
-        Func<StartingPoint, TOptions, TEstimator> create, Func<TEstimator, IDataView, IDataView?, CompressedModelTransformer> fit)
+    // create gives the estimator's Fit(train, validation) for a starting point and the options the step runs with.
+    private CompressionPlan Training<TOptions>(string name, TOptions options, bool quantizes,
+        Func<StartingPoint, TOptions, Func<IDataView, IDataView?, CompressedModelTransformer>> create)
         where TOptions : CompressionOptions
     {
         options.Validate(); // fail when the plan is declared, not after the earlier steps trained
         return Append(new Step(name, quantizes, true, options.Teacher, (from, teacher, train, validation) =>
         {
             var effective = options.Teacher is null && teacher is not null ? (TOptions)options.WithTeacher(teacher) : options;
-            return fit(create(from, effective), train, validation);
+            return create(from, effective)(train, validation);
         }));
     }
 
