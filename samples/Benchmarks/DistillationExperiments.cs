@@ -67,8 +67,7 @@ internal static class DistillationExperiments
         x.Summary("distillation_t_alpha", new[] { temperature, alpha });
 
         var student = x.Run("student", c.Train(NetworkZoo.LeNet5(batchNorm: true), new NetworkTrainer.Options { Epochs = epochs }));
-        ModelResult Distill(string name, double t, double a) => x.Run(name, c.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher.Model, "Features", "Label",
-            new Distiller.Options { Epochs = epochs, DistillationTemperature = t, DistillationWeight = a }));
+        ModelResult Distill(string name, double t, double a) => x.Run(name, c.Distill(NetworkZoo.LeNet5(batchNorm: true), teacher.Model, new Distiller.Options { Epochs = epochs, DistillationTemperature = t, DistillationWeight = a }));
         var studentKd = Distill("student-kd", temperature, alpha);
         x.Summary("student_kd_minus_student_points", Math.Round((studentKd.Accuracy - student.Accuracy) * 100, 2));
         // --variants "2:0.5,8:0.9" adds students distilled at other (T, alpha), each reported next to the main one.

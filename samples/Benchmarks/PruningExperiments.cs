@@ -47,11 +47,11 @@ internal static class PruningExperiments
         foreach (double rate in rates)
         {
             string percent = (rate * 100).ToString("0", CultureInfo.InvariantCulture);
-            var slim = x.Run("slim" + percent, c.NetworkSlimming(fp32.Model, "Features", "Label", new NetworkSlimming.Options
+            var slim = x.Run("slim" + percent, c.NetworkSlimming(fp32.Model, new NetworkSlimming.Options
             {
                 PruneRate = rate, Sparsity = sparsity, SparsityEpochs = sparsityEpochs, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             }));
-            var l1 = x.Run("l1-" + percent, c.L1NormPruning(fp32.Model, "Features", "Label", new L1NormPruner.Options
+            var l1 = x.Run("l1-" + percent, c.L1NormPruning(fp32.Model, new L1NormPruner.Options
             {
                 PruneRate = rate, Epochs = sparsityEpochs + fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             }));

@@ -36,8 +36,7 @@ internal static class QuantizationExperiments
         if (floatFirstLayer is not null) // ONNX Runtime's int8 convolution is slow on a single input channel: show the mixed model too
             x.Run("ptq-float-" + floatFirstLayer, c.PostTrainingQuantization(fp32.Model,
                 new PostTrainingQuantizer.Options { CalibrationSamples = 512, KeepFloatLayers = new[] { floatFirstLayer } }));
-        var qat = x.Run("qat", c.QuantizeAwareTraining(fp32.Model, "Features", "Label",
-            new QuantizeAwareTrainer.Options { Epochs = qatEpochs, LearningRate = qatLearningRate }));
+        var qat = x.Run("qat", c.QuantizeAwareTraining(fp32.Model, new QuantizeAwareTrainer.Options { Epochs = qatEpochs, LearningRate = qatLearningRate }));
 
         x.Summary("qat_minus_fp32_points", Math.Round((qat.Accuracy - fp32.Accuracy) * 100, 2));
         x.Summary("ptq_minus_fp32_points", Math.Round((ptq.Accuracy - fp32.Accuracy) * 100, 2));
@@ -46,7 +45,7 @@ internal static class QuantizationExperiments
         x.Summary("qat_epoch_seconds_ratio_of_runs", Math.Round(qat.SecondsPerEpoch!.Value / fp32.SecondsPerEpoch!.Value, 3));
         x.Summary("qat_epoch_seconds_ratio_interleaved", x.InterleavedEpochRatio("qat",
             () => c.Train(fp32.Model.Network, new NetworkTrainer.Options { Epochs = 1, LearningRate = qatLearningRate }),
-            () => c.QuantizeAwareTraining(fp32.Model, "Features", "Label", new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = qatLearningRate })));
+            () => c.QuantizeAwareTraining(fp32.Model, new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = qatLearningRate })));
         x.AfterLatency(() =>
         {
             x.Summary("int8_speedup_qat", Math.Round(fp32.LatencyMs / qat.LatencyMs, 2));

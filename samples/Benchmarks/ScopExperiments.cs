@@ -29,16 +29,16 @@ internal static class ScopExperiments
         x.Summary("residual_pruning", residual.ToString());
         x.Summary("channel_multiple", multiple);
 
-        ModelResult Scop(double rate) => x.Run("scop" + Percent(rate), c.Scop(fp32.Model, "Features", "Label", new ScopPruner.Options
+        ModelResult Scop(double rate) => x.Run("scop" + Percent(rate), c.Scop(fp32.Model, new ScopPruner.Options
         {
             PruneRate = rate, ControlEpochs = control, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
         }));
         var scop45 = Scop(0.45);
-        var l1 = x.Run("l1-45", c.L1NormPruning(fp32.Model, "Features", "Label", new L1NormPruner.Options
+        var l1 = x.Run("l1-45", c.L1NormPruning(fp32.Model, new L1NormPruner.Options
         {
             PruneRate = 0.45, Epochs = control + fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
         }));
-        var slim = x.Run("slim45", c.NetworkSlimming(fp32.Model, "Features", "Label", new NetworkSlimming.Options
+        var slim = x.Run("slim45", c.NetworkSlimming(fp32.Model, new NetworkSlimming.Options
         {
             PruneRate = 0.45, SparsityEpochs = control, Epochs = fineTune, LearningRate = lr, Residual = residual, ChannelMultiple = multiple,
             Sparsity = x.OptionDouble("s", 1e-4),

@@ -46,12 +46,12 @@ internal static class SlbExperiments
             string name = $"w{bits}" + (a8 ? "a8" : "");
             int activationBits = a8 ? 8 : 32;
             var rtn = x.Run("rtn-" + name, c.PostTrainingQuantization(fp32.Model, new PostTrainingQuantizer.Options { WeightBits = bits, ActivationBits = activationBits }));
-            var ste = x.Run("ste-" + name, c.QuantizeAwareTraining(fp32.Model, "Features", "Label", new QuantizeAwareTrainer.Options
+            var ste = x.Run("ste-" + name, c.QuantizeAwareTraining(fp32.Model, new QuantizeAwareTrainer.Options
             {
                 WeightBits = bits, ActivationBits = activationBits, Epochs = settings.Epochs,
                 Optimizer = OptimizerKind.Adam, LearningRate = settings.LearningRate, WeightDecay = 0,
             }));
-            var slb = x.Run(name, c.Slb(fp32.Model, "Features", "Label", new SlbQuantizer.Options
+            var slb = x.Run(name, c.Slb(fp32.Model, new SlbQuantizer.Options
             {
                 WeightBits = bits, QuantizeActivations = a8, Epochs = settings.Epochs, TemperatureFactor = settings.TemperatureFactor,
                 LearningRate = settings.LearningRate,
@@ -65,7 +65,7 @@ internal static class SlbExperiments
             if (bits == 2 && !a8 && x.Option("interleaved", 1) == 1)
                 x.Summary("w2_epoch_seconds_ratio_interleaved", x.InterleavedEpochRatio("slb_w2",
                     () => c.Train(fp32.Model.Network, new NetworkTrainer.Options { Epochs = 1, Optimizer = OptimizerKind.Adam, LearningRate = settings.LearningRate, WeightDecay = 0 }),
-                    () => c.Slb(fp32.Model, "Features", "Label", new SlbQuantizer.Options { WeightBits = 2, Epochs = 1, TemperatureFactor = settings.TemperatureFactor, LearningRate = settings.LearningRate })));
+                    () => c.Slb(fp32.Model, new SlbQuantizer.Options { WeightBits = 2, Epochs = 1, TemperatureFactor = settings.TemperatureFactor, LearningRate = settings.LearningRate })));
         }
     }
 }

@@ -44,11 +44,13 @@ string onnxPath = Path.Combine(artifacts, "model.onnx");
 ml.Model.Save(model, train.Schema, zip);
 model.SaveOnnx(onnxPath);
 ITransformer reloaded = ml.Model.Load(zip, out _);
-var engine = ml.Model.CreatePredictionEngine<Digit, DigitPrediction>(reloaded);
+// PredictedLabel is a key whose values are the label column's class names: MapKeyToValue gives the name back.
+var named = reloaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel").Fit(reloaded.Transform(test)));
+var engine = ml.Model.CreatePredictionEngine<Digit, DigitPrediction>(named);
 Digit first = ml.Data.CreateEnumerable<Digit>(test, reuseRowObject: false).First();
 DigitPrediction prediction = engine.Predict(first);
 // Keys read into typed rows hold raw key values: class + 1.
-Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedLabel[0] - 1} (p = {prediction.Score.Max():P1})");
+Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedDigit} (key {prediction.PredictedLabel}, p = {prediction.Score.Max():P1})");
 
 // 6. Latency of the exported model in ONNX Runtime (batch 1, median of interleaved repetitions).
 double latencyMs = OnnxLatency.MedianMilliseconds(onnxPath, model.FeatureColumnName, ml.Data.CreateEnumerable<Digit>(test, false).Take(200).Select(d => d.Features).ToArray());
@@ -87,7 +89,8 @@ public sealed class Digit
 public sealed class DigitPrediction
 {
     public float[] Score { get; set; } = Array.Empty<float>();
-    [KeyType(10)] public uint[] PredictedLabel { get; set; } = Array.Empty<uint>();
+    [KeyType(10)] public uint PredictedLabel { get; set; }
+    public string PredictedDigit { get; set; } = "";
 }
 
 internal static class OnnxLatency

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
 
@@ -31,15 +32,29 @@ public sealed record LayerReport(string Name, string Kind, int[] OutputShape, lo
 /// </summary>
 public sealed class ModelReport
 {
-    /// <summary>Builds the report of a network and its exported ONNX model.</summary>
-    /// <param name="graph">The network as exported (for a quantized model, with BatchNorm folded).</param>
+    /// <summary>Builds the report of a compressed model and its exported ONNX file.</summary>
+    /// <param name="model">The model as exported (for an int8 model, with BatchNorm folded).</param>
     /// <param name="method">What produced it, e.g. "fp32" or "simqat-int8".</param>
     /// <param name="onnxBytes">Size of its ONNX file.</param>
     /// <param name="history">Epochs of the training that produced it.</param>
-    /// <param name="weightBits">Stored bits of each layer's weights; layers not listed are 32-bit floats.</param>
-    /// <param name="fp32OnnxBytes">Size of the same network's fp32 ONNX file, for <see cref="OnnxRatio"/>.</param>
-    public ModelReport(NetworkGraph graph, string method, long onnxBytes, IReadOnlyList<EpochMetrics>? history = null,
-        IReadOnlyDictionary<string, int>? weightBits = null, long? fp32OnnxBytes = null)
+    /// <param name="fp32OnnxBytes">Size of the fp32 ONNX file of the network it started from, for <see cref="OnnxRatio"/>.</param>
+    public ModelReport(CompressedNetwork model, string method, long onnxBytes, IReadOnlyList<EpochMetrics>? history = null, long? fp32OnnxBytes = null)
+        : this(model?.Graph!, method, onnxBytes, history, model?.WeightBitsByLayer, fp32OnnxBytes)
+    {
+    }
+
+    /// <summary>Builds the report of a float network and its exported ONNX model.</summary>
+    /// <param name="graph">The network as exported.</param>
+    /// <param name="method">What produced it, e.g. "fp32".</param>
+    /// <param name="onnxBytes">Size of its ONNX file.</param>
+    /// <param name="history">Epochs of the training that produced it.</param>
+    public ModelReport(NetworkGraph graph, string method, long onnxBytes, IReadOnlyList<EpochMetrics>? history = null)
+        : this(graph, method, onnxBytes, history, null, null)
+    {
+    }
+
+    private ModelReport(NetworkGraph graph, string method, long onnxBytes, IReadOnlyList<EpochMetrics>? history,
+        IReadOnlyDictionary<string, int>? weightBits, long? fp32OnnxBytes)
     {
         ArgumentNullException.ThrowIfNull(graph);
         Network = graph.Name;
@@ -74,7 +89,7 @@ public sealed class ModelReport
     public long Macs { get; }
     /// <summary>Size of the exported ONNX model in bytes.</summary>
     public long OnnxBytes { get; }
-    /// <summary>Size of the same network's fp32 ONNX file (equal to <see cref="OnnxBytes"/> for an fp32 model).</summary>
+    /// <summary>Size of the fp32 ONNX file of the network the method started from (equal to <see cref="OnnxBytes"/> for an fp32 model).</summary>
     public long Fp32OnnxBytes { get; }
     /// <summary><see cref="OnnxBytes"/> / <see cref="Fp32OnnxBytes"/>: how much of the fp32 file is left.</summary>
     public double OnnxRatio => (double)OnnxBytes / Fp32OnnxBytes;

@@ -68,13 +68,10 @@ public sealed class PruningReport
     private static PrunedLayer? Row(Layer layer, NetworkGraph after)
     {
         Layer? pruned = after.Layers.FirstOrDefault(l => l.Name == layer.Name);
-        return (layer, pruned) switch
-        {
-            (Conv2dLayer a, Conv2dLayer b) => new PrunedLayer(a.Name, a.Kind, a.OutChannels, b.OutChannels),
-            (BatchNorm2dLayer a, BatchNorm2dLayer b) => new PrunedLayer(a.Name, a.Kind, a.Channels, b.Channels),
-            (LinearLayer a, LinearLayer b) => new PrunedLayer(a.Name, a.Kind + " in", a.InFeatures, b.InFeatures),
-            _ => null,
-        };
+        if (layer.PrunableWidth is not int before || pruned?.PrunableWidth is not int width) return null;
+        // A layer that consumes channels (Linear) loses input features; the others lose output channels.
+        string kind = layer.ChannelFlow == ChannelRule.Consumes ? layer.Kind + " in" : layer.Kind;
+        return new PrunedLayer(layer.Name, kind, before, width);
     }
 
     /// <inheritdoc />

@@ -20,7 +20,10 @@ public sealed class CompressionCatalog
     /// <summary>The ML.NET transforms catalog the scoring pipelines are built with.</summary>
     internal TransformsCatalog Transforms { get; }
 
-    /// <summary>The environment of the MLContext: estimators log here, so messages reach <c>MLContext.Log</c>.</summary>
+    /// <summary>
+    /// The MLContext's own environment: estimators log here (so messages reach <c>MLContext.Log</c>), draw their seeds
+    /// from it, and stop when <c>MLContext.CancelExecution()</c> marks it cancelled.
+    /// </summary>
     internal IHostEnvironment Environment { get; }
 
     /// <summary>Trains <paramref name="network"/> in full precision; the baseline every compression method starts from.</summary>
@@ -67,11 +70,13 @@ public sealed class CompressionCatalog
     /// </example>
     public QuantizeAwareTrainer QuantizeAwareTraining(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
         int epochs = 3, double learningRate = 0.005) =>
-        QuantizeAwareTraining(startFrom, featureColumnName, labelColumnName, new QuantizeAwareTrainer.Options { Epochs = epochs, LearningRate = learningRate });
+        QuantizeAwareTraining(startFrom, new QuantizeAwareTrainer.Options
+        {
+            FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs, LearningRate = learningRate,
+        });
 
-    /// <summary>Quantization-aware training (SimQAT) with every setting of <paramref name="options"/>.</summary>
-    public QuantizeAwareTrainer QuantizeAwareTraining(StartingPoint startFrom, string featureColumnName, string labelColumnName, QuantizeAwareTrainer.Options options) =>
-        new(this, startFrom, featureColumnName, labelColumnName, options);
+    /// <summary>Quantization-aware training (SimQAT) with every setting of <paramref name="options"/> (columns included).</summary>
+    public QuantizeAwareTrainer QuantizeAwareTraining(StartingPoint startFrom, QuantizeAwareTrainer.Options options) => new(this, startFrom, options);
 
     /// <summary>
     /// Post-training int8 quantization: calibrates activation ranges on the first rows of the data passed to Fit, no training.
@@ -103,11 +108,10 @@ public sealed class CompressionCatalog
     /// </code>
     /// </example>
     public SlbQuantizer Slb(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label", int weightBits = 1, int epochs = 10) =>
-        Slb(startFrom, featureColumnName, labelColumnName, new SlbQuantizer.Options { WeightBits = weightBits, Epochs = epochs });
+        Slb(startFrom, new SlbQuantizer.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, WeightBits = weightBits, Epochs = epochs });
 
-    /// <summary>SLB with every setting of <paramref name="options"/>.</summary>
-    public SlbQuantizer Slb(StartingPoint startFrom, string featureColumnName, string labelColumnName, SlbQuantizer.Options options) =>
-        new(this, startFrom, featureColumnName, labelColumnName, options);
+    /// <summary>SLB with every setting of <paramref name="options"/> (columns included).</summary>
+    public SlbQuantizer Slb(StartingPoint startFrom, SlbQuantizer.Options options) => new(this, startFrom, options);
 
     /// <summary>
     /// Network Slimming: sparsity training on BatchNorm scaling factors, removal of the channels with the smallest
@@ -127,11 +131,10 @@ public sealed class CompressionCatalog
     /// </example>
     public NetworkSlimming NetworkSlimming(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
         double pruneRate = 0.5, int epochs = 3) =>
-        NetworkSlimming(startFrom, featureColumnName, labelColumnName, new NetworkSlimming.Options { PruneRate = pruneRate, Epochs = epochs });
+        NetworkSlimming(startFrom, new NetworkSlimming.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, PruneRate = pruneRate, Epochs = epochs });
 
-    /// <summary>Network Slimming with every setting of <paramref name="options"/>.</summary>
-    public NetworkSlimming NetworkSlimming(StartingPoint startFrom, string featureColumnName, string labelColumnName, NetworkSlimming.Options options) =>
-        new(this, startFrom, featureColumnName, labelColumnName, options);
+    /// <summary>Network Slimming with every setting of <paramref name="options"/> (columns included).</summary>
+    public NetworkSlimming NetworkSlimming(StartingPoint startFrom, NetworkSlimming.Options options) => new(this, startFrom, options);
 
     /// <summary>
     /// L1-norm filter pruning: removes the same fraction of each layer's filters (those with the smallest L1 norm)
@@ -144,11 +147,10 @@ public sealed class CompressionCatalog
     /// <param name="epochs">Fine-tuning epochs after removal.</param>
     public L1NormPruner L1NormPruning(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
         double pruneRate = 0.5, int epochs = 3) =>
-        L1NormPruning(startFrom, featureColumnName, labelColumnName, new L1NormPruner.Options { PruneRate = pruneRate, Epochs = epochs });
+        L1NormPruning(startFrom, new L1NormPruner.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, PruneRate = pruneRate, Epochs = epochs });
 
-    /// <summary>L1-norm filter pruning with every setting of <paramref name="options"/>.</summary>
-    public L1NormPruner L1NormPruning(StartingPoint startFrom, string featureColumnName, string labelColumnName, L1NormPruner.Options options) =>
-        new(this, startFrom, featureColumnName, labelColumnName, options);
+    /// <summary>L1-norm filter pruning with every setting of <paramref name="options"/> (columns included).</summary>
+    public L1NormPruner L1NormPruning(StartingPoint startFrom, L1NormPruner.Options options) => new(this, startFrom, options);
 
     /// <summary>
     /// SCOP: trains control coefficients that mix each convolution channel's response to the data with its response to
@@ -161,11 +163,10 @@ public sealed class CompressionCatalog
     /// <param name="epochs">Fine-tuning epochs after removal.</param>
     public ScopPruner Scop(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label",
         double pruneRate = 0.45, int epochs = 3) =>
-        Scop(startFrom, featureColumnName, labelColumnName, new ScopPruner.Options { PruneRate = pruneRate, Epochs = epochs });
+        Scop(startFrom, new ScopPruner.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, PruneRate = pruneRate, Epochs = epochs });
 
-    /// <summary>SCOP with every setting of <paramref name="options"/>.</summary>
-    public ScopPruner Scop(StartingPoint startFrom, string featureColumnName, string labelColumnName, ScopPruner.Options options) =>
-        new(this, startFrom, featureColumnName, labelColumnName, options);
+    /// <summary>SCOP with every setting of <paramref name="options"/> (columns included).</summary>
+    public ScopPruner Scop(StartingPoint startFrom, ScopPruner.Options options) => new(this, startFrom, options);
 
     /// <summary>
     /// Knowledge distillation: trains <paramref name="student"/> against <paramref name="teacher"/>'s softened class
@@ -186,11 +187,13 @@ public sealed class CompressionCatalog
     /// </example>
     public Distiller Distill(NetworkGraph student, StartingPoint teacher, string featureColumnName = "Features", string labelColumnName = "Label",
         int epochs = 8, double temperature = 4, double alpha = 0.9) =>
-        Distill(student, teacher, featureColumnName, labelColumnName, new Distiller.Options { Epochs = epochs, DistillationTemperature = temperature, DistillationWeight = alpha });
+        Distill(student, teacher, new Distiller.Options
+        {
+            FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName, Epochs = epochs, DistillationTemperature = temperature, DistillationWeight = alpha,
+        });
 
-    /// <summary>Knowledge distillation with every setting of <paramref name="options"/> (e.g. feature hints).</summary>
-    public Distiller Distill(NetworkGraph student, StartingPoint teacher, string featureColumnName, string labelColumnName, Distiller.Options options) =>
-        new(this, student, teacher, featureColumnName, labelColumnName, options);
+    /// <summary>Knowledge distillation with every setting of <paramref name="options"/> (columns and feature hints included).</summary>
+    public Distiller Distill(NetworkGraph student, StartingPoint teacher, Distiller.Options options) => new(this, student, teacher, options);
 
     /// <summary>
     /// Starts a plan of several compression steps run by one Fit, each from the model the previous step produced
@@ -201,5 +204,8 @@ public sealed class CompressionCatalog
     /// <param name="featureColumnName">Float vector column of C*H*W values.</param>
     /// <param name="labelColumnName">Key-typed (or 0-based integer) class column.</param>
     public CompressionPlan Plan(StartingPoint startFrom, string featureColumnName = "Features", string labelColumnName = "Label") =>
-        new(this, startFrom, featureColumnName, labelColumnName);
+        Plan(startFrom, new CompressionPlan.Options { FeatureColumnName = featureColumnName, LabelColumnName = labelColumnName });
+
+    /// <summary>A plan of compression steps with every setting of <paramref name="options"/> (the columns every step uses).</summary>
+    public CompressionPlan Plan(StartingPoint startFrom, CompressionPlan.Options options) => new(this, startFrom, options);
 }

@@ -14,13 +14,10 @@ public sealed class StartingPoint
     private StartingPoint(NetworkGraph network, string source)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (!network.HasWeights)
-        {
-            var missing = network.Layers.SelectMany(l => l.ParameterNames.Where(p => !l.Parameters.ContainsKey(p)).Select(p => $"{l.Name}.{p}")).First();
+        if (network.FirstMissingParameter() is (Layer layer, string parameter))
             throw new ArgumentException(
-                $"Network '{network.Name}' ({source}) has no trained weights ('{missing}' is not set); train it first, e.g. with mlContext.Transforms.Compression.Train.",
+                $"Network '{network.Name}' ({source}) has no trained weights ('{layer.Name}.{parameter}' is not set); train it first, e.g. with mlContext.Transforms.Compression.Train.",
                 "startFrom");
-        }
         Network = network;
     }
 

@@ -1,58 +1,70 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
-using Microsoft.ML.Compression.Quantization;
-using Microsoft.ML.Compression.Quantization.LowBit;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Scoring;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Compression.Estimators;
 
 /// <summary>
-/// A trained (and possibly compressed) network, scored by ONNX Runtime through ML.NET's OnnxTransformer.
-/// Transform adds <c>Score</c> (float vector of class probabilities, the softmax of the logits) and
-/// <c>PredictedLabel</c> (the most probable class as a key with one value per class). ML.NET's OnnxTransformer turns
-/// every ONNX tensor into a vector column, so PredictedLabel is a key vector of length 1: bind it as
-/// <c>[KeyType(K)] uint[]</c>, whose element 0 is the raw key value, class + 1 (as ML.NET reads every key into
-/// typed rows). <c>mlContext.MulticlassClassification.Evaluate</c>
-/// works on the output as it is.
+/// A trained (and possibly compressed) network, scored by ONNX Runtime through ML.NET. Transform adds the options'
+/// Score column (class probabilities, the softmax of the logits) and PredictedLabel column (the most probable class, a
+/// key with one value per class whose values are the label column's class names when it has them), exactly as ML.NET's
+/// multiclass trainers do, so <c>mlContext.MulticlassClassification.Evaluate</c> and <c>MapKeyToValue</c> work on it.
 /// </summary>
 /// <remarks>
-/// Saving with <c>mlContext.Model.Save</c> stores the ML.NET scoring pipeline around the ONNX model, so the saved
-/// file loads anywhere ML.NET and ONNX Runtime run, without this library. The network (<see cref="Network"/>)
-/// is kept so the model can be the starting point of a further compression step.
+/// Saving with <c>mlContext.Model.Save</c> stores ML.NET's own scoring pipeline around the ONNX model, so the saved
+/// file loads anywhere ML.NET and ONNX Runtime run, without this library. The float network (<see cref="Network"/>)
+/// is kept so the model can be the starting point of a further compression step; <see cref="Compressed"/> is what was
+/// exported. Dispose releases ONNX Runtime's session.
 /// </remarks>
 public sealed class CompressedModelTransformer : ITransformer, IDisposable
 {
     private readonly OnnxScoringPipeline _scorer;
     private readonly byte[] _onnx;
 
-    internal CompressedModelTransformer(TransformsCatalog transforms, NetworkGraph network, QuantizedNetwork? quantized, byte[] onnxModel,
-        string featureColumnName, ModelReport report, IDataView schemaSource, LowBitNetwork? lowBit = null, PruningReport? pruning = null)
+    private CompressedModelTransformer(CompressionCatalog catalog, NetworkGraph network, CompressedNetwork compressed, byte[] onnx,
+        EstimatorOptions columns, ModelReport report, PruningReport? pruning, IDataView schemaSource)
     {
-        Pruning = pruning;
         Network = network;
-        Quantized = quantized;
-        LowBit = lowBit;
-        FeatureColumnName = featureColumnName;
+        Compressed = compressed;
+        FeatureColumnName = columns.FeatureColumnName;
         Report = report;
-        _onnx = onnxModel;
-        _scorer = new OnnxScoringPipeline(transforms, onnxModel, featureColumnName, network.ClassCount, schemaSource);
+        Pruning = pruning;
+        _onnx = onnx;
+        _scorer = new OnnxScoringPipeline(catalog, onnx, columns, compressed.Graph.ClassCount, schemaSource);
+    }
+
+    /// <summary>Exports what a method fitted, measures it against <paramref name="start"/> and wraps it for ML.NET scoring.</summary>
+    internal static CompressedModelTransformer Create(CompressionCatalog catalog, NetworkGraph start, FitResult result, EstimatorOptions options,
+        IDataView schemaSource, FitContext context)
+    {
+        CompressedNetwork compressed = result.Compressed;
+        var export = new OnnxExportOptions { InputName = options.FeatureColumnName, Method = result.Method, Opset = compressed.MinimumOpset };
+        byte[] onnx = OnnxExporter.Export(compressed, export);
+        // The reference is the fp32 network the method started from (the trained one when it started untrained).
+        NetworkGraph reference = start.HasWeights ? start : result.FloatNetwork;
+        long fp32Bytes = compressed.IsFloat && !result.Prunes ? onnx.LongLength
+            : OnnxExporter.Export(reference, export with { Method = "fp32", Opset = 13 }).LongLength;
+        var report = new ModelReport(compressed, result.Method, onnx.LongLength, context.History, fp32Bytes);
+        PruningReport? pruning = result.Prunes ? new PruningReport(reference, compressed.Graph, fp32Bytes, onnx.LongLength, context.Notes) : null;
+        return new CompressedModelTransformer(catalog, result.FloatNetwork, compressed, onnx, options, report, pruning, schemaSource);
     }
 
     /// <summary>
     /// The trained network with its float weights (a valid starting point for further compression). For a quantized
-    /// model these are the weights before rounding, with BatchNorm not folded; <see cref="Quantized"/> has the rest.
+    /// model these are the weights before rounding, with BatchNorm not folded; <see cref="Compressed"/> has the rest.
     /// </summary>
     public NetworkGraph Network { get; }
 
-    /// <summary>The int8 model (folded network, activation and weight quantization) for a quantized model; null for a float one.</summary>
-    public QuantizedNetwork? Quantized { get; }
-
-    /// <summary>The 1-, 2- or 4-bit model (level codes, channel scales, activation quantization) for a low-bit model; null otherwise.</summary>
-    public LowBitNetwork? LowBit { get; }
+    /// <summary>
+    /// The model as exported: its network (BatchNorm folded for int8), how each layer's weights are stored (int8,
+    /// 1/2/4-bit levels, or float) and which activations are quantized.
+    /// </summary>
+    public CompressedNetwork Compressed { get; }
 
     /// <summary>What structured pruning removed (per-layer widths, parameters, MACs, ONNX bytes before and after); null for a model that was not pruned.</summary>
     public PruningReport? Pruning { get; private set; }
@@ -98,7 +110,7 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input) => _scorer.Transformer.Transform(input);
 
     /// <summary>Saves the ML.NET scoring pipeline (ONNX model inside) so <c>mlContext.Model.Load</c> restores it.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Transformer.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
 
     /// <inheritdoc />
     public void Dispose() => _scorer.Dispose();

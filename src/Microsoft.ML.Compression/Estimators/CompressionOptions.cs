@@ -9,16 +9,13 @@ using Microsoft.ML.SearchSpace;
 namespace Microsoft.ML.Compression.Estimators;
 
 /// <summary>
-/// Settings every training estimator shares: the training loop's options, an optional teacher to distil from, a
-/// per-epoch callback and cancellation.
+/// Settings every training estimator shares: the columns, the training loop's options, an optional teacher to distil
+/// from and a per-epoch callback.
 /// </summary>
 public abstract class CompressionOptions : TrainingOptions
 {
     /// <summary>Called after every epoch with its metrics (e.g. to plot, or to stop early through the token).</summary>
     public Action<EpochMetrics>? OnEpoch { get; set; }
-
-    /// <summary>Cancels training between steps.</summary>
-    public CancellationToken CancellationToken { get; set; }
 
     /// <summary>
     /// A trained model to distil from while this method trains (e.g. the fp32 model a compressed one came from):

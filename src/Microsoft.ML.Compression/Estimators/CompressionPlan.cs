@@ -5,7 +5,9 @@ using System.Linq;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Scoring;
 using Microsoft.ML.Compression.Training;
+using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Compression.Estimators;
@@ -19,7 +21,8 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <remarks>
 /// Each method adds a step and returns a new plan (the plan it was called on is unchanged). A quantization step must
 /// be the last one: later steps would train the float weights and export without it. With <see cref="WithTeacher"/>
-/// every training step that names no teacher of its own distils from the given model.
+/// every training step that names no teacher of its own distils from the given model. Every step reads and writes the
+/// plan's columns. A step that fails (or is cancelled) releases the models built so far.
 /// </remarks>
 /// <example>
 /// <code>
@@ -35,30 +38,34 @@ namespace Microsoft.ML.Compression.Estimators;
 /// </example>
 public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
 {
+    /// <summary>Options of <see cref="CompressionPlan"/>: the columns every step reads and writes, threads and cancellation.</summary>
+    public sealed class Options : EstimatorOptions
+    {
+    }
+
     private delegate CompressedModelTransformer StepRun(StartingPoint from, StartingPoint? teacher, IDataView train, IDataView? validation);
 
     private sealed record Step(string Name, bool Quantizes, bool Trains, StartingPoint? OwnTeacher, StepRun Run);
 
     private readonly CompressionCatalog _catalog;
     private readonly StartingPoint _start;
-    private readonly string _featureColumn, _labelColumn;
+    private readonly Options _options;
     private readonly StartingPoint? _teacher;
     private readonly IReadOnlyList<Step> _steps;
 
-    internal CompressionPlan(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName)
-        : this(catalog, startFrom, featureColumnName, labelColumnName, null, Array.Empty<Step>())
+    internal CompressionPlan(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : this(catalog, startFrom, options, null, Array.Empty<Step>())
     {
         ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
     }
 
-    private CompressionPlan(CompressionCatalog catalog, StartingPoint start, string feature, string label, StartingPoint? teacher, IReadOnlyList<Step> steps)
+    private CompressionPlan(CompressionCatalog catalog, StartingPoint start, Options options, StartingPoint? teacher, IReadOnlyList<Step> steps)
     {
         _catalog = catalog;
         _start = start;
-        _featureColumn = feature;
-        _labelColumn = label;
+        _options = options;
         _teacher = teacher;
         _steps = steps;
     }
@@ -71,51 +78,43 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     {
         ArgumentNullException.ThrowIfNull(teacher);
         Distillation.TeacherChecks.CheckCompatible(_start.Network, teacher.Network, Array.Empty<Distillation.FeatureHint>(), nameof(teacher));
-        return new CompressionPlan(_catalog, _start, _featureColumn, _labelColumn, teacher, _steps);
+        return new CompressionPlan(_catalog, _start, _options, teacher, _steps);
     }
 
-    /// <summary>Adds Network Slimming (see <see cref="CompressionCatalog.NetworkSlimming(StartingPoint, string, string, NetworkSlimming.Options)"/>).</summary>
+    /// <summary>Adds Network Slimming (see <see cref="CompressionCatalog.NetworkSlimming(StartingPoint, NetworkSlimming.Options)"/>).</summary>
     public CompressionPlan NetworkSlimming(NetworkSlimming.Options? options = null) =>
-        Training(nameof(NetworkSlimming), options ?? new NetworkSlimming.Options(), false,
-            (from, o) => _catalog.NetworkSlimming(from, _featureColumn, _labelColumn, o).Fit);
+        Training(nameof(NetworkSlimming), options ?? new NetworkSlimming.Options(), false, (from, o) => _catalog.NetworkSlimming(from, o).Fit);
 
     /// <summary>Adds L1-norm filter pruning.</summary>
     public CompressionPlan L1NormPruning(L1NormPruner.Options? options = null) =>
-        Training(nameof(L1NormPruning), options ?? new L1NormPruner.Options(), false,
-            (from, o) => _catalog.L1NormPruning(from, _featureColumn, _labelColumn, o).Fit);
+        Training(nameof(L1NormPruning), options ?? new L1NormPruner.Options(), false, (from, o) => _catalog.L1NormPruning(from, o).Fit);
 
     /// <summary>Adds SCOP pruning (the teacher, if any, guides its fine-tuning, not the control phase).</summary>
     public CompressionPlan Scop(ScopPruner.Options? options = null) =>
-        Training(nameof(Scop), options ?? new ScopPruner.Options(), false,
-            (from, o) => _catalog.Scop(from, _featureColumn, _labelColumn, o).Fit);
+        Training(nameof(Scop), options ?? new ScopPruner.Options(), false, (from, o) => _catalog.Scop(from, o).Fit);
 
     /// <summary>Adds knowledge distillation of the current model from the plan's teacher (see <see cref="WithTeacher"/>).</summary>
     public CompressionPlan Distill(Distiller.Options? options = null)
     {
-        var o = options ?? new Distiller.Options();
+        var o = (Distiller.Options)(options ?? new Distiller.Options()).WithColumnsOf(_options);
         o.Validate();
-        return Append(new Step(nameof(Distill), false, true, o.Teacher, (from, teacher, train, validation) =>
-        {
-            return _catalog.Distill(from.Network, (o.Teacher ?? teacher)!, _featureColumn, _labelColumn, o).Fit(train, validation);
-        }));
+        return Append(new Step(nameof(Distill), false, true, o.Teacher,
+            (from, teacher, train, validation) => _catalog.Distill(from.Network, (o.Teacher ?? teacher)!, o).Fit(train, validation)));
     }
 
     /// <summary>Adds quantization-aware training (int8 by default); must be the last step.</summary>
     public CompressionPlan QuantizeAwareTraining(QuantizeAwareTrainer.Options? options = null) =>
-        Training(nameof(QuantizeAwareTraining), options ?? new QuantizeAwareTrainer.Options(), true,
-            (from, o) => _catalog.QuantizeAwareTraining(from, _featureColumn, _labelColumn, o).Fit);
+        Training(nameof(QuantizeAwareTraining), options ?? new QuantizeAwareTrainer.Options(), true, (from, o) => _catalog.QuantizeAwareTraining(from, o).Fit);
 
     /// <summary>Adds SLB low-bit weight search; must be the last step.</summary>
     public CompressionPlan Slb(SlbQuantizer.Options? options = null) =>
-        Training(nameof(Slb), options ?? new SlbQuantizer.Options(), true,
-            (from, o) => _catalog.Slb(from, _featureColumn, _labelColumn, o).Fit);
+        Training(nameof(Slb), options ?? new SlbQuantizer.Options(), true, (from, o) => _catalog.Slb(from, o).Fit);
 
     /// <summary>Adds post-training quantization (calibrated on the training data); must be the last step.</summary>
     public CompressionPlan PostTrainingQuantization(PostTrainingQuantizer.Options? options = null)
     {
-        var o = options ?? new PostTrainingQuantizer.Options { FeatureColumnName = _featureColumn };
-        if (o.FeatureColumnName != _featureColumn)
-            throw new ArgumentException($"PostTrainingQuantizer.Options.FeatureColumnName is '{o.FeatureColumnName}' but the plan reads '{_featureColumn}'.", nameof(options));
+        var o = (PostTrainingQuantizer.Options)(options ?? new PostTrainingQuantizer.Options()).WithColumnsOf(_options);
+        o.Validate();
         return Append(new Step(nameof(PostTrainingQuantization), true, false, null,
             (from, _, train, _) => _catalog.PostTrainingQuantization(from, o).Fit(train)));
     }
@@ -125,10 +124,11 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         Func<StartingPoint, TOptions, Func<IDataView, IDataView?, CompressedModelTransformer>> create)
         where TOptions : CompressionOptions
     {
-        options.Validate(); // fail when the plan is declared, not after the earlier steps trained
-        return Append(new Step(name, quantizes, true, options.Teacher, (from, teacher, train, validation) =>
+        var own = (TOptions)options.WithColumnsOf(_options);
+        own.Validate(); // fail when the plan is declared, not after the earlier steps trained
+        return Append(new Step(name, quantizes, true, own.Teacher, (from, teacher, train, validation) =>
         {
-            var effective = options.Teacher is null && teacher is not null ? (TOptions)options.WithTeacher(teacher) : options;
+            var effective = own.Teacher is null && teacher is not null ? (TOptions)own.WithTeacher(teacher) : own;
             return create(from, effective)(train, validation);
         }));
     }
@@ -138,7 +138,7 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         if (_steps.Count > 0 && _steps[^1].Quantizes)
             throw new InvalidOperationException(
                 $"Step {_steps.Count + 1} ({step.Name}) would follow {_steps[^1].Name}: a quantization step must be the last of a plan, because later steps train the float weights and export without it.");
-        return new CompressionPlan(_catalog, _start, _featureColumn, _labelColumn, _teacher, _steps.Append(step).ToArray());
+        return new CompressionPlan(_catalog, _start, _options, _teacher, _steps.Append(step).ToArray());
     }
 
     /// <inheritdoc />
@@ -157,30 +157,45 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
             throw new InvalidOperationException($"Step {untaught + 1} (Distill) has no teacher: call WithTeacher(...) on the plan or set Distiller.Options.Teacher.");
         IHost host = _catalog.Environment.Register("Compression.Plan");
         using IChannel channel = host.Start("Plan");
+        void CheckAlive()
+        {
+            if (MlNetInternals.IsCanceled(_catalog.Environment)) throw new OperationCanceledException("The plan was cancelled by MLContext.CancelExecution().");
+            _options.CancellationToken.ThrowIfCancellationRequested();
+        }
+        using var session = TorchSession.Enter(CheckAlive, _options.Threads);
         NetworkGraph start = _start.Network;
         LabeledDataset? validation = validationData is null ? null
-            : LabeledDataset.Read(validationData, _featureColumn, _labelColumn, start.InputSize, start.ClassCount);
+            : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, start.InputSize, start.ClassCount);
 
         var rows = new List<PlanStepReport> { StartRow(start, validation) };
         StartingPoint current = _start;
         CompressedModelTransformer? model = null;
         PruningReport? pruning = null;
-        for (int i = 0; i < _steps.Count; i++)
+        try
         {
-            Step step = _steps[i];
-            channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
-            var watch = Stopwatch.StartNew();
-            CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData);
-            double seconds = watch.Elapsed.TotalSeconds;
-            model?.Dispose();
-            model = next;
-            pruning = next.Pruning ?? pruning;
-            current = next;
-            double? accuracy = validation is null ? null : OnnxAccuracy.Of(next, validationData!, validation.Labels);
-            string? teacherName = step.Trains ? (step.OwnTeacher ?? _teacher)?.Network.Name : null;
-            var r = next.Report;
-            rows.Add(new PlanStepReport(i + 1, step.Name, r.Method, accuracy, r.Parameters, r.ParameterBytes, r.Macs, r.OnnxBytes, teacherName, seconds));
-            channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count} done: {r.Method}, {(accuracy is double a ? $"accuracy {a:P2}, " : "")}{r.Parameters:N0} parameters, {r.OnnxBytes:N0} ONNX bytes, {seconds:F0} s.");
+            for (int i = 0; i < _steps.Count; i++)
+            {
+                CheckAlive();
+                Step step = _steps[i];
+                channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
+                var watch = Stopwatch.StartNew();
+                CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData);
+                double seconds = watch.Elapsed.TotalSeconds;
+                model?.Dispose();
+                model = next;
+                pruning = next.Pruning ?? pruning;
+                current = next;
+                double? accuracy = validation is null ? null : OnnxAccuracy.Of(next, validationData!, validation.Labels, _options.ScoreColumnName);
+                string? teacherName = step.Trains ? (step.OwnTeacher ?? _teacher)?.Network.Name : null;
+                var r = next.Report;
+                rows.Add(new PlanStepReport(i + 1, step.Name, r.Method, accuracy, r.Parameters, r.ParameterBytes, r.Macs, r.OnnxBytes, teacherName, seconds));
+                channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count} done: {r.Method}, {(accuracy is double a ? $"accuracy {a:P2}, " : "")}{r.Parameters:N0} parameters, {r.OnnxBytes:N0} ONNX bytes, {seconds:F0} s.");
+            }
+        }
+        catch
+        {
+            model?.Dispose(); // nothing of a failed plan outlives it
+            throw;
         }
         model!.AttachPlan(new PlanReport(rows), pruning);
         return model;
@@ -188,7 +203,7 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
 
     private PlanStepReport StartRow(NetworkGraph start, LabeledDataset? validation)
     {
-        long bytes = OnnxExporter.Export(start, new OnnxExportOptions { InputName = _featureColumn }).LongLength;
+        long bytes = OnnxExporter.Export(start, new OnnxExportOptions { InputName = _options.FeatureColumnName }).LongLength;
         var report = new ModelReport(start, "start", bytes);
         double? accuracy = null;
         if (validation is not null)
@@ -201,5 +216,5 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
 
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start.Network);
+        ScoringSchema.Output(inputSchema, _options, _start.Network.InputSize, _start.Network.ClassCount, readsLabels: _steps.Any(s => s.Trains));
 }

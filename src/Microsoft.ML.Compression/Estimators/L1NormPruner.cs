@@ -16,21 +16,21 @@ public sealed class L1NormPruner : PruningEstimator<L1NormPruner.Options>
     {
     }
 
-    internal L1NormPruner(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
-        : base(catalog, startFrom, featureColumnName, labelColumnName, options, "L1NormPruning")
+    internal L1NormPruner(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, startFrom, options, "L1NormPruning")
     {
         CheckPerLayerRate();
     }
 
     private protected override string Method => $"l1-{Math.Round(Settings.PruneRate * 100):0}";
 
-    private protected override NetworkGraph Prune(PruningSteps steps)
+    private protected override NetworkGraph Prune(FitContext context)
     {
-        steps.Note($"L1-norm filter pruning of {Start.Name}: remove {Settings.PruneRate:P0} of every layer's filters, then {Settings.Epochs} fine-tuning epochs.");
-        ChannelDependencies deps = steps.Analyze(Start, noteSkipped: true);
+        context.Note($"L1-norm filter pruning of {Network.Name}: remove {Settings.PruneRate:P0} of every layer's filters, then {Settings.Epochs} fine-tuning epochs.");
+        ChannelDependencies deps = Analyze(context, Network, noteSkipped: true);
         var scores = ChannelImportance.FilterL1(deps);
         var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
-        NetworkGraph graph = steps.Remove(deps, removed, "Smallest-L1 filters of each layer");
-        return steps.Train(graph, Settings.Epochs, "Fine-tuning");
+        NetworkGraph graph = Remove(context, deps, removed, "Smallest-L1 filters of each layer");
+        return context.TrainNetwork(graph, "Fine-tuning");
     }
 }

@@ -62,36 +62,36 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
         }
     }
 
-    internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
-        : base(catalog, startFrom, featureColumnName, labelColumnName, options, "NetworkSlimming")
+    internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, startFrom, options, "NetworkSlimming")
     {
-        var deps = options.Dependencies(Start); // fail before Fit
+        var deps = options.Dependencies(Network); // fail before Fit
         if (!deps.Channels.Any(c => c.BatchNorms.Count > 0))
             throw new ArgumentException(
-                $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{Start.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",
+                $"Network Slimming ranks channels by BatchNorm scaling factors, but no prunable channel of network '{Network.Name}' is followed by a BatchNorm2d; use a network with BatchNorm (e.g. NetworkZoo.LeNet5(batchNorm: true)) or L1NormPruning.",
                 nameof(startFrom));
     }
 
     private protected override string Method => $"slim{Math.Round(Settings.PruneRate * 100):0}";
 
-    private protected override NetworkGraph Prune(PruningSteps steps)
+    private protected override NetworkGraph Prune(FitContext context)
     {
-        steps.Note($"Network Slimming of {Start.Name}: remove {Settings.PruneRate:P0} of channels in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
+        context.Note($"Network Slimming of {Network.Name}: remove {Settings.PruneRate:P0} of channels in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
         double roundRate = 1 - Math.Pow(1 - Settings.PruneRate, 1.0 / Settings.Rounds);
-        NetworkGraph graph = Start;
+        NetworkGraph graph = Network;
         for (int round = 1; round <= Settings.Rounds; round++)
         {
-            ChannelDependencies deps = steps.Analyze(graph, noteSkipped: round == 1);
+            ChannelDependencies deps = Analyze(context, graph, noteSkipped: round == 1);
             var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), Settings.Sparsity);
-            graph = steps.Train(graph, Settings.SparsityEpochs, $"Round {round}: sparsity training", sparsity);
-            deps = steps.Analyze(graph, noteSkipped: false);
+            graph = context.TrainNetwork(graph, $"Round {round}: sparsity training", Settings.SparsityEpochs, sparsity);
+            deps = Analyze(context, graph, noteSkipped: false);
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)
-                steps.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
+                context.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
             var removed = ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.ChannelMultiple);
             double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
-            graph = steps.Remove(deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
-            graph = steps.Train(graph, Settings.Epochs, $"Round {round}: fine-tuning");
+            graph = Remove(context, deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
+            graph = context.TrainNetwork(graph, $"Round {round}: fine-tuning");
         }
         return graph;
     }

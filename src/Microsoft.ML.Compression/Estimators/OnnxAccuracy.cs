@@ -6,11 +6,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <summary>Top-1 accuracy of a fitted model as ONNX Runtime scores it (the model users ship, not its training copy).</summary>
 internal static class OnnxAccuracy
 {
-    /// <summary>The fraction of rows of <paramref name="data"/> whose most probable class is <paramref name="labels"/>[row].</summary>
-    public static double Of(CompressedModelTransformer model, IDataView data, int[] labels)
+    /// <summary>The fraction of rows of <paramref name="data"/> whose most probable class (in <paramref name="scoreColumn"/>) is <paramref name="labels"/>[row].</summary>
+    public static double Of(CompressedModelTransformer model, IDataView data, int[] labels, string scoreColumn)
     {
         IDataView scored = model.Transform(data);
-        DataViewSchema.Column score = scored.Schema[OnnxScoringPipeline.ScoreColumn];
+        DataViewSchema.Column score = scored.Schema[scoreColumn];
         using DataViewRowCursor cursor = scored.GetRowCursor(new[] { score });
         var getter = cursor.GetGetter<VBuffer<float>>(score);
         VBuffer<float> buffer = default;

@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
 
 namespace Microsoft.ML.Compression.Estimators;
@@ -19,14 +19,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <see cref="Options.WeightBits"/> 1, 2 or 4 it is the round-to-nearest baseline of SLB: weights rounded onto the same
 /// levels, stored at that bit width.
 /// </remarks>
-public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransformer>
+public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQuantizer.Options>
 {
-    /// <summary>Options of <see cref="PostTrainingQuantizer"/>.</summary>
-    public sealed class Options
+    /// <summary>Options of <see cref="PostTrainingQuantizer"/>. The label column is not read; its class names, if any, name the predictions.</summary>
+    public sealed class Options : EstimatorOptions
     {
-        /// <summary>The feature column: float vector of C*H*W values. Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = "Features";
-
         /// <summary>Rows used to calibrate activation ranges. Default 512.</summary>
         [Range(1, 60000, 512, true)]
         public int CalibrationSamples { get; set; } = 512;
@@ -58,10 +55,10 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
         /// </summary>
         public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
 
-        /// <summary>Throws when an option is out of range, naming it.</summary>
-        public void Validate()
+        /// <inheritdoc />
+        public override void Validate()
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+            base.Validate();
             if (CalibrationSamples < 1)
                 throw new ArgumentOutOfRangeException(nameof(CalibrationSamples), CalibrationSamples, "CalibrationSamples must be at least 1.");
             if (!Enum.IsDefined(Calibration))
@@ -73,49 +70,34 @@ public sealed class PostTrainingQuantizer : IEstimator<CompressedModelTransforme
         }
     }
 
-    private readonly CompressionCatalog _catalog;
-    private readonly NetworkGraph _start;
-    private readonly Options _options;
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
     internal PostTrainingQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "PostTrainingQuantization")
     {
-        ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
-        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(startFrom.Network, nameof(Options.KeepFloatLayers));
-        _catalog = catalog;
-        _start = startFrom.Network;
-        _options = options;
+        QuantizationPlan.WeightLayers(Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
+        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(Network, nameof(Options.KeepFloatLayers));
     }
 
-    /// <summary>Calibrates on the first rows of <paramref name="input"/> and returns the int8 model.</summary>
-    public CompressedModelTransformer Fit(IDataView input)
+    private protected override bool ReadsLabels => false;
+
+    private protected override FitResult FitCore(FitContext context)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        IHost host = _catalog.Environment.Register("Compression.PostTrainingQuantization");
-        using IChannel channel = host.Start("Calibration");
-        if (_lowBitLayers is not null) return FitLowBit(input, channel);
-        var samples = LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples);
-        channel.Info(MessageSensitivity.None, $"Calibrating {_start.Name} on {samples.Count} rows ({_options.Calibration}).");
-        QuantizedNetwork quantized = Calibration.Quantize(_start, samples, _options.Calibration, _options.Percentile,
-            _options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
-        return ModelFactory.Create(_catalog.Transforms, _start, quantized, "ptq-int8", _options.FeatureColumnName, input, Array.Empty<EpochMetrics>());
+        if (_lowBitLayers is not null) return FitLowBit(context, _lowBitLayers);
+        LabeledDataset samples = context.Features(Settings.CalibrationSamples);
+        context.Info($"Calibrating {Network.Name} on {samples.Count} rows ({Settings.Calibration}).");
+        CompressedNetwork quantized = Calibration.Quantize(Network, samples, Settings.Calibration, Settings.Percentile,
+            Settings.KeepFloatLayers, nameof(Options.KeepFloatLayers), context.CheckAlive);
+        return new FitResult(quantized, Network, "ptq-int8");
     }
 
-    private CompressedModelTransformer FitLowBit(IDataView input, IChannel channel)
+    private FitResult FitLowBit(FitContext context, IReadOnlyList<string> layers)
     {
-        bool a8 = _options.ActivationBits == 8;
-        LabeledDataset? samples = a8 ? LabeledDataset.ReadFeatures(input, _options.FeatureColumnName, _start.InputSize, _options.CalibrationSamples) : null;
-        channel.Info(MessageSensitivity.None, $"Rounding {string.Join(", ", _lowBitLayers!)} of {_start.Name} to {_options.WeightBits}-bit weights" +
+        bool a8 = Settings.ActivationBits == 8;
+        LabeledDataset? samples = a8 ? context.Features(Settings.CalibrationSamples) : null;
+        context.Info($"Rounding {string.Join(", ", layers)} of {Network.Name} to {Settings.WeightBits}-bit weights" +
             (a8 ? $", calibrating uint8 activations on {samples!.Count} rows." : "."));
-        var lowBit = Calibration.QuantizeLowBit(_start, _options.WeightBits, _lowBitLayers!, samples, _options.Calibration, _options.Percentile);
-        return ModelFactory.Create(_catalog.Transforms, lowBit, $"rtn-w{_options.WeightBits}" + (a8 ? "a8" : ""), _options.FeatureColumnName, input,
-            Array.Empty<EpochMetrics>());
+        CompressedNetwork lowBit = Calibration.QuantizeLowBit(Network, Settings.WeightBits, layers, samples, Settings.Calibration, Settings.Percentile, context.CheckAlive);
+        return new FitResult(lowBit, lowBit.Graph, $"rtn-w{Settings.WeightBits}" + (a8 ? "a8" : ""));
     }
-
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _options.FeatureColumnName, null, _start);
 }

@@ -1,75 +1,60 @@
 using System;
+using System.Collections.Generic;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
-using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
-using TorchSharp;
 
 namespace Microsoft.ML.Compression.Estimators;
 
 /// <summary>
-/// What the structured pruning estimators share: argument checks, reading the data, logging, and the fitted model
-/// with its <see cref="Analysis.PruningReport"/>. Each method supplies how it trains, scores and removes channels.
+/// What the structured pruning estimators share on top of the Fit skeleton: the dependency analysis under the options'
+/// residual mode and exclusions, the logged physical removal, and the fitted model with its
+/// <see cref="Analysis.PruningReport"/>. Each method supplies how it trains, scores and removes channels.
 /// </summary>
 /// <typeparam name="TOptions">The method's options.</typeparam>
-public abstract class PruningEstimator<TOptions> : IEstimator<CompressedModelTransformer> where TOptions : PruningOptions
+public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions> where TOptions : PruningOptions
 {
-    private readonly CompressionCatalog _catalog;
-    private readonly string _featureColumn, _labelColumn;
-    private readonly string _logName;
-
-    private protected PruningEstimator(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName,
-        TOptions options, string logName)
+    private protected PruningEstimator(CompressionCatalog catalog, StartingPoint startFrom, TOptions options, string name)
+        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, name)
     {
-        ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
-        options.Validate();
-        options.CheckTeacher(startFrom.Network);
-        _catalog = catalog;
-        Start = startFrom.Network;
-        _featureColumn = featureColumnName;
-        _labelColumn = labelColumnName;
-        Settings = options;
-        _logName = logName;
     }
-
-    /// <summary>The trained network pruning starts from.</summary>
-    private protected NetworkGraph Start { get; }
-
-    /// <summary>The method's options (validated).</summary>
-    private protected TOptions Settings { get; }
 
     /// <summary>Fails before Fit, naming the layer, when the per-layer <see cref="PruningOptions.PruneRate"/> would empty one.</summary>
     private protected void CheckPerLayerRate()
     {
-        ChannelDependencies deps = Settings.Dependencies(Start);
+        ChannelDependencies deps = Settings.Dependencies(Network);
         ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), Settings.PruneRate, nameof(PruningOptions.PruneRate));
     }
 
     /// <summary>The method's name in the report and the ONNX metadata, e.g. "slim50".</summary>
     private protected abstract string Method { get; }
 
-    /// <summary>Runs the method from <see cref="Start"/> and returns the pruned, fine-tuned network.</summary>
-    private protected abstract NetworkGraph Prune(PruningSteps steps);
+    /// <summary>Runs the method from <see cref="CompressionEstimator{TOptions}.Network"/> and returns the pruned, fine-tuned network.</summary>
+    private protected abstract NetworkGraph Prune(FitContext context);
 
-    /// <inheritdoc />
-    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
-
-    /// <summary>Prunes and fine-tunes on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after each epoch.</summary>
-    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected sealed override FitResult FitCore(FitContext context)
     {
-        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, Start);
-        IHost host = _catalog.Environment.Register("Compression." + _logName);
-        using IChannel channel = host.Start(_logName);
-        torch.random.manual_seed(Settings.Seed);
-        var steps = new PruningSteps(Settings, channel, train, validation);
-        NetworkGraph pruned = Prune(steps);
-        return steps.Finish(_catalog, Start, pruned, Method, _featureColumn, trainData);
+        NetworkGraph pruned = Prune(context);
+        return new FitResult(new CompressedNetwork(pruned), pruned, Method, Prunes: true);
     }
 
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, Start);
+    /// <summary>The dependency analysis of <paramref name="graph"/>; notes the convolutions it skips when <paramref name="noteSkipped"/>.</summary>
+    private protected ChannelDependencies Analyze(FitContext context, NetworkGraph graph, bool noteSkipped)
+    {
+        var deps = Settings.Dependencies(graph);
+        if (noteSkipped)
+            foreach (var (layer, reason) in deps.SkippedLayers)
+                context.Note($"{layer} not pruned: {reason}");
+        if (deps.Channels.Count == 0)
+            throw new InvalidOperationException($"Network '{graph.Name}' has no prunable convolution channels (with {nameof(PruningOptions.Residual)} = {Settings.Residual}).");
+        return deps;
+    }
+
+    /// <summary>Physically removes <paramref name="removed"/> and notes what went.</summary>
+    private protected static NetworkGraph Remove(FitContext context, ChannelDependencies deps, IReadOnlySet<int> removed, string how)
+    {
+        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
+        context.Note($"{how}: removed {removed.Count} of {deps.Channels.Count} prunable channels; parameters {deps.Graph.ParameterCount:N0} -> {pruned.ParameterCount:N0}, MACs {deps.Graph.Macs:N0} -> {pruned.Macs:N0}.");
+        return pruned;
+    }
 }

@@ -1,12 +1,10 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Quantization.LowBit;
-using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
-using TorchSharp;
 
 namespace Microsoft.ML.Compression.Estimators;
 
@@ -17,10 +15,10 @@ namespace Microsoft.ML.Compression.Estimators;
 /// </summary>
 /// <remarks>
 /// Each convolution followed by a BatchNorm trains folded with it (the exported model always folds them); activation
-/// ranges are tracked from the training batches. The fitted transformer's <see cref="CompressedModelTransformer.Quantized"/>
+/// ranges are tracked from the training batches. The fitted transformer's <see cref="CompressedModelTransformer.Compressed"/>
 /// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32.
 /// </remarks>
-public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer>
+public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTrainer.Options>
 {
     /// <summary>
     /// Options of <see cref="QuantizeAwareTrainer"/>. Quantization defaults are Golden Stick's effective ones
@@ -96,66 +94,40 @@ public sealed class QuantizeAwareTrainer : IEstimator<CompressedModelTransformer
         }
     }
 
-    private readonly CompressionCatalog _catalog;
-    private readonly NetworkGraph _start;
-    private readonly string _featureColumn, _labelColumn;
-    private readonly Options _options;
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
-    internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+    internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "QuantizeAwareTraining")
     {
-        ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
-        options.Validate();
-        options.CheckTeacher(startFrom.Network);
-        QuantizationPlan.WeightLayers(startFrom.Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
-        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(startFrom.Network, nameof(Options.KeepFloatLayers));
-        _catalog = catalog;
-        _start = startFrom.Network;
-        _featureColumn = featureColumnName;
-        _labelColumn = labelColumnName;
-        _options = options;
+        QuantizationPlan.WeightLayers(Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
+        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(Network, nameof(Options.KeepFloatLayers));
     }
 
-    /// <inheritdoc />
-    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
-
-    /// <summary>Fine-tunes on <paramref name="trainData"/>, reporting quantized accuracy on <paramref name="validationData"/> after each epoch.</summary>
-    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override FitResult FitCore(FitContext context)
     {
-        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, _start);
-
-        IHost host = _catalog.Environment.Register("Compression.QuantizeAwareTraining");
-        using IChannel channel = host.Start("SimQAT");
-        channel.Info(MessageSensitivity.None, $"Quantization-aware training of {_start.Name} (W{_options.WeightBits}A{_options.ActivationBits}) on {train.Count} rows for {_options.Epochs} epochs.");
-
-        if (_options.DistillationSummary is string kd) channel.Info(MessageSensitivity.None, kd);
-        torch.random.manual_seed(_options.Seed);
-        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
-        if (_lowBitLayers is not null)
-        {
-            int bits = _options.WeightBits;
-            bool a8 = _options.ActivationBits == 8;
-            using var lowBitModel = new LowBitTrainingModel(_start, _lowBitLayers, bits, a8,
-                (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), _options.ActivationRange, _options.EmaDecay);
-            using var lowBitDistillation = _options.Distillation(lowBitModel.Module);
-            IReadOnlyList<EpochMetrics> lowBitHistory = loop.Run(lowBitModel.Module, train, validation, new[] { lowBitDistillation });
-            if (lowBitDistillation?.Outcome is string lowBitOutcome) channel.Info(MessageSensitivity.None, lowBitOutcome);
-            return ModelFactory.Create(_catalog.Transforms, lowBitModel.Finish(), $"ste-w{bits}" + (a8 ? "a8" : ""), _featureColumn, trainData, lowBitHistory);
-        }
-        using var model = new QuantizationAwareModel(_start, _options.KeepFloatLayers, nameof(Options.KeepFloatLayers),
-            _options.ActivationRange, _options.EmaDecay, _options.FoldBatchNorm, _options.WeightBits);
-        var schedule = new QuantizationSchedule(model, _options.QuantDelay, _options.FreezeBatchNormAfter);
-        using var distillation = _options.Distillation(model.Module);
-        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
-        if (distillation?.Outcome is string outcome) channel.Info(MessageSensitivity.None, outcome);
-        (NetworkGraph trained, QuantizedNetwork quantized) = model.Finish();
-        return ModelFactory.Create(_catalog.Transforms, trained, quantized, "simqat-int8", _featureColumn, trainData, history);
+        context.Info($"Quantization-aware training of {Network.Name} (W{Settings.WeightBits}A{Settings.ActivationBits}) for {Settings.Epochs} epochs.");
+        return _lowBitLayers is null ? FitInt8(context) : FitLowBit(context, _lowBitLayers);
     }
 
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start);
+    private FitResult FitInt8(FitContext context)
+    {
+        using var model = new QuantizationAwareModel(Network, Settings.KeepFloatLayers, nameof(Options.KeepFloatLayers),
+            Settings.ActivationRange, Settings.EmaDecay, Settings.FoldBatchNorm);
+        var schedule = new QuantizationSchedule(model, Settings.QuantDelay, Settings.FreezeBatchNormAfter);
+        context.Run(model.Module, "SimQAT", hooks: schedule);
+        (NetworkGraph trained, CompressedNetwork quantized) = model.Finish();
+        return new FitResult(quantized, trained, "simqat-int8");
+    }
+
+    // Straight-through QAT onto SLB's levels: the baseline SLB is compared with at 1, 2 and 4 bits.
+    private FitResult FitLowBit(FitContext context, IReadOnlyList<string> layers)
+    {
+        int bits = Settings.WeightBits;
+        bool a8 = Settings.ActivationBits == 8;
+        using var model = new LowBitTrainingModel(Network, layers, bits, a8,
+            (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), Settings.ActivationRange, Settings.EmaDecay);
+        context.Run(model.Module, "STE");
+        CompressedNetwork lowBit = model.Finish();
+        return new FitResult(lowBit, lowBit.Graph, $"ste-w{bits}" + (a8 ? "a8" : ""));
+    }
 }

@@ -71,35 +71,37 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         }
     }
 
-    internal ScopPruner(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
-        : base(catalog, startFrom, featureColumnName, labelColumnName, options, "Scop")
+    internal ScopPruner(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, startFrom, options, "Scop")
     {
         CheckPerLayerRate();
     }
 
     private protected override string Method => $"scop{Math.Round(Settings.PruneRate * 100):0}";
 
-    private protected override NetworkGraph Prune(PruningSteps steps)
+    private protected override NetworkGraph Prune(FitContext context)
     {
-        steps.Note($"SCOP of {Start.Name}: {Settings.Knockoffs} knockoffs, {Settings.ControlEpochs} control epochs, remove {Settings.PruneRate:P0} of every layer's channels, then {Settings.Epochs} fine-tuning epochs.");
-        ChannelDependencies deps = steps.Analyze(Start, noteSkipped: true);
+        context.Note($"SCOP of {Network.Name}: {Settings.Knockoffs} knockoffs, {Settings.ControlEpochs} control epochs, remove {Settings.PruneRate:P0} of every layer's channels, then {Settings.Epochs} fine-tuning epochs.");
+        ChannelDependencies deps = Analyze(context, Network, noteSkipped: true);
         string[] controlled = deps.Channels.SelectMany(c => c.Filters).Select(f => f.Layer).Distinct()
-            .Where(l => Start[l] is Conv2dLayer { Groups: 1 }).ToArray();
-        Func<Tensor, Tensor> knockoffs = KnockoffSource(steps.TrainingData, Start.InputSize);
+            .Where(l => Network[l] is Conv2dLayer { Groups: 1 }).ToArray();
+        Func<Tensor, Tensor> knockoffs = KnockoffSource(context.Train, Network.InputSize);
 
         var beta = new Dictionary<string, float[]>();
-        using (var module = new GraphModule(Start))
+        using (var module = new GraphModule(Network))
         {
             var control = new ScopControl(module, controlled, knockoffs);
-            steps.Run(module, Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate), "Control coefficients", control);
+            // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase.
+            var settings = context.Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate);
+            context.Run(module, "Control coefficients", settings, distill: false, control);
             foreach (string layer in controlled) beta[layer] = control.Beta(layer);
         }
 
         var scores = ChannelImportance.ScientificControl(deps, beta);
-        NoteScores(steps, deps, scores);
+        NoteScores(context, deps, scores);
         var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
-        NetworkGraph graph = steps.Remove(deps, removed, "Lowest |gamma| (2 beta - 1) of each layer");
-        return steps.Train(graph, Settings.Epochs, "Fine-tuning");
+        NetworkGraph graph = Remove(context, deps, removed, "Lowest |gamma| (2 beta - 1) of each layer");
+        return context.TrainNetwork(graph, "Fine-tuning");
     }
 
     private Func<Tensor, Tensor> KnockoffSource(LabeledDataset train, int featureSize)
@@ -111,14 +113,14 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
     }
 
     // The score distribution per layer, for the report: quartiles and how many channels preferred their knockoff.
-    private static void NoteScores(PruningSteps steps, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
+    private static void NoteScores(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
     {
         var inv = CultureInfo.InvariantCulture;
         foreach (ChannelGroup group in deps.Groups)
         {
             double[] s = group.Channels.Where(c => scores.ContainsKey(c.Id)).Select(c => scores[c.Id]).Order().ToArray();
             if (s.Length == 0) continue;
-            steps.Note(string.Create(inv, $"{group.Name} scores: min {s[0]:F3}, quartiles {s[s.Length / 4]:F3} / {s[s.Length / 2]:F3} / {s[3 * s.Length / 4]:F3}, max {s[^1]:F3}; {s.Count(v => v < 0)} of {s.Length} below 0 (beta < 0.5)"));
+            context.Note(string.Create(inv, $"{group.Name} scores: min {s[0]:F3}, quartiles {s[s.Length / 4]:F3} / {s[s.Length / 2]:F3} / {s[3 * s.Length / 4]:F3}, max {s[^1]:F3}; {s.Count(v => v < 0)} of {s.Length} below 0 (beta < 0.5)"));
         }
     }
 }

@@ -1,13 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Quantization.Slb;
 using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
-using TorchSharp;
 
 namespace Microsoft.ML.Compression.Estimators;
 
@@ -20,10 +19,10 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <remarks>
 /// A BatchNorm after a quantized convolution absorbs the scale; BatchNorm statistics are re-estimated with the hard
 /// weights (state BN). With <see cref="Options.QuantizeActivations"/> activations are also uint8 (A8). The fitted
-/// transformer's <see cref="CompressedModelTransformer.LowBit"/> holds the codes, and its report each layer's bits
-/// and the weight bytes against fp32.
+/// transformer's <see cref="CompressedModelTransformer.Compressed"/> holds the codes (<see cref="Compressed.LevelWeights"/>),
+/// and its report each layer's bits and the weight bytes against fp32.
 /// </remarks>
-public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
+public sealed class SlbQuantizer : CompressionEstimator<SlbQuantizer.Options>
 {
     /// <summary>
     /// Options of <see cref="SlbQuantizer"/>. The temperature defaults are Golden Stick's (t_start_val 1, t_start_time
@@ -118,64 +117,33 @@ public sealed class SlbQuantizer : IEstimator<CompressedModelTransformer>
         internal LowBitLayerSelection Selection => new(QuantizeLinearLayers, QuantizeFirstLayer, QuantizeLastLayer, KeepFloatLayers);
     }
 
-    private readonly CompressionCatalog _catalog;
-    private readonly NetworkGraph _start;
-    private readonly string _featureColumn, _labelColumn;
-    private readonly Options _options;
     private readonly IReadOnlyList<string> _layers;
 
-    internal SlbQuantizer(CompressionCatalog catalog, StartingPoint startFrom, string featureColumnName, string labelColumnName, Options options)
+    internal SlbQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
+        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "Slb")
     {
-        ArgumentNullException.ThrowIfNull(startFrom);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
-        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumnName);
-        options.Validate();
-        options.CheckTeacher(startFrom.Network);
-        _layers = options.Selection.Select(startFrom.Network, nameof(Options.KeepFloatLayers)); // fail before Fit
-        _catalog = catalog;
-        _start = startFrom.Network;
-        _featureColumn = featureColumnName;
-        _labelColumn = labelColumnName;
-        _options = options;
+        _layers = options.Selection.Select(Network, nameof(Options.KeepFloatLayers)); // fail before Fit
     }
 
     /// <summary>The method name written to the model's metadata: "slb-w{bits}" or "slb-w{bits}a8".</summary>
-    public string Method => $"slb-w{_options.WeightBits}" + (_options.QuantizeActivations ? "a8" : "");
+    public string Method => $"slb-w{Settings.WeightBits}" + (Settings.QuantizeActivations ? "a8" : "");
 
-    /// <inheritdoc />
-    public CompressedModelTransformer Fit(IDataView input) => Fit(input, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, reporting hard-weight accuracy on <paramref name="validationData"/> after each epoch.</summary>
-    public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override FitResult FitCore(FitContext context)
     {
-        var (train, validation) = LabeledDataset.ReadTrainAndValidation(trainData, validationData, _featureColumn, _labelColumn, _start);
-        IHost host = _catalog.Environment.Register("Compression.Slb");
-        using IChannel channel = host.Start("SLB");
-        channel.Info(MessageSensitivity.None,
-            $"SLB {_options.WeightBits}-bit weights for {string.Join(", ", _layers)} of {_start.Name}{(_options.QuantizeActivations ? ", uint8 activations" : "")}; {train.Count} rows, {_options.Epochs} epochs.");
-
-        if (_options.DistillationSummary is string kd) channel.Info(MessageSensitivity.None, kd);
-        torch.random.manual_seed(_options.Seed);
-        using var model = new LowBitTrainingModel(_start, _layers, _options.WeightBits, _options.QuantizeActivations,
-            (layer, module, scales) => new SlbWeightModule(layer, module, _options.WeightBits, scales, _options.LogitInitialization));
+        context.Info($"SLB {Settings.WeightBits}-bit weights for {string.Join(", ", _layers)} of {Network.Name}{(Settings.QuantizeActivations ? ", uint8 activations" : "")}.");
+        using var model = new LowBitTrainingModel(Network, _layers, Settings.WeightBits, Settings.QuantizeActivations,
+            (layer, module, scales) => new SlbWeightModule(layer, module, Settings.WeightBits, scales, Settings.LogitInitialization));
         var slbLayers = model.Layers.Values.Cast<SlbWeightModule>().ToList();
-        Action<GraphModule>? calibrate = _options.BatchNormCalibration
-            ? module => BatchNormCalibration.Recalibrate(module, train, _options.BatchNormCalibrationRows)
+        LabeledDataset train = context.Train;
+        Action<GraphModule>? calibrate = Settings.BatchNormCalibration
+            ? module => BatchNormCalibration.Recalibrate(module, train, Settings.BatchNormCalibrationRows)
             : null;
-        int stepsPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
-        var schedule = new SlbTemperatureSchedule(slbLayers, _options.Epochs, stepsPerEpoch, _options.TemperatureStart,
-            _options.TemperatureStartTime, _options.TemperatureEndTime, _options.TemperatureFactor, calibrate);
-        var loop = new TrainingLoop(_options, channel, _options.OnEpoch, _options.CancellationToken);
-        using var distillation = _options.Distillation(model.Module);
-        IReadOnlyList<EpochMetrics> history = loop.Run(model.Module, train, validation, new ITrainingHook?[] { schedule, distillation });
-        if (distillation?.Outcome is string outcome) channel.Info(MessageSensitivity.None, outcome);
+        int stepsPerEpoch = (train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
+        var schedule = new SlbTemperatureSchedule(slbLayers, Settings.Epochs, stepsPerEpoch, Settings.TemperatureStart,
+            Settings.TemperatureStartTime, Settings.TemperatureEndTime, Settings.TemperatureFactor, calibrate);
+        context.Run(model.Module, "SLB", hooks: schedule);
         calibrate?.Invoke(model.Module); // the exported statistics must describe the hard weights
-        LowBitNetwork lowBit = model.Finish();
-        return ModelFactory.Create(_catalog.Transforms, lowBit, Method, _featureColumn, trainData, history);
+        CompressedNetwork lowBit = model.Finish();
+        return new FitResult(lowBit, lowBit.Graph, Method);
     }
-
-    /// <inheritdoc />
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        ModelFactory.OutputSchema(inputSchema, _featureColumn, _labelColumn, _start);
 }

@@ -5,72 +5,69 @@ using System.Linq;
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>
-/// Folds each BatchNorm that directly follows a convolution into that convolution (inference form):
+/// Folds each BatchNorm that directly follows a layer with weights (a convolution) into that layer (inference form):
 /// w' = w * gamma / sqrt(var + eps) per output channel, b' = (b - mean) * gamma / sqrt(var + eps) + beta.
-/// Integer kernels have no BatchNorm, so every quantized export starts here.
+/// Integer kernels have no BatchNorm, so every int8 export starts here.
 /// </summary>
 public static class BatchNormFolding
 {
     /// <summary>
-    /// True when <paramref name="bn"/> can be folded into its producer: a convolution whose only consumer is the BatchNorm.
+    /// True when <paramref name="bn"/> can be folded into its producer: a layer with weights whose only consumer is
+    /// the BatchNorm (<paramref name="producer"/> is then that layer).
     /// </summary>
-    public static bool CanFold(NetworkGraph graph, BatchNorm2dLayer bn, out Conv2dLayer conv)
+    public static bool CanFold(NetworkGraph graph, BatchNorm2dLayer bn, out Layer producer)
     {
-        conv = null!;
-        if (bn.Inputs[0] == NetworkGraph.InputName || graph[bn.Inputs[0]] is not Conv2dLayer producer) return false;
-        if (graph.ConsumersOf(producer.Name).Count() != 1) return false;
-        conv = producer;
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(bn);
+        producer = null!;
+        if (bn.Inputs[0] == NetworkGraph.InputName || graph[bn.Inputs[0]] is not IWeightedLayer weighted) return false;
+        if (weighted.OutputChannels != bn.Channels || graph.ConsumersOf(bn.Inputs[0]).Count() != 1) return false;
+        producer = graph[bn.Inputs[0]];
         return true;
     }
 
     /// <summary>
-    /// A copy of <paramref name="graph"/> with every foldable BatchNorm folded (the convolution keeps its name and gains
-    /// a bias; readers of the BatchNorm read the convolution). <paramref name="foldedInto"/> maps each removed
-    /// BatchNorm to its convolution.
+    /// A copy of <paramref name="graph"/> with every foldable BatchNorm folded (the producer keeps its name and gains
+    /// a bias; readers of the BatchNorm read the producer). <paramref name="foldedInto"/> maps each removed
+    /// BatchNorm to its producer.
     /// </summary>
     public static NetworkGraph Fold(NetworkGraph graph, out IReadOnlyDictionary<string, string> foldedInto)
     {
         ArgumentNullException.ThrowIfNull(graph);
         var folded = new Dictionary<string, string>(StringComparer.Ordinal);
-        var foldedBy = new Dictionary<string, BatchNorm2dLayer>(StringComparer.Ordinal); // conv -> its BN
+        var foldedBy = new Dictionary<string, BatchNorm2dLayer>(StringComparer.Ordinal); // producer -> its BN
         foreach (BatchNorm2dLayer bn in graph.Layers.OfType<BatchNorm2dLayer>())
-            if (CanFold(graph, bn, out Conv2dLayer conv))
+            if (CanFold(graph, bn, out Layer producer))
             {
-                folded[bn.Name] = conv.Name;
-                foldedBy[conv.Name] = bn;
+                folded[bn.Name] = producer.Name;
+                foldedBy[producer.Name] = bn;
             }
         foldedInto = folded;
 
-        string Rename(string input) => folded.TryGetValue(input, out string? conv) ? conv : input;
+        string Rename(string input) => folded.TryGetValue(input, out string? producer) ? producer : input;
         var layers = new List<Layer>();
         foreach (Layer layer in graph.Layers)
         {
             if (folded.ContainsKey(layer.Name)) continue;
-            if (layer is Conv2dLayer c && foldedBy.TryGetValue(c.Name, out BatchNorm2dLayer? bn))
-            {
-                layers.Add(FoldPair(c, bn));
-                continue;
-            }
-            Layer copy = layer.WithInputs(layer.Inputs.Select(Rename).ToArray());
-            foreach (var (name, value) in layer.Parameters) copy.SetParameter(name, value.Clone());
-            layers.Add(copy);
+            // A layer may read a BatchNorm folded away earlier (a residual stage's next convolution does): rewire it first.
+            Layer rewired = layer.CopyParametersTo(layer.WithInputs(layer.Inputs.Select(Rename).ToArray()));
+            layers.Add(foldedBy.TryGetValue(layer.Name, out BatchNorm2dLayer? bn) ? FoldPair(rewired, bn) : rewired);
         }
         return new NetworkGraph(graph.Name, graph.InputShape, layers);
     }
 
-    private static Conv2dLayer FoldPair(Conv2dLayer conv, BatchNorm2dLayer bn)
+    private static Layer FoldPair(Layer layer, BatchNorm2dLayer bn)
     {
-        var result = new Conv2dLayer(conv.Name, conv.Inputs[0], conv.InChannels, conv.OutChannels, conv.KernelSize,
-            conv.Stride, conv.Padding, conv.Groups, bias: true);
+        Layer result = ((IWeightedLayer)layer).WithBias();
         string[] needed = { "weight", "bias", "running_mean", "running_var" };
-        if (!conv.Parameters.ContainsKey("weight") || needed.Any(p => !bn.Parameters.ContainsKey(p)))
-            throw new ArgumentException($"Cannot fold BatchNorm '{bn.Name}' into '{conv.Name}': the layers have no trained weights.");
+        if (!layer.Parameters.ContainsKey("weight") || needed.Any(p => !bn.Parameters.ContainsKey(p)))
+            throw new ArgumentException($"Cannot fold BatchNorm '{bn.Name}' into '{layer.Name}': the layers have no trained weights.");
 
-        float[] w = conv.Parameters["weight"].Data;
-        float[]? b = conv.HasBias ? conv.Parameters["bias"].Data : null;
+        float[] w = layer.Parameters["weight"].Data;
+        float[]? b = layer.Parameters.TryGetValue("bias", out var existing) ? existing.Data : null;
         float[] gamma = bn.Parameters["weight"].Data, beta = bn.Parameters["bias"].Data;
         float[] mean = bn.Parameters["running_mean"].Data, variance = bn.Parameters["running_var"].Data;
-        int channels = conv.OutChannels, perChannel = w.Length / channels;
+        int channels = bn.Channels, perChannel = w.Length / channels;
         var weight = new float[w.Length];
         var bias = new float[channels];
         for (int c = 0; c < channels; c++)

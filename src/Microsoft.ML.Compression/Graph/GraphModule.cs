@@ -20,7 +20,8 @@ namespace Microsoft.ML.Compression.Graph;
 public sealed class GraphModule : nn.Module<Tensor, Tensor>
 {
     private readonly NetworkGraph _graph;
-    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules = new();
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _own = new(); // from Layer.CreateModule
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _modules = new(); // current: own or replaced
     private readonly Dictionary<string, int> _lastUse = new();
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _outputModules = new();
 
@@ -34,9 +35,10 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             Layer layer = graph.Layers[i];
             foreach (string input in layer.Inputs)
                 _lastUse[input] = i;
-            nn.Module<Tensor, Tensor>? module = LayerModules.Create(layer);
+            nn.Module<Tensor, Tensor>? module = layer.CreateModule();
             if (module is null) continue;
-            LayerModules.LoadParameters(layer, module);
+            LoadParameters(layer, module);
+            _own[layer.Name] = module;
             _modules[layer.Name] = module;
             register_module(ModuleName(layer.Name), module);
         }
@@ -45,7 +47,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// <summary>The graph this module was built from (its parameters are not kept in sync; see <see cref="ToGraph"/>).</summary>
     public NetworkGraph Graph => _graph;
 
-    /// <summary>The TorchSharp module computing a layer (null for Add/Concat/Flatten, which the graph walk computes).</summary>
+    /// <summary>The TorchSharp module computing a layer: its own or a replacement; null for a parameter-free layer.</summary>
     public nn.Module<Tensor, Tensor>? ModuleOf(string layerName) => _modules.GetValueOrDefault(layerName);
 
     /// <summary>Replaces the computation of a single-input layer, e.g. with a wrapper that fake-quantizes it.</summary>
@@ -89,15 +91,10 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         for (int i = 0; i < layers.Count; i++)
         {
             Layer layer = layers[i];
-            values[layer.Name] = layer switch
-            {
-                AddLayer => layer.Inputs.Skip(1).Aggregate(values[layer.Inputs[0]], (acc, name) => acc + values[name]),
-                ConcatLayer => torch.cat(layer.Inputs.Select(n => values[n]).ToArray(), 1),
-                FlattenLayer => values[layer.Inputs[0]].flatten(1),
-                Conv2dLayer c when _modules[c.Name] is Conv2d conv =>
-                    ConvolutionKernel.Conv2d(values[c.Inputs[0]], conv.weight!, conv.bias, c),
-                _ => _modules[layer.Name].call(values[layer.Inputs[0]]),
-            };
+            _modules.TryGetValue(layer.Name, out var module);
+            values[layer.Name] = module is not null && !ReferenceEquals(module, _own[layer.Name])
+                ? module.call(values[layer.Inputs[0]]) // a replacement computes the layer from its single input
+                : layer.Forward(layer.Inputs.Select(n => values[n]).ToArray(), module);
             if (_outputModules.Count > 0) values[layer.Name] = ApplyOutputModule(layer.Name, values[layer.Name]);
             // Let intermediate activations go as soon as their last reader ran (the caller's dispose scope frees them).
             foreach (string name in layer.Inputs)
@@ -109,14 +106,46 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     private Tensor ApplyOutputModule(string name, Tensor value) =>
         _outputModules.TryGetValue(name, out var module) ? module.call(value) : value;
 
-    /// <summary>A copy of the graph holding the module's current parameters and BatchNorm statistics.</summary>
+    /// <summary>
+    /// A copy of the graph holding the current parameters and BatchNorm statistics of the layers' own modules (a
+    /// replacement, e.g. a fake-quantized convolution, trains the module it wraps).
+    /// </summary>
     public NetworkGraph ToGraph()
     {
         NetworkGraph copy = _graph.WithoutWeights();
         foreach (Layer layer in copy.Layers)
-            if (_modules.TryGetValue(layer.Name, out var module))
-                LayerModules.StoreParameters(module, layer);
+            if (_own.TryGetValue(layer.Name, out var module))
+                StoreParameters(module, layer);
         return copy;
+    }
+
+    private static void LoadParameters(Layer layer, nn.Module<Tensor, Tensor> module)
+    {
+        using var _ = torch.no_grad();
+        foreach (string name in layer.ParameterNames)
+        {
+            if (!layer.Parameters.TryGetValue(name, out var value)) continue;
+            using Tensor source = torch.tensor(value.Data, value.Shape.Select(d => (long)d).ToArray());
+            Find(module, name, layer).copy_(source);
+        }
+    }
+
+    private static void StoreParameters(nn.Module<Tensor, Tensor> module, Layer layer)
+    {
+        foreach (string name in layer.ParameterNames)
+        {
+            float[] data = Find(module, name, layer).detach().cpu().contiguous().data<float>().ToArray();
+            layer.SetParameter(name, new ParameterTensor(layer.ParameterShape(name), data));
+        }
+    }
+
+    private static Tensor Find(nn.Module<Tensor, Tensor> module, string name, Layer layer)
+    {
+        foreach (var (n, p) in module.named_parameters(recurse: false))
+            if (n == name) return p;
+        foreach (var (n, b) in module.named_buffers(recurse: false))
+            if (n == name) return b;
+        throw new InvalidOperationException($"The module of layer '{layer.Name}' ({layer.Kind}) has no tensor '{name}'.");
     }
 
     // TorchSharp refuses to register a name twice; registering null removes the old entry.

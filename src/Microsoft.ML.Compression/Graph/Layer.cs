@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
@@ -8,6 +11,12 @@ namespace Microsoft.ML.Compression.Graph;
 /// A node of the network IR. Shapes exclude the batch dimension: [C, H, W] for feature maps, [F] for vectors.
 /// Parameters use PyTorch's names and layouts ("weight", "bias", "running_mean", "running_var").
 /// </summary>
+/// <remarks>
+/// Each layer kind is one class (one file under <c>Graph/Layers</c>) holding everything the library needs to know
+/// about it: shape inference, parameter shapes and counts, MACs, its TorchSharp computation, its ONNX nodes, how
+/// structured pruning traces channels through it and shrinks it, and how int8 quantization treats it. Those members
+/// are abstract or have a safe default, so a kind that misses one does not compile.
+/// </remarks>
 public abstract class Layer
 {
     private readonly Dictionary<string, ParameterTensor> _parameters = new();
@@ -42,7 +51,7 @@ public abstract class Layer
     /// <summary>Learned values (weights and biases; BatchNorm running statistics are not learned, so not counted).</summary>
     public long ParameterCount => ParameterNames
         .Where(p => p is not ("running_mean" or "running_var"))
-        .Sum(p => (long)ParameterShape(p).Aggregate(1, (a, d) => a * d));
+        .Sum(p => ParameterShape(p).Aggregate(1L, (a, d) => a * d));
 
     /// <summary>Expected shape of each parameter, given the layer's configuration.</summary>
     public virtual int[] ParameterShape(string parameterName) =>
@@ -70,13 +79,53 @@ public abstract class Layer
     public abstract Layer WithInputs(IReadOnlyList<string> inputs);
 
     /// <summary>A deep copy including parameters.</summary>
-    public Layer Clone()
+    public Layer Clone() => CopyParametersTo(WithInputs(Inputs));
+
+    /// <summary>Copies (deeply) every parameter that is set into <paramref name="copy"/>, a layer of the same configuration, and returns it.</summary>
+    internal Layer CopyParametersTo(Layer copy)
     {
-        Layer copy = WithInputs(Inputs);
         foreach (var (key, value) in _parameters)
             copy._parameters[key] = value.Clone();
         return copy;
     }
+
+    // ---- TorchSharp ----
+
+    /// <summary>The module holding the layer's parameters or state; null for a layer that <see cref="Forward"/> computes alone.</summary>
+    internal virtual nn.Module<Tensor, Tensor>? CreateModule() => null;
+
+    /// <summary>The layer's output for its <paramref name="inputs"/> ([N, ...] each), using <paramref name="module"/> from <see cref="CreateModule"/>.</summary>
+    internal abstract Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module);
+
+    // ---- ONNX ----
+
+    /// <summary>Writes the layer's nodes and returns the tensor its consumers read (its input, for an identity at inference).</summary>
+    internal abstract string WriteOnnx(OnnxLayerContext onnx);
+
+    // ---- Structured pruning ----
+
+    /// <summary>How channels pass through the layer (default: they stop here and are never pruned).</summary>
+    internal virtual ChannelRule ChannelFlow => ChannelRule.Blocks;
+
+    /// <summary>Why the layer blocks pruning (for <see cref="ChannelRule.Blocks"/>), shown in pruning reports.</summary>
+    internal virtual string BlockReason => $"layer '{Name}' ({Kind}), which pruning does not handle";
+
+    /// <summary>
+    /// The layer with only <paramref name="kept"/> input/output channels, parameters sliced to match (those that are
+    /// set). Parameter-free layers and layers whose channels pruning never changes are copied.
+    /// </summary>
+    internal virtual Layer Prune(KeptChannels kept) => Clone();
+
+    /// <summary>The width pruning changes (output channels, or input features of a layer that consumes channels); null when it has none.</summary>
+    internal virtual int? PrunableWidth => null;
+
+    // ---- int8 quantization ----
+
+    /// <summary>True when the output takes only values of the input (max pooling, flatten, dropout), so it keeps the input's quantization grid.</summary>
+    internal virtual bool KeepsInputGrid => false;
+
+    /// <summary>True for clamping activations (ReLU, ReLU6) that ONNX Runtime folds into the quantized operator before them.</summary>
+    internal virtual bool FoldsIntoQuantizedProducer => false;
 
     /// <summary>Throws an exception naming this layer.</summary>
     protected InvalidOperationException ShapeError(string message) => new($"Layer '{Name}' ({Kind}): {message}");
@@ -101,6 +150,13 @@ public abstract class Layer
         if (size + 2 * padding < kernel || output <= 0)
             throw ShapeError($"kernel {kernel} with padding {padding} does not fit the input {axis} {size}.");
         return output;
+    }
+
+    /// <summary>Copies the parameters in <paramref name="names"/> that are set, sliced at <paramref name="indices"/> along <paramref name="axis"/>.</summary>
+    private protected void SelectInto(Layer target, IEnumerable<string> names, int axis, int[] indices)
+    {
+        foreach (string p in names)
+            if (_parameters.TryGetValue(p, out var value)) target.SetParameter(p, value.Select(axis, indices));
     }
 
     /// <inheritdoc />

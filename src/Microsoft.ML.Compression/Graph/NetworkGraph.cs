@@ -55,7 +55,16 @@ public sealed class NetworkGraph
     public int ClassCount => _shapes[OutputLayer.Name][0];
 
     /// <summary>True when every parameter of every layer is set.</summary>
-    public bool HasWeights => _layers.All(l => l.ParameterNames.All(p => l.Parameters.ContainsKey(p)));
+    public bool HasWeights => FirstMissingParameter() is null;
+
+    /// <summary>The first layer (in graph order) with a parameter that is not set, and that parameter; null when all are set.</summary>
+    internal (Layer Layer, string Parameter)? FirstMissingParameter()
+    {
+        foreach (Layer layer in _layers)
+            foreach (string p in layer.ParameterNames)
+                if (!layer.Parameters.ContainsKey(p)) return (layer, p);
+        return null;
+    }
 
     /// <summary>Output shape of a layer (or of <see cref="InputName"/>).</summary>
     public int[] ShapeOf(string layerName) =>

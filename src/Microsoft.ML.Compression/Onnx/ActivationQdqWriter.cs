@@ -24,12 +24,9 @@ internal sealed class ActivationQdqWriter
         _activationOf = activationOf;
     }
 
-    /// <summary>The tensor consumers of <paramref name="layer"/> (null: the image) read: <paramref name="tensor"/>, or its Q/DQ pair.</summary>
-    public string Write(Layer? layer, string tensor)
+    /// <summary>The tensor consumers of <paramref name="name"/> read: <paramref name="tensor"/>, or its Q/DQ pair.</summary>
+    public string Write(string name, string tensor)
     {
-        // Dropout hands its input's tensor through unchanged: that tensor already has its pair.
-        if (layer is DropoutLayer) return tensor;
-        string name = layer?.Name ?? NetworkGraph.InputName;
         if (_activationOf(name) is not QuantParams p) return tensor;
         if (!_constants.TryGetValue(p, out var constants))
         {

@@ -2,9 +2,9 @@ using System;
 using System.IO;
 using System.Reflection;
 using Google.Protobuf;
+using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
-using Microsoft.ML.Compression.Quantization;
-using Microsoft.ML.Compression.Quantization.LowBit;
 
 namespace Microsoft.ML.Compression.Onnx;
 
@@ -33,51 +33,50 @@ public static class OnnxExporter
     public static string ProducerVersion { get; } = ReadVersion();
 
     /// <summary>
-    /// Exports <paramref name="graph"/>, whose parameters must all be set, as ONNX bytes.
+    /// Exports <paramref name="graph"/>, whose parameters must all be set, as fp32 ONNX bytes.
     /// </summary>
     /// <param name="graph">The network; every parameter of every layer must be set.</param>
     /// <param name="options">Export settings; null for <see cref="OnnxExportOptions.Default"/>.</param>
     /// <exception cref="ArgumentException">A parameter is not set (the message names the layer and parameter), or an option is invalid.</exception>
-    /// <exception cref="NotSupportedException">The graph holds a layer type the exporter does not know.</exception>
-    public static byte[] Export(NetworkGraph graph, OnnxExportOptions? options = null) =>
-        new OnnxNetworkWriter().Write(graph, options ?? OnnxExportOptions.Default).ToByteArray();
-
-    /// <summary>
-    /// Exports an int8 model as standard QDQ ONNX (int8 weights and int32 biases behind DequantizeLinear,
-    /// QuantizeLinear/DequantizeLinear on activations) that ONNX Runtime runs with integer kernels. The options'
-    /// method defaults to "int8-qdq"; metadata_props also record the bit widths and the quantized layers.
-    /// </summary>
-    /// <param name="network">The quantized network.</param>
-    /// <param name="options">Export settings; null for the defaults with method "int8-qdq".</param>
-    public static byte[] Export(QuantizedNetwork network, OnnxExportOptions? options = null)
+    public static byte[] Export(NetworkGraph graph, OnnxExportOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        options ??= OnnxExportOptions.Default with { Method = "int8-qdq" };
-        return new QdqNetworkWriter(network).Write(network.Graph, options).ToByteArray();
+        ArgumentNullException.ThrowIfNull(graph);
+        if (graph.FirstMissingParameter() is (Layer layer, string parameter))
+            throw new ArgumentException(
+                $"Cannot export network '{graph.Name}' to ONNX: parameter '{parameter}' of layer '{layer.Name}' ({layer.Kind}) is not set. Train the network or set its parameters first.",
+                nameof(graph));
+        return Export(new CompressedNetwork(graph), options);
     }
 
     /// <summary>
-    /// Exports a network with 1-, 2- or 4-bit weights, stored at their bit width in standard ONNX (INT4 at opset 21,
-    /// INT2 at opset 25, 1-bit packed eight to a byte and unpacked with BitShift/BitwiseAnd at opset 18). The options'
-    /// opset defaults to the lowest that bit width needs and method to "w{bits}" (plus "a8" with quantized activations).
+    /// Exports a compressed network in standard ONNX: int8 weights as QDQ (int8 weights and int32 biases behind
+    /// DequantizeLinear) that ONNX Runtime runs with integer kernels, 1/2/4-bit weights stored at their width (INT4 at
+    /// opset 21, INT2 at opset 25, 1 bit packed eight to a byte at opset 18), QuantizeLinear/DequantizeLinear on
+    /// quantized activations. metadata_props record the bit widths and the encoded layers.
     /// </summary>
-    /// <param name="network">The low-bit network.</param>
-    /// <param name="options">Export settings; null for the defaults above.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The options' opset is too low for the bit width.</exception>
-    public static byte[] Export(LowBitNetwork network, OnnxExportOptions? options = null)
+    /// <param name="network">The network and how it is stored.</param>
+    /// <param name="options">Export settings; null for the defaults with the lowest opset the encodings need and
+    /// <see cref="DefaultMethod"/> as the method.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The options' opset is too low for an encoding.</exception>
+    public static byte[] Export(CompressedNetwork network, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        int minimum = LowBitNetworkWriter.MinimumOpset(network.WeightBits);
-        options ??= OnnxExportOptions.Default with { Opset = minimum, Method = DefaultMethod(network) };
-        if (options.Opset < minimum)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Opset,
-                $"OnnxExportOptions.Opset must be at least {minimum} for {network.WeightBits}-bit weights.");
-        return new LowBitNetworkWriter(network).Write(network.Graph, options).ToByteArray();
+        options ??= OnnxExportOptions.Default with { Opset = network.MinimumOpset, Method = DefaultMethod(network) };
+        return new OnnxNetworkWriter(network).Write(options).ToByteArray();
     }
 
-    /// <summary>"w{bits}", plus "a8" when activations are quantized: the method name of a low-bit export.</summary>
-    public static string DefaultMethod(LowBitNetwork network) =>
-        $"w{network.WeightBits}" + (network.ActivationBits == 8 ? "a8" : "");
+    /// <summary>
+    /// The method name of an export without options: "fp32", "int8-qdq" for int8 weights, "w{bits}" for 1/2/4-bit
+    /// weights ("mixed" when layers differ), plus "a8" when activations are quantized with sub-byte weights.
+    /// </summary>
+    public static string DefaultMethod(CompressedNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.IsFloat) return "fp32";
+        int[] bits = network.Weights.Values.Select(w => w.Bits).Distinct().ToArray();
+        if (bits.Length == 1 && network.Weights.Values.All(w => w is Int8Weights)) return "int8-qdq";
+        return (bits.Length == 1 ? $"w{bits[0]}" : "mixed") + (network.ActivationBits == 8 ? "a8" : "");
+    }
 
     /// <summary>Exports <paramref name="graph"/> to <paramref name="destination"/>.</summary>
     /// <param name="graph">The network; every parameter of every layer must be set.</param>

@@ -40,9 +40,9 @@ public sealed class ChannelDependencies
         Residual = residual;
         var excluded = new HashSet<string>(excludedLayers ?? Array.Empty<string>());
         foreach (string name in excluded)
-            if (graph.Layers.FirstOrDefault(l => l.Name == name) is not Conv2dLayer)
+            if (graph.Layers.FirstOrDefault(l => l.Name == name) is not { ChannelFlow: ChannelRule.Produces })
                 throw new ArgumentException(
-                    $"{optionName} names '{name}', which is not a Conv2d layer of network '{graph.Name}'. Its convolutions: {string.Join(", ", graph.Layers.OfType<Conv2dLayer>().Select(l => l.Name))}.",
+                    $"{optionName} names '{name}', which is not a convolution of network '{graph.Name}' that creates prunable channels. Those layers: {string.Join(", ", graph.Layers.Where(l => l.ChannelFlow == ChannelRule.Produces).Select(l => l.Name))}.",
                     optionName);
 
         var trace = new ChannelTrace();
@@ -60,7 +60,7 @@ public sealed class ChannelDependencies
             if (a is not null)
                 _tensors[name] = new TensorChannels(a.Select(x => idOfRoot.GetValueOrDefault(trace.Find(x), -1)).ToArray(), block);
         Groups = _channels.GroupBy(c => c.Group).Select(g => new ChannelGroup(g.Key, g.First().Filters.Select(f => f.Layer).Distinct().ToArray(), g.ToArray())).ToArray();
-        foreach (var conv in graph.Layers.OfType<Conv2dLayer>())
+        foreach (var conv in graph.Layers.Where(l => l is IWeightedLayer && atoms[l.Name].Atoms is not null))
             if (!_channels.Any(c => c.Filters.Any(f => f.Layer == conv.Name)))
                 _skipped[conv.Name] = atoms[conv.Name].Atoms.Select(trace.ReasonOf).FirstOrDefault(r => r is not null) ?? "no prunable channel";
     }
@@ -114,73 +114,43 @@ public sealed class ChannelDependencies
     /// The parameter count after removing <paramref name="removed"/>, counted on the original weight tensors (entries
     /// whose output and input channels both stay), without building the smaller network.
     /// </summary>
-    public long PredictedParameterCount(IReadOnlySet<int> removed)
-    {
-        long total = 0;
-        foreach (Layer layer in Graph.Layers)
-        {
-            switch (layer)
-            {
-                case Conv2dLayer c:
-                {
-                    long outKept = KeptChannels(c.Name, removed).Length;
-                    long inKept = c.Groups == 1 ? KeptChannels(c.Inputs[0], removed).Length : c.InChannels / c.Groups;
-                    total += outKept * inKept * c.KernelSize * c.KernelSize + (c.HasBias ? outKept : 0);
-                    break;
-                }
-                case BatchNorm2dLayer b:
-                    total += 2L * KeptChannels(b.Name, removed).Length;
-                    break;
-                case LinearLayer l:
-                {
-                    int block = _tensors.TryGetValue(l.Inputs[0], out var t) ? t.Block : 1;
-                    long inKept = (long)KeptChannels(l.Inputs[0], removed).Length * block;
-                    total += inKept * l.OutFeatures + (l.HasBias ? l.OutFeatures : 0);
-                    break;
-                }
-                default:
-                    total += layer.ParameterCount;
-                    break;
-            }
-        }
-        return total;
-    }
+    public long PredictedParameterCount(IReadOnlySet<int> removed) =>
+        Graph.Layers.Sum(l => l.WithInputs(l.Inputs).Prune(KeptOf(l, removed)).ParameterCount);
+
+    /// <summary>What <paramref name="layer"/> keeps when <paramref name="removed"/> go.</summary>
+    internal KeptChannels KeptOf(Layer layer, IReadOnlySet<int> removed) =>
+        new(KeptChannels(layer.Inputs[0], removed), KeptChannels(layer.Name, removed), _tensors.GetValueOrDefault(layer.Inputs[0])?.Block ?? 1);
 
     private static (int[] Atoms, int Block) Trace(NetworkGraph graph, Layer layer, Dictionary<string, (int[] Atoms, int Block)> atoms,
         ChannelTrace trace, HashSet<string> excluded, ResidualPruning residual)
     {
         var inputs = layer.Inputs.Select(i => atoms[i]).ToArray();
-        switch (layer)
+        switch (layer.ChannelFlow)
         {
-            case Conv2dLayer c when c.Groups == 1:
-                return (trace.NewAtoms(c.OutChannels, c.Name, excluded.Contains(c.Name) ? "excluded by the options" : null), 1);
-            case Conv2dLayer c when c.Groups == c.InChannels && c.OutChannels == c.InChannels:
-                return inputs[0]; // depthwise: filter i reads and writes channel i
-            case Conv2dLayer c:
-                trace.Fix(inputs[0].Atoms, $"read by grouped convolution '{c.Name}'");
-                return (trace.NewAtoms(c.OutChannels, c.Name, $"a grouped convolution ({c.Groups} groups) that is not depthwise"), 1);
-            case BatchNorm2dLayer or ReLULayer or ReLU6Layer or DropoutLayer or WindowPoolLayer or GlobalAvgPoolLayer:
+            case ChannelRule.Produces:
+                return (trace.NewAtoms(graph.ShapeOf(layer.Name)[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null), 1);
+            case ChannelRule.PassThrough:
                 return inputs[0];
-            case FlattenLayer:
+            case ChannelRule.Flattens:
             {
                 int[] shape = graph.ShapeOf(layer.Inputs[0]);
                 return inputs[0].Atoms is null ? (null!, 1) : (inputs[0].Atoms, shape.Length == 3 ? shape[1] * shape[2] : inputs[0].Block);
             }
-            case AddLayer when inputs.All(i => i.Atoms is not null):
+            case ChannelRule.Couples when inputs.All(i => i.Atoms is not null):
                 for (int k = 1; k < inputs.Length; k++)
                     for (int i = 0; i < inputs[0].Atoms.Length; i++)
                         trace.Union(inputs[0].Atoms[i], inputs[k].Atoms[i]);
                 if (residual == ResidualPruning.KeepWidth) trace.Fix(inputs[0].Atoms, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
                 return inputs[0];
-            case ConcatLayer when inputs.All(i => i.Atoms is not null && i.Block == inputs[0].Block):
+            case ChannelRule.Concatenates when inputs.All(i => i.Atoms is not null && i.Block == inputs[0].Block):
                 return (inputs.SelectMany(i => i.Atoms).ToArray(), inputs[0].Block);
-            case LinearLayer:
+            case ChannelRule.Consumes:
                 return (null!, 1);
             default:
                 foreach (var input in inputs)
-                    if (input.Atoms is not null) trace.Fix(input.Atoms, $"read by layer '{layer.Name}' ({layer.Kind}), which pruning does not handle");
+                    if (input.Atoms is not null) trace.Fix(input.Atoms, $"read by {layer.BlockReason}");
                 int[] output = graph.ShapeOf(layer.Name);
-                return output.Length == 3 ? (trace.NewAtoms(output[0], null, $"written by layer '{layer.Name}' ({layer.Kind})"), 1) : (null!, 1);
+                return output.Length == 3 ? (trace.NewAtoms(output[0], null, $"written by {layer.BlockReason}"), 1) : (null!, 1);
         }
     }
 
@@ -192,22 +162,23 @@ public sealed class ChannelDependencies
         var rootOrder = new List<int>();
         foreach (Layer layer in graph.Layers)
         {
-            if (layer is Conv2dLayer { Groups: 1 } conv)
+            if (layer.ChannelFlow == ChannelRule.Produces)
             {
-                int[] a = atoms[conv.Name].Atoms;
+                int[] a = atoms[layer.Name].Atoms;
                 for (int o = 0; o < a.Length; o++)
                 {
                     int root = trace.Find(a[o]);
                     if (trace.IsFixed(root)) continue;
                     if (!filters.TryGetValue(root, out var list)) { filters[root] = list = new(); rootOrder.Add(root); }
-                    list.Add(new LayerChannel(conv.Name, o));
+                    list.Add(new LayerChannel(layer.Name, o));
                 }
             }
-            else if (layer is Conv2dLayer depthwise && atoms[depthwise.Name].Atoms == atoms[depthwise.Inputs[0]].Atoms)
+            else if (layer is IWeightedLayer && layer.ChannelFlow == ChannelRule.PassThrough)
             {
-                int[] a = atoms[depthwise.Name].Atoms;
+                // A depthwise filter goes with the channel it reads and writes.
+                int[] a = atoms[layer.Name].Atoms;
                 for (int o = 0; o < a.Length; o++)
-                    if (filters.TryGetValue(trace.Find(a[o]), out var list)) list.Add(new LayerChannel(depthwise.Name, o));
+                    if (filters.TryGetValue(trace.Find(a[o]), out var list)) list.Add(new LayerChannel(layer.Name, o));
             }
             else if (layer is BatchNorm2dLayer bn)
             {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
-using Microsoft.ML.Compression.Quantization.LowBit;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,38 +26,43 @@ internal static class Calibration
 {
     private const int Bins = 2048;
 
-    public static QuantizedNetwork Quantize(NetworkGraph trained, LabeledDataset samples, CalibrationMethod method, double percentile,
-        IEnumerable<string>? keepFloat, string keepFloatOption, int batchSize = 256)
+    /// <summary>
+    /// int8 post-training quantization: BatchNorm folded, weights rounded per channel, activation ranges from the
+    /// float network's values on <paramref name="samples"/>.
+    /// </summary>
+    public static CompressedNetwork Quantize(NetworkGraph trained, LabeledDataset samples, CalibrationMethod method, double percentile,
+        IEnumerable<string>? keepFloat, string keepFloatOption, Action checkAlive, int batchSize = 256)
     {
         NetworkGraph folded = BatchNormFolding.Fold(trained, out _);
         IReadOnlyList<string> weightLayers = QuantizationPlan.WeightLayers(folded, keepFloat, keepFloatOption);
         using var module = new GraphModule(folded);
         var points = QuantizationPlan.ActivationPoints(folded, QuantizationPlan.KeptFloat(folded, weightLayers));
-        return new QuantizedNetwork(folded, weightLayers, ActivationRanges(module, points, samples, method, percentile, batchSize));
+        var activations = ActivationRanges(module, points, samples, method, percentile, batchSize, checkAlive);
+        return new CompressedNetwork(folded, QuantizationAwareModel.Int8Encodings(folded, weightLayers), activations);
     }
 
     /// <summary>
     /// Round-to-nearest low-bit weights for <paramref name="layers"/> (per-channel scales fitted to the weights); with
     /// <paramref name="samples"/>, also uint8 activations calibrated on the network with the rounded weights.
     /// </summary>
-    public static LowBitNetwork QuantizeLowBit(NetworkGraph trained, int bits, IReadOnlyList<string> layers, LabeledDataset? samples,
-        CalibrationMethod method, double percentile, int batchSize = 256)
+    public static CompressedNetwork QuantizeLowBit(NetworkGraph trained, int bits, IReadOnlyList<string> layers, LabeledDataset? samples,
+        CalibrationMethod method, double percentile, Action checkAlive, int batchSize = 256)
     {
         var weights = layers.ToDictionary(name => name, name =>
         {
             Layer layer = trained[name];
-            return LowBitWeights.RoundToNearest(bits, layer.ParameterShape("weight"), layer.Parameters["weight"].Data);
+            return (WeightEncoding)LevelWeights.RoundToNearest(bits, layer.ParameterShape("weight"), layer.Parameters["weight"].Data);
         }, StringComparer.Ordinal);
-        var weightOnly = new LowBitNetwork(trained, weights);
+        var weightOnly = new CompressedNetwork(trained, weights);
         if (samples is null) return weightOnly;
-        using var module = new GraphModule(weightOnly.Graph);
+        using var module = weightOnly.ToModule();
         var points = QuantizationPlan.ActivationPointsOf(trained, layers).Select(p => p.Unfolded).ToList();
-        return new LowBitNetwork(trained, weights, ActivationRanges(module, points, samples, method, percentile, batchSize));
+        return new CompressedNetwork(trained, weights, ActivationRanges(module, points, samples, method, percentile, batchSize, checkAlive));
     }
 
     /// <summary>The uint8 parameters of each of <paramref name="tensors"/> of <paramref name="module"/> on <paramref name="samples"/>.</summary>
     private static Dictionary<string, QuantParams> ActivationRanges(GraphModule module, IEnumerable<string> tensors, LabeledDataset samples,
-        CalibrationMethod method, double percentile, int batchSize)
+        CalibrationMethod method, double percentile, int batchSize, Action checkAlive)
     {
         var collectors = new Dictionary<string, RangeCollector>(StringComparer.Ordinal);
         foreach (string tensor in tensors)
@@ -67,11 +72,11 @@ internal static class Calibration
             collectors[tensor] = collector;
         }
 
-        Run(module, samples, batchSize);
+        Run(module, samples, batchSize, checkAlive);
         if (method == CalibrationMethod.Percentile)
         {
             foreach (var c in collectors.Values) c.StartHistogram(Bins);
-            Run(module, samples, batchSize);
+            Run(module, samples, batchSize, checkAlive);
         }
         return collectors.ToDictionary(c => c.Key, c =>
         {
@@ -80,13 +85,14 @@ internal static class Calibration
         }, StringComparer.Ordinal);
     }
 
-    private static void Run(GraphModule module, LabeledDataset samples, int batchSize)
+    private static void Run(GraphModule module, LabeledDataset samples, int batchSize, Action checkAlive)
     {
         module.eval();
         using var noGrad = torch.no_grad();
         int[] rows = Enumerable.Range(0, samples.Count).ToArray();
         for (int start = 0; start < samples.Count; start += batchSize)
         {
+            checkAlive();
             using var scope = torch.NewDisposeScope();
             (Tensor x, _) = TrainingLoop.Batch(samples, rows, start, Math.Min(batchSize, samples.Count - start));
             module.call(x);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -10,22 +11,18 @@ namespace Microsoft.ML.Compression.Quantization;
 
 /// <summary>
 /// A trained network prepared for quantization-aware training: activation quantizers at the points
-/// <see cref="QuantizationPlan"/> chooses, fake-quantized Conv2d/Linear layers (each convolution trains folded with
+/// <see cref="QuantizationPlan"/> chooses, fake-quantized layers with weights (each convolution trains folded with
 /// the BatchNorm that follows it, if asked). <see cref="Finish"/> turns the result into the int8 model.
 /// </summary>
 internal sealed class QuantizationAwareModel : IDisposable
 {
     private readonly IReadOnlyList<string> _weightLayers;
     private readonly Dictionary<string, ActivationQuantizer> _quantizers = new(StringComparer.Ordinal); // by folded-graph tensor
-    private readonly List<FakeQuantConv> _convs = new();
-    private readonly List<FakeQuantLinear> _linears = new();
-    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _originals = new(StringComparer.Ordinal);
-    private readonly int _bits;
+    private readonly List<FakeQuantWeightLayer> _layers = new();
 
     public QuantizationAwareModel(NetworkGraph trained, IEnumerable<string>? keepFloat, string keepFloatOption,
-        RangeTracking tracking, double emaDecay, bool foldBatchNorm, int bits)
+        RangeTracking tracking, double emaDecay, bool foldBatchNorm)
     {
-        _bits = bits;
         NetworkGraph folded = BatchNormFolding.Fold(trained, out var foldedInto);
         var bnOf = foldedInto.ToDictionary(e => e.Value, e => e.Key, StringComparer.Ordinal); // conv -> its BN
         _weightLayers = QuantizationPlan.WeightLayers(folded, keepFloat, keepFloatOption);
@@ -41,21 +38,32 @@ internal sealed class QuantizationAwareModel : IDisposable
         foreach (string name in _weightLayers)
         {
             Layer layer = trained[name];
-            _originals[name] = Module.ModuleOf(name)!;
             BatchNorm2dLayer? bnLayer = null;
             BatchNorm2d? bn = null;
             if (foldBatchNorm && bnOf.TryGetValue(name, out string? bnName))
             {
                 bnLayer = (BatchNorm2dLayer)trained[bnName];
                 bn = (BatchNorm2d)Module.ModuleOf(bnName)!;
-                _originals[bnName] = bn;
                 Module.ReplaceLayerModule(bnName, nn.Identity());
             }
-            var wrapped = QuantizationSimulator.WrapWeightLayer(Module, layer, folded, _quantizers, bnLayer, bn, bits);
-            if (wrapped is FakeQuantConv conv) _convs.Add(conv);
-            else _linears.Add((FakeQuantLinear)wrapped);
+            // The bias grid depends on the quantizer of the tensor the layer reads in the folded graph.
+            string input = folded[name].Inputs[0];
+            var wrapped = new FakeQuantWeightLayer(layer, Module.ModuleOf(name)!, bnLayer, bn, () => QuantizerOf(folded, input), Int8Weights.Bits8);
+            Module.ReplaceLayerModule(name, wrapped);
+            _layers.Add(wrapped);
         }
     }
+
+    private ActivationQuantizer? QuantizerOf(NetworkGraph folded, string tensor)
+    {
+        if (_quantizers.TryGetValue(tensor, out var quantizer)) return quantizer;
+        if (tensor == NetworkGraph.InputName) return null;
+        Layer layer = folded[tensor];
+        return layer.KeepsInputGrid ? QuantizerOf(folded, layer.Inputs[0]) : null;
+    }
+
+    /// <summary>The fake-quantized module of a layer whose weights are quantized.</summary>
+    public FakeQuantWeightLayer LayerModule(string name) => (FakeQuantWeightLayer)Module.ModuleOf(name)!;
 
     /// <summary>The module to train.</summary>
     public GraphModule Module { get; }
@@ -64,28 +72,34 @@ internal sealed class QuantizationAwareModel : IDisposable
     public void SetQuantizing(bool on)
     {
         foreach (var q in _quantizers.Values) q.Quantizing = on;
-        foreach (var c in _convs) c.Quantizing = on;
-        foreach (var l in _linears) l.Quantizing = on;
+        foreach (var l in _layers) l.Quantizing = on;
     }
 
     /// <summary>Folded BatchNorms switch to their running statistics for good.</summary>
     public void FreezeBatchNorm()
     {
-        foreach (var c in _convs) c.BatchNormFrozen = true;
+        foreach (var l in _layers) l.BatchNormFrozen = true;
     }
 
     /// <summary>
-    /// Ends training: the trained float network (BatchNorm unfolded) and the int8 model (weights folded, activation
-    /// parameters from the tracked ranges).
+    /// Ends training: the trained float network (BatchNorm unfolded) and the int8 model (BatchNorm folded, weights
+    /// rounded per channel, activation parameters from the tracked ranges).
     /// </summary>
-    public (NetworkGraph Float, QuantizedNetwork Quantized) Finish()
+    public (NetworkGraph Float, CompressedNetwork Quantized) Finish()
     {
-        foreach (var (name, original) in _originals) Module.ReplaceLayerModule(name, original);
         NetworkGraph trained = Module.ToGraph();
         NetworkGraph folded = BatchNormFolding.Fold(trained, out _);
         var activations = _quantizers.Where(q => q.Value.HasRange).ToDictionary(q => q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
-        return (trained, new QuantizedNetwork(folded, _weightLayers, activations, _bits));
+        return (trained, new CompressedNetwork(folded, Int8Encodings(folded, _weightLayers), activations));
     }
+
+    /// <summary>int8 weights for each of <paramref name="layers"/> of <paramref name="graph"/>.</summary>
+    internal static Dictionary<string, WeightEncoding> Int8Encodings(NetworkGraph graph, IEnumerable<string> layers) =>
+        layers.ToDictionary(name => name, name =>
+        {
+            ParameterTensor w = graph[name].Parameters["weight"];
+            return (WeightEncoding)Int8Weights.Quantize(w.Shape, w.Data);
+        }, StringComparer.Ordinal);
 
     public void Dispose() => Module.Dispose();
 }

@@ -17,9 +17,6 @@ namespace Microsoft.ML.Compression.Quantization;
 /// </summary>
 internal static class QuantizationPlan
 {
-    /// <summary>Layers that keep their input's quantization parameters (their outputs are values of the input).</summary>
-    public static bool KeepsInputGrid(Layer layer) => layer is MaxPool2dLayer or FlattenLayer or DropoutLayer;
-
     /// <summary>
     /// The tensors that get their own activation quantizer, the image input first. A tensor read only by layers kept
     /// in float is not quantized: ONNX Runtime would otherwise quantize those layers' weights itself when it loads
@@ -36,9 +33,9 @@ internal static class QuantizationPlan
         if (!ReadOnlyByFloatLayers(NetworkGraph.InputName)) points.Add(NetworkGraph.InputName);
         foreach (Layer layer in graph.Layers)
         {
-            if (ReferenceEquals(layer, graph.OutputLayer) || KeepsInputGrid(layer) || ReadOnlyByFloatLayers(layer.Name)) continue;
+            if (ReferenceEquals(layer, graph.OutputLayer) || layer.KeepsInputGrid || ReadOnlyByFloatLayers(layer.Name)) continue;
             var readers = graph.ConsumersOf(layer.Name).ToList();
-            if (readers.Count > 0 && readers.All(r => r is ReLULayer or ReLU6Layer)) continue;
+            if (readers.Count > 0 && readers.All(r => r.FoldsIntoQuantizedProducer)) continue;
             points.Add(layer.Name);
         }
         return points;
@@ -65,7 +62,7 @@ internal static class QuantizationPlan
         if (activations.TryGetValue(tensorName, out QuantParams p)) return p;
         if (tensorName == NetworkGraph.InputName) return null;
         Layer layer = graph[tensorName];
-        return KeepsInputGrid(layer) ? ActivationOf(graph, activations, layer.Inputs[0]) : null;
+        return layer.KeepsInputGrid ? ActivationOf(graph, activations, layer.Inputs[0]) : null;
     }
 
     /// <summary>The Conv2d and Linear layers of <paramref name="graph"/> that <paramref name="weightLayers"/> leaves in float.</summary>
@@ -91,5 +88,5 @@ internal static class QuantizationPlan
         return graph.Layers.Where(l => HasQuantizableWeights(l) && !keep.Contains(l.Name)).Select(l => l.Name).ToArray();
     }
 
-    private static bool HasQuantizableWeights(Layer layer) => layer is Conv2dLayer or LinearLayer;
+    private static bool HasQuantizableWeights(Layer layer) => layer is IWeightedLayer;
 }

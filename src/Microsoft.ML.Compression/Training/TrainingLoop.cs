@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
-using System.Threading;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Runtime;
 using TorchSharp;
@@ -20,18 +19,29 @@ public sealed class TrainingLoop
     private readonly TrainingOptions _options;
     private readonly IChannel? _channel;
     private readonly Action<EpochMetrics>? _onEpoch;
-    private readonly CancellationToken _cancellation;
+    private readonly Action _checkAlive;
 
-    /// <summary>Creates a loop; <paramref name="channel"/> receives one line per epoch (MLContext.Log).</summary>
-    public TrainingLoop(TrainingOptions options, IChannel? channel = null, Action<EpochMetrics>? onEpoch = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Creates a loop; <paramref name="channel"/> receives one line per epoch (MLContext.Log). The options' seed
+    /// (0 when unset), thread count and cancellation token apply.
+    /// </summary>
+    public TrainingLoop(TrainingOptions options, IChannel? channel = null, Action<EpochMetrics>? onEpoch = null)
+        : this(options!, channel, onEpoch, () => options!.CancellationToken.ThrowIfCancellationRequested())
+    {
+    }
+
+    /// <summary>A loop that calls <paramref name="checkAlive"/> before every batch (it throws to stop training).</summary>
+    internal TrainingLoop(TrainingOptions options, IChannel? channel, Action<EpochMetrics>? onEpoch, Action checkAlive)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _channel = channel;
         _onEpoch = onEpoch;
-        _cancellation = cancellation;
+        _checkAlive = checkAlive;
     }
+
+    private int Seed => _options.Seed ?? 0;
 
     /// <summary>Trains <paramref name="module"/> in place and returns the metrics of every epoch; null entries of <paramref name="hooks"/> are skipped.</summary>
     public IReadOnlyList<EpochMetrics> Run(GraphModule module, LabeledDataset train, LabeledDataset? validation = null, IEnumerable<ITrainingHook?>? hooks = null)
@@ -41,22 +51,13 @@ public sealed class TrainingLoop
         if (train.FeatureSize != module.Graph.InputSize)
             throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
 
-        int threadsBefore = torch.get_num_threads();
-        int threads = _options.Threads ?? threadsBefore;
-        torch.set_num_threads(threads);
-        try
-        {
-            return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList());
-        }
-        finally
-        {
-            torch.set_num_threads(threadsBefore);
-        }
+        using var session = TorchSession.Enter(_checkAlive, _options.Threads);
+        return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList());
     }
 
     private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks)
     {
-        torch.random.manual_seed(_options.Seed);
+        torch.random.manual_seed(Seed);
         var parameters = module.parameters().Where(p => p.requires_grad).ToList();
         using optim.Optimizer optimizer = _options.Optimizer switch
         {
@@ -74,17 +75,17 @@ public sealed class TrainingLoop
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
-            _cancellation.ThrowIfCancellationRequested();
+            _checkAlive();
             module.train();
             foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
             var watch = Stopwatch.StartNew();
-            int[] order = Shuffle(train.Count, _options.Seed, epoch);
+            int[] order = Shuffle(train.Count, Seed, epoch);
             double lossSum = 0;
             long correct = 0, seen = 0;
             double lr = _options.LearningRate;
             for (int b = 0; b < batchesPerEpoch; b++)
             {
-                _cancellation.ThrowIfCancellationRequested();
+                _checkAlive();
                 int start = b * _options.BatchSize;
                 int size = Math.Min(_options.BatchSize, train.Count - start);
                 if (size < 2 && seen > 0) break; // a single-row batch breaks BatchNorm statistics

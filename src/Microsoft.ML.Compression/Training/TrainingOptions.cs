@@ -1,4 +1,5 @@
 using System;
+using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.SearchSpace;
 
 namespace Microsoft.ML.Compression.Training;
@@ -24,10 +25,11 @@ public enum LearningRateSchedule
 }
 
 /// <summary>
-/// Settings of the training loop shared by every method. The defaults train LeNet-5 on MNIST to about 99% in
-/// 8 epochs; every numeric and choice option carries a search-space attribute for sweeps.
+/// Settings of the training loop shared by every method (plus, from <see cref="EstimatorOptions"/>, the columns, seed,
+/// threads and cancellation every estimator has). The defaults train LeNet-5 on MNIST to about 99% in 8 epochs; every
+/// numeric and choice option carries a search-space attribute for sweeps.
 /// </summary>
-public class TrainingOptions
+public class TrainingOptions : EstimatorOptions
 {
     /// <summary>Passes over the training data. Default 8.</summary>
     [Range(1, 500, 8, true)]
@@ -69,13 +71,13 @@ public class TrainingOptions
     [Range(0.01, 1.0, 0.1, false)]
     public double StepGamma { get; set; } = 0.1;
 
-    /// <summary>Seed for weight initialisation, shuffling and dropout; same seed and data give the same model. Default 0.</summary>
-    public int Seed { get; set; }
-
-    /// <summary>
-    /// CPU threads TorchSharp uses while training; null (default) keeps libtorch's setting.
-    /// </summary>
-    public int? Threads { get; set; }
+    /// <summary>A copy of these settings with <paramref name="seed"/> (the seed a Fit resolved from the MLContext).</summary>
+    internal TrainingOptions WithSeed(int seed)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.Seed = seed;
+        return copy;
+    }
 
     /// <summary>A copy of these settings that trains for <paramref name="epochs"/> epochs (one phase of a multi-phase method).</summary>
     internal TrainingOptions WithEpochs(int epochs)
@@ -95,9 +97,10 @@ public class TrainingOptions
         return copy;
     }
 
-    /// <summary>Throws when an option is out of range, naming it.</summary>
-    public virtual void Validate()
+    /// <inheritdoc />
+    public override void Validate()
     {
+        base.Validate();
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 2 (BatchNorm needs two samples).");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive number.");
@@ -105,7 +108,6 @@ public class TrainingOptions
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be >= 0.");
         if (StepEpochs < 1) throw new ArgumentOutOfRangeException(nameof(StepEpochs), StepEpochs, "StepEpochs must be at least 1.");
         if (!(StepGamma > 0) || StepGamma > 1) throw new ArgumentOutOfRangeException(nameof(StepGamma), StepGamma, "StepGamma must be in (0, 1].");
-        if (Threads is < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1 (or null for automatic).");
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown learning-rate schedule.");
     }

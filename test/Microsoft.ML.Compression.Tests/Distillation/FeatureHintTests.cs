@@ -51,7 +51,7 @@ public class FeatureHintTests
     {
         using var student = new GraphModule(NetworkZoo.LeNet5());
         long before = ParameterCount(student);
-        using var hook = new DistillationHook(student, QuantizedExportTests.LeNetWithBatchNorm, 4, 0.5, new[] { new FeatureHint("pool1", "pool1") }, 1);
+        using var hook = new DistillationHook(student, TestModels.LeNetWithBatchNorm, 4, 0.5, new[] { new FeatureHint("pool1", "pool1") }, 1);
         Assert.AreEqual(before, ParameterCount(student));
     }
 }

@@ -16,34 +16,22 @@ namespace Microsoft.ML.Compression.Tests.Estimators;
 [TestClass]
 public class CompressionPlanTests
 {
-    private static MLContext _ml = null!;
-    private static IDataView _train = null!;
-    private static IDataView _test = null!;
-    private static CompressedModelTransformer _start = null!;
     private static CompressedModelTransformer _chained = null!;
 
     [ClassInitialize]
     public static void FitPlan(TestContext context)
     {
-        _ml = new MLContext(seed: 0);
-        _train = TestData.Mnist(_ml, MnistSplit.Train, 2000);
-        _test = TestData.Mnist(_ml, MnistSplit.Test, 500);
-        _start = _ml.Transforms.Compression.Train(NetworkZoo.LeNet5(batchNorm: true), epochs: 5).Fit(_train);
-        NetworkGraph start = _start.Network;
-        _chained = _ml.Transforms.Compression.Plan(start)
+        NetworkGraph start = TestModels.Teacher.Network;
+        _chained = TestModels.Compression.Plan(start)
             .WithTeacher(start)
             .L1NormPruning(new L1NormPruner.Options { PruneRate = 0.5, Epochs = 1 })
             .Distill(new Distiller.Options { Epochs = 1, LearningRate = 0.01 })
             .QuantizeAwareTraining(new QuantizeAwareTrainer.Options { Epochs = 1 })
-            .Fit(_train, _test);
+            .Fit(TestModels.Train, TestModels.Test);
     }
 
     [ClassCleanup]
-    public static void Cleanup()
-    {
-        _chained.Dispose();
-        _start.Dispose();
-    }
+    public static void Cleanup() => _chained.Dispose();
 
     [TestMethod]
     public void OneOnnxModelIsBothPrunedAndInt8()
@@ -79,7 +67,7 @@ public class CompressionPlanTests
         Assert.IsTrue(rows[3].OnnxBytes < rows[2].OnnxBytes / 2 && rows[2].OnnxBytes < rows[0].OnnxBytes, _chained.Plan.ToString());
         Assert.IsTrue(rows[3].ParameterBytes < rows[2].ParameterBytes / 3, "int8 weights");
         Assert.AreEqual(_chained.Report.OnnxBytes, rows[3].OnnxBytes);
-        double ml = _ml.MulticlassClassification.Evaluate(_chained.Transform(_test)).MicroAccuracy;
+        double ml = TestModels.Ml.MulticlassClassification.Evaluate(_chained.Transform(TestModels.Test)).MicroAccuracy;
         Assert.AreEqual(ml, rows[3].Accuracy!.Value, 1e-9, "the last row's accuracy is the returned model's");
         Assert.IsNotNull(_chained.Pruning, "the pruning step's report stays with the final model");
         Assert.AreEqual(3, _chained.Pruning!.Layers.Single(l => l.Name == "conv1").After);
@@ -89,25 +77,25 @@ public class CompressionPlanTests
     [TestMethod]
     public void CompressedModelIsAValidStartingPointAndPlansAreImmutable()
     {
-        var c = _ml.Transforms.Compression;
-        var plan = c.Plan(QuantizedExportTests.LeNetWithBatchNorm).L1NormPruning();
+        var c = TestModels.Compression;
+        var plan = c.Plan(TestModels.LeNetWithBatchNorm).L1NormPruning();
         var longer = plan.QuantizeAwareTraining();
         CollectionAssert.AreEqual(new[] { "L1NormPruning" }, plan.Steps.ToArray());
         CollectionAssert.AreEqual(new[] { "L1NormPruning", "QuantizeAwareTraining" }, longer.Steps.ToArray());
-        using var again = c.PostTrainingQuantization(_chained).Fit(_train);
+        using var again = c.PostTrainingQuantization(_chained).Fit(TestModels.Train);
         Assert.AreEqual(_chained.Network.ParameterCount, again.Network.ParameterCount, "the chained model's float network starts the next step");
     }
 
     [TestMethod]
     public void BadPlansFailBeforeTraining()
     {
-        var c = _ml.Transforms.Compression;
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => c.Plan(start).QuantizeAwareTraining().L1NormPruning());
         StringAssert.Contains(e.Message, "quantization step must be the last");
-        e = Assert.ThrowsExactly<InvalidOperationException>(() => c.Plan(start).L1NormPruning().Distill().Fit(_train));
+        e = Assert.ThrowsExactly<InvalidOperationException>(() => c.Plan(start).L1NormPruning().Distill().Fit(TestModels.Train));
         StringAssert.Contains(e.Message, "Step 2 (Distill) has no teacher");
-        Assert.ThrowsExactly<InvalidOperationException>(() => c.Plan(start).Fit(_train));
+        Assert.ThrowsExactly<InvalidOperationException>(() => c.Plan(start).Fit(TestModels.Train));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             c.Plan(start).L1NormPruning(new L1NormPruner.Options { PruneRate = 2 })).Message, "PruneRate");
         var wrong = TestWeights.FillRandom(NetworkZoo.LeNet5(classes: 5), 1);

@@ -55,9 +55,9 @@ public class NetworkTrainerTests
         {
             Assert.AreEqual(1.0, row.Score.Sum(), 1e-4);
             // Reading keys into typed rows gives raw key values: class + 1.
-            Assert.AreEqual((uint)Array.IndexOf(row.Score, row.Score.Max()) + 1, row.PredictedLabel[0]);
+            Assert.AreEqual((uint)Array.IndexOf(row.Score, row.Score.Max()) + 1, row.PredictedLabel);
         }
-        Assert.IsTrue(rows.Count(r => r.PredictedLabel[0] == r.Label) > 40, string.Join(",", rows.Take(10).Select(r => $"{r.Label}:{r.PredictedLabel[0]}")));
+        Assert.IsTrue(rows.Count(r => r.PredictedLabel == r.Label) > 40, string.Join(",", rows.Take(10).Select(r => $"{r.Label}:{r.PredictedLabel}")));
     }
 
     [TestMethod]
@@ -74,7 +74,7 @@ public class NetworkTrainerTests
             for (int i = 0; i < a.Length; i++)
             {
                 CollectionAssert.AreEqual(a[i].Score, b[i].Score);
-                Assert.AreEqual(a[i].PredictedLabel[0], b[i].PredictedLabel[0]);
+                Assert.AreEqual(a[i].PredictedLabel, b[i].PredictedLabel);
             }
         }
         finally { File.Delete(path); }
@@ -119,11 +119,11 @@ public class NetworkTrainerTests
     public void OutputSchemaAddsScoreAndPredictedLabel()
     {
         var estimator = _ml.Transforms.Compression.Train(NetworkZoo.LeNet5());
-        SchemaShape shape = estimator.GetOutputSchema(ModelFactory.ShapeOf(_train.Schema));
+        SchemaShape shape = estimator.GetOutputSchema(MlNetInternals.ShapeOf(_train.Schema));
         Assert.IsTrue(shape.Any(c => c.Name == "Score" && c.ItemType == NumberDataViewType.Single));
         Assert.IsTrue(shape.Any(c => c.Name == "PredictedLabel" && c.IsKey));
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Pixels", "Label").GetOutputSchema(ModelFactory.ShapeOf(_train.Schema)));
+            _ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Pixels", "Label").GetOutputSchema(MlNetInternals.ShapeOf(_train.Schema)));
         StringAssert.Contains(ex.Message, "'Pixels'");
     }
 
@@ -131,6 +131,6 @@ public class NetworkTrainerTests
     {
         [KeyType(10)] public uint Label { get; set; }
         public float[] Score { get; set; } = Array.Empty<float>();
-        [KeyType(10)] public uint[] PredictedLabel { get; set; } = Array.Empty<uint>();
+        [KeyType(10)] public uint PredictedLabel { get; set; }
     }
 }

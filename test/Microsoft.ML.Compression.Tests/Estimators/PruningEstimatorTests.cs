@@ -17,24 +17,16 @@ namespace Microsoft.ML.Compression.Tests.Estimators;
 [TestClass]
 public class PruningEstimatorTests
 {
-    private static MLContext _ml = null!;
-    private static IDataView _train = null!;
-    private static IDataView _test = null!;
     private static readonly Dictionary<string, CompressedModelTransformer> Models = new();
 
     [ClassInitialize]
     public static void FitOnce(TestContext context)
     {
-        _ml = new MLContext(seed: 0);
-        _train = TestData.Mnist(_ml, MnistSplit.Train, 2000);
-        _test = TestData.Mnist(_ml, MnistSplit.Test, 500);
-        var c = _ml.Transforms.Compression;
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
-        Models["slim"] = c.NetworkSlimming(start, "Features", "Label",
-            new NetworkSlimming.Options { PruneRate = 0.5, Sparsity = 1e-3, SparsityEpochs = 1, Epochs = 2 }).Fit(_train);
-        Models["slim-2-rounds"] = c.NetworkSlimming(start, "Features", "Label",
-            new NetworkSlimming.Options { PruneRate = 0.5, SparsityEpochs = 0, Epochs = 1, Rounds = 2, MinimumChannels = 2 }).Fit(_train);
-        Models["l1"] = c.L1NormPruning(start, "Features", "Label", pruneRate: 0.5, epochs: 2).Fit(_train);
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
+        Models["slim"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, Sparsity = 1e-3, SparsityEpochs = 1, Epochs = 2 }).Fit(TestModels.Train);
+        Models["slim-2-rounds"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, SparsityEpochs = 0, Epochs = 1, Rounds = 2, MinimumChannels = 2 }).Fit(TestModels.Train);
+        Models["l1"] = c.L1NormPruning(start, "Features", "Label", pruneRate: 0.5, epochs: 2).Fit(TestModels.Train);
     }
 
     [ClassCleanup]
@@ -43,7 +35,7 @@ public class PruningEstimatorTests
         foreach (var m in Models.Values) m.Dispose();
     }
 
-    private static double Accuracy(ITransformer model) => _ml.MulticlassClassification.Evaluate(model.Transform(_test)).MicroAccuracy;
+    private static double Accuracy(ITransformer model) => TestModels.Accuracy(model);
 
     [TestMethod]
     [DataRow("slim")]
@@ -100,24 +92,24 @@ public class PruningEstimatorTests
         Assert.IsTrue(PruningTestNets.MaxAbsDifference(expected, ort) <= 1e-4, $"{name}: ORT max |logit difference| {PruningTestNets.MaxAbsDifference(expected, ort)}");
 
         using var stream = new MemoryStream();
-        _ml.Model.Save(model, _train.Schema, stream);
+        TestModels.Ml.Model.Save(model, TestModels.Train.Schema, stream);
         stream.Position = 0;
-        ITransformer loaded = _ml.Model.Load(stream, out _);
+        ITransformer loaded = TestModels.Ml.Model.Load(stream, out _);
         Assert.AreEqual(Accuracy(model), Accuracy(loaded), 1e-9, "the saved model scores the same");
     }
 
     [TestMethod]
     public void PrunedModelIsAValidStartingPoint()
     {
-        using var again = _ml.Transforms.Compression.L1NormPruning(Models["slim"], "Features", "Label", pruneRate: 0.3, epochs: 1).Fit(_ml.Data.TakeRows(_train, 500));
+        using var again = TestModels.Compression.L1NormPruning(Models["slim"], "Features", "Label", pruneRate: 0.3, epochs: 1).Fit(TestModels.Ml.Data.TakeRows(TestModels.Train, 500));
         Assert.IsTrue(again.Network.ParameterCount < Models["slim"].Network.ParameterCount);
     }
 
     [TestMethod]
     public void BadOptionsFailWithClearErrors()
     {
-        var c = _ml.Transforms.Compression;
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
         foreach (double rate in new[] { -0.1, 1.0 })
         {
             var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.NetworkSlimming(start, pruneRate: rate));
@@ -127,11 +119,11 @@ public class PruningEstimatorTests
         var empties = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, pruneRate: 0.95));
         StringAssert.Contains(empties.Message, "'conv1'");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { MinimumChannels = 0 })).Message, "MinimumChannels");
+            c.NetworkSlimming(start, new NetworkSlimming.Options { MinimumChannels = 0 })).Message, "MinimumChannels");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
-            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { Sparsity = -1 })).Message, "Sparsity");
+            c.NetworkSlimming(start, new NetworkSlimming.Options { Sparsity = -1 })).Message, "Sparsity");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
-            c.NetworkSlimming(start, "Features", "Label", new NetworkSlimming.Options { ExcludeLayers = new[] { "nope" } })).Message, "ExcludeLayers");
+            c.NetworkSlimming(start, new NetworkSlimming.Options { ExcludeLayers = new[] { "nope" } })).Message, "ExcludeLayers");
         var noBatchNorm = TestWeights.FillRandom(NetworkZoo.LeNet5(), 1);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => c.NetworkSlimming(noBatchNorm)).Message, "BatchNorm");
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
@@ -20,25 +21,18 @@ namespace Microsoft.ML.Compression.Tests.Estimators;
 [TestClass]
 public class SlbEstimatorTests
 {
-    private static MLContext _ml = null!;
-    private static IDataView _train = null!;
-    private static IDataView _test = null!;
     private static readonly Dictionary<string, CompressedModelTransformer> Models = new();
 
     [ClassInitialize]
     public static void FitOnce(TestContext context)
     {
-        _ml = new MLContext(seed: 0);
-        _train = TestData.Mnist(_ml, MnistSplit.Train, 2000);
-        _test = TestData.Mnist(_ml, MnistSplit.Test, 500);
-        var c = _ml.Transforms.Compression;
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
         foreach (int bits in new[] { 4, 2, 1 })
-            Models[$"w{bits}"] = c.Slb(start, "Features", "Label", Options(bits, false)).Fit(_train);
-        Models["w1a8"] = c.Slb(start, "Features", "Label", Options(1, true)).Fit(_train);
-        Models["rtn-w1"] = c.PostTrainingQuantization(start, new PostTrainingQuantizer.Options { WeightBits = 1, ActivationBits = 32 }).Fit(_train);
-        Models["ste-w2a8"] = c.QuantizeAwareTraining(start, "Features", "Label",
-            new QuantizeAwareTrainer.Options { WeightBits = 2, ActivationBits = 8, Epochs = 1, Optimizer = OptimizerKind.Adam, LearningRate = 0.001 }).Fit(_train);
+            Models[$"w{bits}"] = c.Slb(start, Options(bits, false)).Fit(TestModels.Train);
+        Models["w1a8"] = c.Slb(start, Options(1, true)).Fit(TestModels.Train);
+        Models["rtn-w1"] = c.PostTrainingQuantization(start, new PostTrainingQuantizer.Options { WeightBits = 1, ActivationBits = 32 }).Fit(TestModels.Train);
+        Models["ste-w2a8"] = c.QuantizeAwareTraining(start, new QuantizeAwareTrainer.Options { WeightBits = 2, ActivationBits = 8, Epochs = 1, Optimizer = OptimizerKind.Adam, LearningRate = 0.001 }).Fit(TestModels.Train);
     }
 
     private static SlbQuantizer.Options Options(int bits, bool a8) => new()
@@ -52,10 +46,10 @@ public class SlbEstimatorTests
         foreach (var m in Models.Values) m.Dispose();
     }
 
-    private static double Accuracy(ITransformer model) => _ml.MulticlassClassification.Evaluate(model.Transform(_test)).MicroAccuracy;
+    private static double Accuracy(ITransformer model) => TestModels.Accuracy(model);
 
     [TestMethod]
-    public void SlbLearnsLowBitWeightsBetterThanRounding()
+    public void SlbLearnsLevelWeightsBetterThanRounding()
     {
         foreach (var name in new[] { "w4", "w2", "w1", "w1a8" })
         {
@@ -81,7 +75,7 @@ public class SlbEstimatorTests
         var initializers = onnx.Graph.Initializer.ToDictionary(t => t.Name);
         foreach (string layer in new[] { "conv1", "conv2" })
         {
-            int weights = model.LowBit!.Weights[layer].Codes.Length;
+            long weights = model.Compressed.Weights[layer].Count;
             TensorProto stored = bits == 1 ? initializers[$"{layer}.weight_bits"] : constants.Single(t => t.Dims.Aggregate(1L, (a, d) => a * d) == weights);
             Assert.AreEqual(type, stored.DataType, layer);
             double bitsPerWeight = stored.RawData.Length * 8.0 / weights;
@@ -120,17 +114,17 @@ public class SlbEstimatorTests
     {
         CompressedModelTransformer model = Models[name];
         float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
-        float[] expected = LowBitExportTests.TorchLogits(model.LowBit!.ToModule(), images);
+        float[] expected = LowBitExportTests.TorchLogits(model.Compressed.ToModule(), images);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
         float maxDiff = expected.Zip(ort, (a, b) => MathF.Abs(a - b)).Max();
         Assert.IsTrue(maxDiff <= 1e-4f, $"{name}: ONNX Runtime max |logit difference| {maxDiff}");
 
         // ML.NET (default optimizations) through the saved and reloaded model.
         using var stream = new MemoryStream();
-        _ml.Model.Save(model, _train.Schema, stream);
+        TestModels.Ml.Model.Save(model, TestModels.Train.Schema, stream);
         stream.Position = 0;
-        ITransformer loaded = _ml.Model.Load(stream, out _);
-        var scores = _ml.Data.CreateEnumerable<Scored>(loaded.Transform(TestData.Mnist(_ml, MnistSplit.Test, 256)), reuseRowObject: false).ToArray();
+        ITransformer loaded = TestModels.Ml.Model.Load(stream, out _);
+        var scores = TestModels.Ml.Data.CreateEnumerable<Scored>(loaded.Transform(TestData.Mnist(TestModels.Ml, MnistSplit.Test, 256)), reuseRowObject: false).ToArray();
         for (int row = 0; row < 256; row++)
         {
             float[] logits = expected.Skip(row * 10).Take(10).ToArray();
@@ -146,11 +140,11 @@ public class SlbEstimatorTests
     public void QuantizedActivationsAgreeWithOnnxRuntime(string name)
     {
         CompressedModelTransformer model = Models[name];
-        Assert.IsTrue(model.LowBit!.Activations.Count > 0);
+        Assert.IsTrue(model.Compressed.Activations.Count > 0);
         ModelProto onnx = ModelProto.Parser.ParseFrom(model.OnnxModel);
         Assert.IsTrue(onnx.Graph.Node.Count(n => n.OpType == "QuantizeLinear") >= 2);
         float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
-        float[] expected = LowBitExportTests.TorchLogits(model.LowBit.ToModule(), images);
+        float[] expected = LowBitExportTests.TorchLogits(model.Compressed.ToModule(), images);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
         int agree = Enumerable.Range(0, 256).Count(r => OrtRunner.ArgMax(expected, r, 10) == OrtRunner.ArgMax(ort, r, 10));
         Assert.IsTrue(agree >= 250, $"{name}: {agree}/256 predictions agree");
@@ -159,9 +153,9 @@ public class SlbEstimatorTests
     [TestMethod]
     public void BadOptionsAreRefusedWithTheirNames()
     {
-        var c = _ml.Transforms.Compression;
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
-        SlbQuantizer Make(SlbQuantizer.Options o) => c.Slb(start, "Features", "Label", o);
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
+        SlbQuantizer Make(SlbQuantizer.Options o) => c.Slb(start, o);
         var bits = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Make(new() { WeightBits = 3 }));
         Assert.AreEqual("WeightBits", bits.ParamName);
         StringAssert.Contains(bits.Message, "1, 2 or 4");
@@ -184,7 +178,7 @@ public class SlbEstimatorTests
     [TestMethod]
     public void LayerChoiceFollowsTheOptions()
     {
-        NetworkGraph start = QuantizedExportTests.LeNetWithBatchNorm;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
         var defaults = new SlbQuantizer.Options().Selection.Select(start, "KeepFloatLayers");
         CollectionAssert.AreEqual(new[] { "conv1", "conv2" }, defaults.ToArray());
         var withLinear = new SlbQuantizer.Options { QuantizeLinearLayers = true, QuantizeFirstLayer = false }.Selection.Select(start, "KeepFloatLayers");
@@ -197,7 +191,7 @@ public class SlbEstimatorTests
     public void BatchNormCalibrationAveragesTheBatchStatistics()
     {
         LabeledDataset data = TestData.MnistArrays(MnistSplit.Train, 512);
-        using var module = new GraphModule(QuantizedExportTests.LeNetWithBatchNorm);
+        using var module = new GraphModule(TestModels.LeNetWithBatchNorm);
         Assert.AreEqual(2, BatchNormCalibration.Recalibrate(module, data, rows: 512, batchSize: 128));
         // bn1's input is conv1's output: its mean per channel over all 512 images equals the average of the 4 batch means.
         using var x = TorchSharp.torch.tensor(data.Features, new long[] { 512, 1, 28, 28 });

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
@@ -18,9 +19,9 @@ public class LowBitExportTests
     private const int Images = 256;
 
     /// <summary>Every Conv2d and Linear layer of <paramref name="graph"/> rounded to the nearest level.</summary>
-    internal static LowBitNetwork RoundAll(NetworkGraph graph, int bits, bool linear = true) =>
+    internal static CompressedNetwork RoundAll(NetworkGraph graph, int bits, bool linear = true) =>
         new(graph, graph.Layers.Where(l => l is Conv2dLayer || (linear && l is LinearLayer)).ToDictionary(l => l.Name,
-            l => LowBitWeights.RoundToNearest(bits, l.ParameterShape("weight"), l.Parameters["weight"].Data)));
+            l => (WeightEncoding)LevelWeights.RoundToNearest(bits, l.ParameterShape("weight"), l.Parameters["weight"].Data)));
 
     [TestMethod]
     [DataRow(1)]
@@ -28,8 +29,8 @@ public class LowBitExportTests
     [DataRow(4)]
     public void OnnxRuntimeMatchesTorchSharpOnLeNetWithBatchNorm(int bits)
     {
-        NetworkGraph trained = QuantizedExportTests.LeNetWithBatchNorm;
-        LowBitNetwork network = RoundAll(trained, bits);
+        NetworkGraph trained = TestModels.LeNetWithBatchNorm;
+        CompressedNetwork network = RoundAll(trained, bits);
         byte[] onnx = OnnxExporter.Export(network);
         float[] images = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, Images).Features;
 

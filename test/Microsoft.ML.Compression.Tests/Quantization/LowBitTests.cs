@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization.LowBit;
@@ -90,7 +91,7 @@ public class LowBitTests
         var random = new Random(bits);
         int[] shape = { 4, 3, 3, 3 };
         float[] w = Enumerable.Range(0, 108).Select(_ => (float)(random.NextDouble() * 2 - 1) * 0.3f).ToArray();
-        LowBitWeights q = LowBitWeights.RoundToNearest(bits, shape, w);
+        LevelWeights q = LevelWeights.RoundToNearest(bits, shape, w);
         float[] decoded = q.Decode();
         float[] levels = WeightLevels.Values(bits);
         double error = 0, naive = 0;
@@ -102,7 +103,7 @@ public class LowBitTests
             naive += Math.Pow(levels[WeightLevels.Nearest(bits, w[i] / w.Skip(i / 27 * 27).Take(27).Max(MathF.Abs))] * w.Skip(i / 27 * 27).Take(27).Max(MathF.Abs) - w[i], 2);
         }
         Assert.IsTrue(error <= naive + 1e-9, $"fitted scales ({error}) are no worse than max-abs scales ({naive})");
-        Assert.AreEqual((108 * bits + 7) / 8, q.CodeBytes);
+        Assert.AreEqual((108 * bits + 7) / 8, q.StoredBytes);
     }
 
     [TestMethod]
@@ -129,9 +130,9 @@ public class LowBitTests
         var layer = new Conv2dLayer("conv", NetworkGraph.InputName, 3, 8, 3, bias: false);
         using var conv = nn.Conv2d(3, 8, 3, bias: false);
         float[] trained = conv.weight!.detach().data<float>().ToArray();
-        float[] scales = LowBitWeights.FitScales(bits, 8, trained);
+        float[] scales = LevelWeights.FitScales(bits, 8, trained);
         using var slb = new SlbWeightModule(layer, conv, bits, scales, SlbLogitInitialization.Pretrained);
-        LowBitWeights rtn = LowBitWeights.RoundToNearest(bits, layer.ParameterShape("weight"), trained, scales);
+        LevelWeights rtn = LevelWeights.RoundToNearest(bits, layer.ParameterShape("weight"), trained, scales);
 
         CollectionAssert.AreEqual(rtn.Codes, slb.Codes(), "the highest logit is the nearest level");
         using var x = torch.randn(2, 3, 6, 6);
@@ -154,7 +155,7 @@ public class LowBitTests
     {
         var layer = new LinearLayer("fc", NetworkGraph.InputName, 5, 4);
         using var linear = nn.Linear(5, 4);
-        using var slb = new SlbWeightModule(layer, linear, 2, LowBitWeights.FitScales(2, 4, linear.weight!.detach().data<float>().ToArray()), SlbLogitInitialization.Random);
+        using var slb = new SlbWeightModule(layer, linear, 2, LevelWeights.FitScales(2, 4, linear.weight!.detach().data<float>().ToArray()), SlbLogitInitialization.Random);
         slb.train();
         Parameter logits = slb.parameters().Single(p => p.requires_grad && p.shape.Length == 2 && p.shape[1] == 4);
         slb.call(torch.randn(3, 5)).sum().backward();

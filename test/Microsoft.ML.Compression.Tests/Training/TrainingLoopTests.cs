@@ -102,7 +102,7 @@ public class TrainingLoopTests
     {
         using var cts = new CancellationTokenSource();
         int epochs = 0;
-        var loop = new TrainingLoop(new TrainingOptions { Epochs = 5 }, onEpoch: _ => { epochs++; cts.Cancel(); }, cancellation: cts.Token);
+        var loop = new TrainingLoop(new TrainingOptions { Epochs = 5, CancellationToken = cts.Token }, onEpoch: _ => { epochs++; cts.Cancel(); });
         using var module = new GraphModule(NetworkZoo.LeNet5());
         Assert.ThrowsExactly<OperationCanceledException>(() => loop.Run(module, TestData.MnistArrays(MnistSplit.Train, 200)));
         Assert.AreEqual(1, epochs);

@@ -1,11 +1,16 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.ML.Compression.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>Batch normalization over the channels of a feature map (gamma = "weight", beta = "bias").</summary>
 public sealed class BatchNorm2dLayer : Layer
 {
+    private static readonly string[] Names = { "weight", "bias", "running_mean", "running_var" };
+
     /// <summary>Creates a batch normalization layer.</summary>
     public BatchNorm2dLayer(string name, string input, int channels, double epsilon = 1e-5, double momentum = 0.1)
         : base(name, new[] { input })
@@ -29,7 +34,7 @@ public sealed class BatchNorm2dLayer : Layer
     public override string Kind => "BatchNorm2d";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> ParameterNames => new[] { "weight", "bias", "running_mean", "running_var" };
+    public override IReadOnlyList<string> ParameterNames => Names;
 
     /// <inheritdoc />
     public override int[] ParameterShape(string parameterName) => parameterName switch
@@ -49,4 +54,25 @@ public sealed class BatchNorm2dLayer : Layer
 
     /// <inheritdoc />
     public override Layer WithInputs(IReadOnlyList<string> inputs) => new BatchNorm2dLayer(Name, inputs[0], Channels, Epsilon, Momentum);
+
+    internal override nn.Module<Tensor, Tensor> CreateModule() => nn.BatchNorm2d(Channels, eps: Epsilon, momentum: Momentum);
+
+    internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module) => module!.call(inputs[0]);
+
+    // Inference form: scale, bias, running mean and variance as inputs; one output.
+    internal override string WriteOnnx(OnnxLayerContext onnx) =>
+        onnx.Node("BatchNormalization",
+            new[] { onnx.Inputs[0], onnx.Parameter("weight"), onnx.Parameter("bias"), onnx.Parameter("running_mean"), onnx.Parameter("running_var") },
+            OnnxAttributes.Float("epsilon", (float)Epsilon));
+
+    internal override ChannelRule ChannelFlow => ChannelRule.PassThrough;
+
+    internal override Layer Prune(KeptChannels kept)
+    {
+        var pruned = new BatchNorm2dLayer(Name, Inputs[0], kept.Output.Length, Epsilon, Momentum);
+        SelectInto(pruned, Names, 0, kept.Output);
+        return pruned;
+    }
+
+    internal override int? PrunableWidth => Channels;
 }

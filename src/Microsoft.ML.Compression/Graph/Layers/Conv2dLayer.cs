@@ -1,11 +1,17 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.ML.Compression.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>2-D convolution with square kernel, stride and padding; <see cref="Groups"/> = channels makes it depthwise.</summary>
-public sealed class Conv2dLayer : Layer
+public sealed class Conv2dLayer : Layer, IWeightedLayer
 {
+    private static readonly string[] WithBiasNames = { "weight", "bias" }, WeightOnly = { "weight" };
+
     /// <summary>Creates a convolution.</summary>
     public Conv2dLayer(string name, string input, int inChannels, int outChannels, int kernelSize,
         int stride = 1, int padding = 0, int groups = 1, bool bias = true)
@@ -43,11 +49,14 @@ public sealed class Conv2dLayer : Layer
     /// <summary>Whether the convolution adds a bias.</summary>
     public bool HasBias { get; }
 
+    /// <summary>True when every filter reads and writes one channel (groups = input = output channels).</summary>
+    public bool IsDepthwise => Groups > 1 && Groups == InChannels && OutChannels == InChannels;
+
     /// <inheritdoc />
     public override string Kind => "Conv2d";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> ParameterNames => HasBias ? new[] { "weight", "bias" } : new[] { "weight" };
+    public override IReadOnlyList<string> ParameterNames => HasBias ? WithBiasNames : WeightOnly;
 
     /// <inheritdoc />
     public override int[] ParameterShape(string parameterName) => parameterName switch
@@ -73,4 +82,57 @@ public sealed class Conv2dLayer : Layer
     /// <inheritdoc />
     public override Layer WithInputs(IReadOnlyList<string> inputs) =>
         new Conv2dLayer(Name, inputs[0], InChannels, OutChannels, KernelSize, Stride, Padding, Groups, HasBias);
+
+    internal override nn.Module<Tensor, Tensor> CreateModule() =>
+        nn.Conv2d(InChannels, OutChannels, KernelSize, stride: Stride, padding: Padding, groups: Groups, bias: HasBias);
+
+    internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module)
+    {
+        var conv = (Conv2d)module!;
+        return ConvolutionKernel.Conv2d(inputs[0], conv.weight!, conv.bias, this);
+    }
+
+    internal override string WriteOnnx(OnnxLayerContext onnx)
+    {
+        var inputs = new List<string> { onnx.Inputs[0], onnx.Parameter("weight") };
+        if (HasBias) inputs.Add(onnx.Parameter("bias"));
+        return onnx.Node("Conv", inputs,
+            OnnxAttributes.Ints("kernel_shape", KernelSize, KernelSize),
+            OnnxAttributes.Ints("strides", Stride, Stride),
+            OnnxAttributes.Ints("pads", Padding, Padding, Padding, Padding),
+            OnnxAttributes.Ints("dilations", 1, 1),
+            OnnxAttributes.Int("group", Groups));
+    }
+
+    // A depthwise filter goes with the channel it reads; other grouped convolutions tie channels across groups.
+    internal override ChannelRule ChannelFlow => Groups == 1 ? ChannelRule.Produces : IsDepthwise ? ChannelRule.PassThrough : ChannelRule.Blocks;
+
+    internal override string BlockReason => $"'{Name}', a grouped convolution ({Groups} groups) that is not depthwise";
+
+    internal override Layer Prune(KeptChannels kept)
+    {
+        int groups = IsDepthwise ? kept.Input.Length : Groups;
+        var pruned = new Conv2dLayer(Name, Inputs[0], kept.Input.Length, kept.Output.Length, KernelSize, Stride, Padding, groups, HasBias);
+        if (Parameters.TryGetValue("weight", out var weight))
+        {
+            weight = weight.Select(0, kept.Output);
+            pruned.SetParameter("weight", Groups == 1 ? weight.Select(1, kept.Input) : weight);
+        }
+        SelectInto(pruned, new[] { "bias" }, 0, kept.Output);
+        return pruned;
+    }
+
+    internal override int? PrunableWidth => OutChannels;
+
+    int IWeightedLayer.OutputChannels => OutChannels;
+
+    Tensor IWeightedLayer.Apply(Tensor x, Tensor weight, Tensor? bias) => ConvolutionKernel.Conv2d(x, weight, bias, this);
+
+    (Tensor Weight, Tensor? Bias) IWeightedLayer.TensorsOf(nn.Module<Tensor, Tensor> module)
+    {
+        var conv = (Conv2d)module;
+        return (conv.weight!, conv.bias);
+    }
+
+    Layer IWeightedLayer.WithBias() => new Conv2dLayer(Name, Inputs[0], InChannels, OutChannels, KernelSize, Stride, Padding, Groups, bias: true);
 }

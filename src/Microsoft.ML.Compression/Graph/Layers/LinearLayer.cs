@@ -1,11 +1,18 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Onnx;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>Fully connected layer y = x W^T + b on a [F] vector.</summary>
-public sealed class LinearLayer : Layer
+public sealed class LinearLayer : Layer, IWeightedLayer
 {
+    private static readonly string[] WithBiasNames = { "weight", "bias" }, WeightOnly = { "weight" };
+
     /// <summary>Creates a fully connected layer.</summary>
     public LinearLayer(string name, string input, int inFeatures, int outFeatures, bool bias = true)
         : base(name, new[] { input })
@@ -28,7 +35,7 @@ public sealed class LinearLayer : Layer
     public override string Kind => "Linear";
 
     /// <inheritdoc />
-    public override IReadOnlyList<string> ParameterNames => HasBias ? new[] { "weight", "bias" } : new[] { "weight" };
+    public override IReadOnlyList<string> ParameterNames => HasBias ? WithBiasNames : WeightOnly;
 
     /// <inheritdoc />
     public override int[] ParameterShape(string parameterName) => parameterName switch
@@ -55,4 +62,44 @@ public sealed class LinearLayer : Layer
 
     /// <inheritdoc />
     public override Layer WithInputs(IReadOnlyList<string> inputs) => new LinearLayer(Name, inputs[0], InFeatures, OutFeatures, HasBias);
+
+    internal override nn.Module<Tensor, Tensor> CreateModule() => nn.Linear(InFeatures, OutFeatures, hasBias: HasBias);
+
+    internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module) => module!.call(inputs[0]);
+
+    internal override string WriteOnnx(OnnxLayerContext onnx)
+    {
+        var inputs = new List<string> { onnx.Inputs[0], onnx.Parameter("weight") };
+        if (HasBias) inputs.Add(onnx.Parameter("bias"));
+        // Gemm with transB reads PyTorch's [out, in] weight as is (and ORT keeps per-channel DQ exact on it).
+        return onnx.Node("Gemm", inputs,
+            OnnxAttributes.Float("alpha", 1f), OnnxAttributes.Float("beta", 1f),
+            OnnxAttributes.Int("transA", 0), OnnxAttributes.Int("transB", 1));
+    }
+
+    internal override ChannelRule ChannelFlow => ChannelRule.Consumes;
+
+    // Each kept input channel keeps its whole block of features (H*W of them after a Flatten).
+    internal override Layer Prune(KeptChannels kept)
+    {
+        int[] features = kept.Input.SelectMany(c => Enumerable.Range(c * kept.InputBlock, kept.InputBlock)).ToArray();
+        var pruned = new LinearLayer(Name, Inputs[0], features.Length, OutFeatures, HasBias);
+        SelectInto(pruned, new[] { "weight" }, 1, features);
+        if (Parameters.TryGetValue("bias", out var bias)) pruned.SetParameter("bias", bias.Clone());
+        return pruned;
+    }
+
+    internal override int? PrunableWidth => InFeatures;
+
+    int IWeightedLayer.OutputChannels => OutFeatures;
+
+    Tensor IWeightedLayer.Apply(Tensor x, Tensor weight, Tensor? bias) => nn.functional.linear(x, weight, bias);
+
+    (Tensor Weight, Tensor? Bias) IWeightedLayer.TensorsOf(nn.Module<Tensor, Tensor> module)
+    {
+        var linear = (Linear)module;
+        return (linear.weight!, linear.bias);
+    }
+
+    Layer IWeightedLayer.WithBias() => new LinearLayer(Name, Inputs[0], InFeatures, OutFeatures, bias: true);
 }

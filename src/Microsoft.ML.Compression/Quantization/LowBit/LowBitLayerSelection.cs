@@ -17,8 +17,8 @@ internal sealed record LowBitLayerSelection(bool LinearLayers, bool FirstLayer, 
     {
         // Validates the names the same way the int8 methods do.
         var candidates = QuantizationPlan.WeightLayers(graph, KeepFloat, keepFloatOption);
-        var weightLayers = graph.Layers.Where(l => l is Conv2dLayer or LinearLayer).ToList();
-        var selected = candidates.Where(name => LinearLayers || graph[name] is Conv2dLayer).ToList();
+        var weightLayers = graph.Layers.Where(l => l is IWeightedLayer).ToList();
+        var selected = candidates.Where(name => LinearLayers || graph[name] is not LinearLayer).ToList();
         if (!FirstLayer && weightLayers.Count > 0) selected.Remove(weightLayers[0].Name);
         if (!LastLayer && weightLayers.Count > 0) selected.Remove(weightLayers[^1].Name);
         if (selected.Count == 0)

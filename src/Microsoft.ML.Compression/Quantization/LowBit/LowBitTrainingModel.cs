@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Microsoft.ML.Compression.Quantization.LowBit;
 /// A trained network prepared for low-bit training: the chosen Conv2d/Linear layers wrapped by a
 /// <see cref="LowBitWeightModule"/> (SLB's logits or STE rounding) with per-channel scales fitted to the trained
 /// weights, and, for A8, uint8 activation quantizers where the int8 plan puts them. <see cref="Finish"/> returns the
-/// <see cref="LowBitNetwork"/> to export.
+/// <see cref="CompressedNetwork"/> to export.
 /// </summary>
 internal sealed class LowBitTrainingModel : IDisposable
 {
@@ -40,7 +41,7 @@ internal sealed class LowBitTrainingModel : IDisposable
         {
             Layer layer = trained[name];
             float[] weights = layer.Parameters["weight"].Data;
-            float[] scales = LowBitWeights.FitScales(bits, layer.ParameterShape("weight")[0], weights);
+            float[] scales = LevelWeights.FitScales(bits, layer.ParameterShape("weight")[0], weights);
             LowBitWeightModule wrapped = wrap(layer, Module.ModuleOf(name)!, scales);
             Module.ReplaceLayerModule(name, wrapped);
             _layers[name] = wrapped;
@@ -54,13 +55,12 @@ internal sealed class LowBitTrainingModel : IDisposable
     public IReadOnlyDictionary<string, LowBitWeightModule> Layers => _layers;
 
     /// <summary>Ends training: the network with the trained float parts and the low-bit codes of the wrapped layers.</summary>
-    public LowBitNetwork Finish()
+    public CompressedNetwork Finish()
     {
-        var weights = _layers.ToDictionary(e => e.Key, e => e.Value.ToWeights(), StringComparer.Ordinal);
-        foreach (var (name, module) in _layers) Module.ReplaceLayerModule(name, module.Original);
+        var weights = _layers.ToDictionary(e => e.Key, e => (WeightEncoding)e.Value.ToWeights(), StringComparer.Ordinal);
         NetworkGraph trained = Module.ToGraph();
         var activations = _quantizers.Where(q => q.Value.HasRange).ToDictionary(q => q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
-        return new LowBitNetwork(trained, weights, activations);
+        return new CompressedNetwork(trained, weights, activations);
     }
 
     public void Dispose() => Module.Dispose();

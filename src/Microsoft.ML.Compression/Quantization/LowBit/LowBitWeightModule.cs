@@ -1,4 +1,5 @@
 using System;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -13,15 +14,13 @@ namespace Microsoft.ML.Compression.Quantization.LowBit;
 /// </summary>
 internal abstract class LowBitWeightModule : nn.Module<Tensor, Tensor>
 {
-    private readonly Layer _layer;
+    private readonly IWeightedLayer _layer;
     private readonly long[] _scaleShape;
 
     protected LowBitWeightModule(Layer layer, nn.Module<Tensor, Tensor> original, int bits, float[] scales)
         : base(layer.Name.Replace('.', '_') + "_lowbit")
     {
-        if (layer is not (Conv2dLayer or LinearLayer))
-            throw new ArgumentException($"Layer '{layer.Name}' ({layer.Kind}) has no weights to quantize.", nameof(layer));
-        _layer = layer;
+        _layer = layer as IWeightedLayer ?? throw new ArgumentException($"Layer '{layer.Name}' ({layer.Kind}) has no weights to quantize.", nameof(layer));
         Original = original;
         Bits = bits;
         Scales = scales;
@@ -58,19 +57,10 @@ internal abstract class LowBitWeightModule : nn.Module<Tensor, Tensor>
     /// <summary>The level code of every weight now (what the exported model stores).</summary>
     public abstract byte[] Codes();
 
-    /// <summary>The codes and scales as <see cref="LowBitWeights"/>.</summary>
-    public LowBitWeights ToWeights() => new(Bits, WeightShape, Codes(), Scales);
+    /// <summary>The codes and scales as <see cref="LevelWeights"/>.</summary>
+    public LevelWeights ToWeights() => new(Bits, WeightShape, Codes(), Scales);
 
-    public override Tensor forward(Tensor x)
-    {
-        Tensor w = Weight();
-        return Original switch
-        {
-            Conv2d conv when _layer is Conv2dLayer c => ConvolutionKernel.Conv2d(x, w, conv.bias, c),
-            Linear linear => nn.functional.linear(x, w, linear.bias),
-            _ => throw new InvalidOperationException($"Layer '{_layer.Name}' has an unexpected module {Original.GetType().Name}."),
-        };
-    }
+    public override Tensor forward(Tensor x) => _layer.Apply(x, Weight(), _layer.TensorsOf(Original).Bias);
 
     /// <summary>Codes of the levels nearest to <paramref name="weight"/> / scale, [same shape as the weight], as int64.</summary>
     protected Tensor NearestCodes(Tensor weight)
@@ -81,12 +71,7 @@ internal abstract class LowBitWeightModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The weight tensor of the wrapped layer.</summary>
-    protected Tensor LatentWeight => Original switch
-    {
-        Conv2d conv => conv.weight!,
-        Linear linear => linear.weight!,
-        _ => throw new InvalidOperationException(),
-    };
+    protected Tensor LatentWeight => _layer.TensorsOf(Original).Weight;
 
     protected override void Dispose(bool disposing)
     {

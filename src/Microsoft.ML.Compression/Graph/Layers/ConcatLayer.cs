@@ -1,29 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
-
-/// <summary>Element-wise sum of two or more inputs of the same shape (residual connections).</summary>
-public sealed class AddLayer : Layer
-{
-    /// <summary>Creates the layer.</summary>
-    public AddLayer(string name, IReadOnlyList<string> inputs) : base(name, inputs)
-    {
-        if (inputs.Count < 2) throw new System.ArgumentException($"Add '{name}' needs at least 2 inputs.", nameof(inputs));
-    }
-    /// <inheritdoc />
-    public override string Kind => "Add";
-    /// <inheritdoc />
-    public override int[] InferShape(IReadOnlyList<int[]> inputShapes)
-    {
-        for (int i = 1; i < inputShapes.Count; i++)
-            if (!inputShapes[i].SequenceEqual(inputShapes[0]))
-                throw ShapeError($"inputs must have the same shape, but '{Inputs[0]}' is {Format(inputShapes[0])} and '{Inputs[i]}' is {Format(inputShapes[i])}.");
-        return (int[])inputShapes[0].Clone();
-    }
-    /// <inheritdoc />
-    public override Layer WithInputs(IReadOnlyList<string> inputs) => new AddLayer(Name, inputs);
-}
 
 /// <summary>Concatenation of feature maps along the channel axis.</summary>
 public sealed class ConcatLayer : Layer
@@ -33,8 +14,10 @@ public sealed class ConcatLayer : Layer
     {
         if (inputs.Count < 2) throw new System.ArgumentException($"Concat '{name}' needs at least 2 inputs.", nameof(inputs));
     }
+
     /// <inheritdoc />
     public override string Kind => "Concat";
+
     /// <inheritdoc />
     public override int[] InferShape(IReadOnlyList<int[]> inputShapes)
     {
@@ -51,6 +34,14 @@ public sealed class ConcatLayer : Layer
         result[0] = channels;
         return result;
     }
+
     /// <inheritdoc />
     public override Layer WithInputs(IReadOnlyList<string> inputs) => new ConcatLayer(Name, inputs);
+
+    internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module) => torch.cat(inputs.ToArray(), 1);
+
+    // Axis 0 of the IR is axis 1 after the batch.
+    internal override string WriteOnnx(OnnxLayerContext onnx) => onnx.Node("Concat", onnx.Inputs, OnnxAttributes.Int("axis", 1));
+
+    internal override ChannelRule ChannelFlow => ChannelRule.Concatenates;
 }

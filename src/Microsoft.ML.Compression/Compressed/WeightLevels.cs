@@ -1,6 +1,6 @@
 using System;
 
-namespace Microsoft.ML.Compression.Quantization.LowBit;
+namespace Microsoft.ML.Compression.Compressed;
 
 /// <summary>
 /// The discrete values a low-bit weight may take, before its layer's per-output-channel scale: SLB's sets (Yang et

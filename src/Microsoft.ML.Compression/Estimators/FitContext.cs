@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.Compression.Estimators;
+
+/// <summary>
+/// What a method's Fit works with (see <see cref="CompressionEstimator{TOptions}"/>): the data as tensors-ready rows
+/// (read on first use), the log, the resolved seed, cancellation, and training runs that distil from the options'
+/// teacher and collect the epochs' metrics.
+/// </summary>
+internal sealed class FitContext
+{
+    private readonly IHostEnvironment _environment;
+    private readonly IHost _host;
+    private readonly IDataView _trainData;
+    private readonly IDataView? _validationData;
+    private readonly NetworkGraph _network;
+    private readonly List<EpochMetrics> _history = new();
+    private readonly List<string> _notes = new();
+    private LabeledDataset? _train, _validation;
+
+    public FitContext(IHostEnvironment environment, IHost host, IChannel channel, EstimatorOptions options, NetworkGraph network,
+        IDataView trainData, IDataView? validationData)
+    {
+        _environment = environment;
+        _host = host;
+        Channel = channel;
+        Options = options;
+        _network = network;
+        _trainData = trainData;
+        _validationData = validationData;
+        // ML.NET's trainers draw their seed from the host, so new MLContext(seed: s) makes a run reproducible.
+        Seed = options.Seed ?? host.Rand.Next();
+    }
+
+    /// <summary>The Fit's log channel (it reaches MLContext.Log).</summary>
+    public IChannel Channel { get; }
+
+    /// <summary>The estimator's options.</summary>
+    public EstimatorOptions Options { get; }
+
+    /// <summary>The options' seed, or one drawn from the MLContext when it is unset.</summary>
+    public int Seed { get; }
+
+    /// <summary>The training loop's settings with the resolved seed (training methods only).</summary>
+    public TrainingOptions Settings => (Options as TrainingOptions)?.WithSeed(Seed)
+        ?? throw new InvalidOperationException($"{Options.GetType().Name} has no training settings.");
+
+    /// <summary>The training rows with 0-based labels.</summary>
+    public LabeledDataset Train => _train ??= LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName, _network.InputSize, _network.ClassCount);
+
+    /// <summary>The validation rows, or null without validation data.</summary>
+    public LabeledDataset? Validation => _validationData is null ? null
+        : _validation ??= LabeledDataset.Read(_validationData, Options.FeatureColumnName, Options.LabelColumnName, _network.InputSize, _network.ClassCount);
+
+    /// <summary>The first <paramref name="maxRows"/> rows' features only (e.g. calibration data, which needs no labels).</summary>
+    public LabeledDataset Features(int maxRows) => LabeledDataset.ReadFeatures(_trainData, Options.FeatureColumnName, _network.InputSize, maxRows);
+
+    /// <summary>Every epoch trained so far, in order.</summary>
+    public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>Decisions worth a line in the report (layers skipped and why, thresholds, the teacher's fit).</summary>
+    public IReadOnlyList<string> Notes => _notes;
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> once MLContext.CancelExecution() was called or the options' token is cancelled.</summary>
+    public void CheckAlive()
+    {
+        if (MlNetInternals.IsCanceled(_environment) || MlNetInternals.IsCanceled(_host))
+            throw new OperationCanceledException("Fit was cancelled by MLContext.CancelExecution().");
+        Options.CancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Logs a line.</summary>
+    public void Info(string message) => Channel.Info(MessageSensitivity.None, message);
+
+    /// <summary>Logs a line and keeps it for the report.</summary>
+    public void Note(string note)
+    {
+        _notes.Add(note);
+        Info(note);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="module"/> in place with <paramref name="settings"/> (default: the options' own) and
+    /// <paramref name="hooks"/>, against the options' teacher if there is one and <paramref name="distill"/> is set;
+    /// the epochs join <see cref="History"/>.
+    /// </summary>
+    public void Run(GraphModule module, string phase, TrainingOptions? settings = null, bool distill = true, params ITrainingHook?[] hooks)
+    {
+        settings ??= Settings;
+        var options = Options as CompressionOptions;
+        Info($"{phase}: {settings.Epochs} epochs of {module.Graph.Name} ({module.Graph.ParameterCount:N0} parameters) on {Train.Count:N0} rows.");
+        // The distillation hook installs hint adapters, so it must exist before the loop builds its optimizer.
+        using var distillation = distill ? options?.Distillation(module) : null;
+        if (distillation is not null) Info($"{phase}: {options!.DistillationSummary}");
+        var loop = new TrainingLoop(settings, Channel, options?.OnEpoch, CheckAlive);
+        _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
+        if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
+    }
+
+    /// <summary>Trains a copy of <paramref name="network"/> for <paramref name="epochs"/> epochs (default: the options') and returns it.</summary>
+    public NetworkGraph TrainNetwork(NetworkGraph network, string phase, int? epochs = null, params ITrainingHook?[] hooks)
+    {
+        TrainingOptions settings = epochs is int e ? Settings.WithEpochs(e) : Settings;
+        if (settings.Epochs == 0) return network;
+        using var module = new GraphModule(network);
+        Run(module, phase, settings, hooks: hooks);
+        return module.ToGraph();
+    }
+}
