@@ -9,6 +9,7 @@ using Microsoft.ML;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Runtime;
+using SampleData;
 
 namespace Benchmarks;
 

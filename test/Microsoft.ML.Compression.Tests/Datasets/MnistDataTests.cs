@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using SampleData;
 
 namespace Microsoft.ML.Compression.Tests.Datasets;
 

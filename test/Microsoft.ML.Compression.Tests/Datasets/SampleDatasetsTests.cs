@@ -1,7 +1,7 @@
 using System;
 using System.IO;
-using Microsoft.ML.Compression.Datasets;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
+using SampleData;
 
 namespace Microsoft.ML.Compression.Tests.Datasets;
 

