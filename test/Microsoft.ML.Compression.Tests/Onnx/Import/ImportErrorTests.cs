@@ -77,6 +77,23 @@ public sealed class ImportErrorTests
     }
 
     [TestMethod]
+    public void QuantizedActivationReadByAnOpOtherThanDequantizeLinearIsRefused()
+    {
+        byte[] model = TinyModels.Classifier((b, image) =>
+        {
+            string scale = b.AddInitializer(OnnxTensors.FloatScalar("scale", 0.1f));
+            string zeroPoint = b.AddUInt8("zero_point", Array.Empty<long>(), new byte[] { 128 });
+            string q = b.AddNode("QuantizeLinear", new[] { image, scale, zeroPoint }, "q");
+            return b.AddNode("Relu", new[] { q }, "relu_on_uint8");
+        });
+
+        var e = Assert.ThrowsExactly<NotSupportedException>(() => OnnxImporter.Import(model));
+
+        StringAssert.Contains(e.Message, "Relu node 'relu_on_uint8'");
+        StringAssert.Contains(e.Message, "QuantizeLinear");
+    }
+
+    [TestMethod]
     public void MissingTensorIsInvalidData()
     {
         byte[] model = TinyModels.Classifier((b, image) => b.AddNode("Relu", new[] { "nowhere" }, "dangling"));
