@@ -46,7 +46,11 @@ internal sealed class ImportContext
     /// <summary>Binds the graph input: an image [C,H,W], or a flat vector [C*H*W] whose image shape comes later.</summary>
     public void SetGraphInput(string tensor, int[] shape)
     {
-        if (shape.Length == 1) _flatInputSize = shape[0];
+        if (shape.Length == 1)
+        {
+            _flatInputSize = shape[0];
+            if (InputShape is not null) SetInputShape(InputShape, "metadata_props"); // checks the known shape against the input's size
+        }
         else SetInputShape(shape, $"graph input '{tensor}'");
         _activations[tensor] = new ActivationValue(NetworkGraph.InputName, shape);
     }
@@ -171,8 +175,8 @@ internal sealed class ImportContext
             throw node.Unsupported(e.Message);
         }
         ActivationValue value = Append(node, layer);
-        _layerOutput[layer.Name] = node.Outputs[0];
         SetOutput(node, 0, value);
+        _layerOutput[layer.Name] = node.Outputs[0];
         return value;
     }
 
@@ -199,8 +203,8 @@ internal sealed class ImportContext
         _layers.Remove(old);
         _shapes.Remove(old.Name);
         ActivationValue value = Append(node, replacement);
-        _layerOutput[replacement.Name] = node.Outputs[0];
         SetOutput(node, 0, value);
+        _layerOutput[replacement.Name] = node.Outputs[0];
         return value;
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Import;
+using Microsoft.ML.Compression.Onnx.Proto;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -91,6 +92,18 @@ public sealed class ImportErrorTests
 
         StringAssert.Contains(e.Message, "Relu node 'relu_on_uint8'");
         StringAssert.Contains(e.Message, "QuantizeLinear");
+    }
+
+    [TestMethod]
+    public void ImageShapeContradictingTheInputIsInvalidData()
+    {
+        ModelProto model = ModelProto.Parser.ParseFrom(TinyModels.Classifier((b, image) => image));
+        model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxMetadataKeys.InputShape, Value = "1,28,28" });
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => OnnxImporter.Import(model.ToByteArray()));
+
+        StringAssert.Contains(e.Message, "[1,28,28]");
+        StringAssert.Contains(e.Message, "16 values");
     }
 
     [TestMethod]
