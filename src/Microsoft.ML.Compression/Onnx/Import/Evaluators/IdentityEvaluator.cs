@@ -1,0 +1,10 @@
+using System.Collections.Generic;
+
+namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
+
+/// <summary>Identity of a constant.</summary>
+[OnnxOp("Identity")]
+internal sealed class IdentityEvaluator : IConstantEvaluator
+{
+    public IReadOnlyList<ConstantTensor> Evaluate(OnnxNode node, ConstantInputs inputs) => new[] { inputs.Required(0) };
+}
