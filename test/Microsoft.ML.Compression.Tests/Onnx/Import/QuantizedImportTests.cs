@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Import;
@@ -24,9 +25,10 @@ public sealed class QuantizedImportTests
     [DataRow("lenet5-bn", true)]
     [DataRow("resnet20", true)]
     [DataRow("inception", true)]
+    [DataRow("mobilenetv2", true)]
     public void Int8QdqImportsTheDequantizedWeights(string name, bool activations)
     {
-        QuantizedNetwork network = QuantizedModels.Int8(TestWeights.FillRandom(Fp32RoundTripTests.Network(name), seed: 31), activations);
+        CompressedNetwork network = QuantizedModels.Int8(TestWeights.FillRandom(Fp32RoundTripTests.Network(name), seed: 31), activations);
         byte[] model = OnnxExporter.Export(network);
 
         NetworkGraph imported = OnnxImporter.Import(model);
@@ -45,7 +47,7 @@ public sealed class QuantizedImportTests
     [DataRow(4, true)]
     public void SubByteWeightsImportDecoded(int bits, bool activations)
     {
-        LowBitNetwork network = QuantizedModels.LowBit(TestWeights.FillRandom(Fp32RoundTripTests.Network("lenet5-bn"), seed: 32), bits, activations);
+        CompressedNetwork network = QuantizedModels.LowBit(TestWeights.FillRandom(Fp32RoundTripTests.Network("lenet5-bn"), seed: 32), bits, activations);
         byte[] model = OnnxExporter.Export(network);
 
         NetworkGraph imported = OnnxImporter.Import(model);
@@ -55,21 +57,19 @@ public sealed class QuantizedImportTests
         AssertLogitsMatchOrtWithoutActivationQuantization(model, imported, activations);
     }
 
-    /// <remarks>
-    /// Weight-only: quantizing MobileNetV2's activations (and int8 MobileNetV2) fails in BatchNormFolding, which
-    /// leaves a folded convolution reading the removed BatchNorm before it (b3_expand reads b2_project_bn).
-    /// </remarks>
     [TestMethod]
-    public void SubByteMobileNetWithDepthwiseWeightsImportsDecoded()
+    [DataRow(false)]
+    [DataRow(true)]
+    public void SubByteMobileNetWithDepthwiseWeightsImportsDecoded(bool activations)
     {
-        LowBitNetwork network = QuantizedModels.LowBit(TestWeights.FillRandom(Fp32RoundTripTests.Network("mobilenetv2"), seed: 33), 2, activations: false);
+        CompressedNetwork network = QuantizedModels.LowBit(TestWeights.FillRandom(Fp32RoundTripTests.Network("mobilenetv2"), seed: 33), 2, activations);
         byte[] model = OnnxExporter.Export(network);
 
         NetworkGraph imported = OnnxImporter.Import(model);
 
         ImportChecks.AssertSameStructure(network.Graph, imported);
         ImportChecks.AssertParameters(imported, (layer, p) => QuantizedModels.LowBitParameter(network, layer, p));
-        AssertLogitsMatchOrtWithoutActivationQuantization(model, imported, activations: false);
+        AssertLogitsMatchOrtWithoutActivationQuantization(model, imported, activations);
     }
 
     private static void AssertLogitsMatchOrtWithoutActivationQuantization(byte[] model, NetworkGraph imported, bool activations)
