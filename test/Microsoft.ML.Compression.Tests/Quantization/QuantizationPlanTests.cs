@@ -51,20 +51,23 @@ public class QuantizationPlanTests
     }
 
     [TestMethod]
-    public void FoldedConvolutionComputesConvolutionThenBatchNorm()
+    [DataRow("lenet5-bn", 2)]
+    [DataRow("mobilenetv2", 17)] // a projection's BatchNorm feeds the next block's expansion directly (b3_expand reads b2_project_bn)
+    public void FoldedConvolutionComputesConvolutionThenBatchNorm(string name, int pairs)
     {
-        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(batchNorm: true), 3);
+        NetworkGraph net = TestWeights.FillRandom(name == "lenet5-bn" ? NetworkZoo.LeNet5(batchNorm: true) : NetworkZoo.MobileNetV2(), 3);
         NetworkGraph folded = BatchNormFolding.Fold(net, out var foldedInto);
-        Assert.AreEqual(2, foldedInto.Count);
-        Assert.AreEqual(net.Layers.Count - 2, folded.Layers.Count);
-        Assert.IsTrue(((Conv2dLayer)folded["conv1"]).HasBias);
+        Assert.AreEqual(pairs, foldedInto.Count);
+        Assert.AreEqual(net.Layers.Count - pairs, folded.Layers.Count);
+        Assert.IsTrue(foldedInto.Values.All(conv => ((Conv2dLayer)folded[conv]).HasBias));
+        Assert.IsFalse(folded.Layers.Any(l => l.Inputs.Any(foldedInto.ContainsKey)), "no layer reads a folded BatchNorm");
 
-        float[] inputs = TestWeights.RandomInputs(16, 784, 4);
+        float[] inputs = TestWeights.RandomInputs(16, net.InputSize, 4);
         using var a = new GraphModule(net);
         using var b = new GraphModule(folded);
         a.eval();
         b.eval();
-        using var x = TorchSharp.torch.tensor(inputs, new long[] { 16, 784 });
+        using var x = TorchSharp.torch.tensor(inputs, new long[] { 16, net.InputSize });
         using var ya = a.call(x);
         using var yb = b.call(x);
         Assert.IsTrue((ya - yb).abs().max().item<float>() < 1e-4f, "folding keeps the function");
