@@ -1,16 +1,22 @@
 using System;
+using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx.Import;
 
 namespace Microsoft.ML.Compression;
 
 /// <summary>
 /// The trained model a compression method starts from: a fitted transformer of this library (from <c>Train</c> or any
-/// compression step) or a <see cref="NetworkGraph"/> whose weights are set. Both convert implicitly, so pass either.
+/// compression step) or a <see cref="NetworkGraph"/> whose weights are set, which both convert implicitly; or a model
+/// this library saved and ML.NET loaded back (<see cref="FromModel"/>), or its file (<see cref="FromFile"/>).
 /// </summary>
 public sealed class StartingPoint
 {
+    private const string OnnxEntry = "OnnxModel"; // where ML.NET's OnnxTransformer stores its model in a saved pipeline
+
     private StartingPoint(NetworkGraph network, string source)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -21,7 +27,10 @@ public sealed class StartingPoint
         Network = network;
     }
 
-    /// <summary>The trained network (float weights; BatchNorm not folded).</summary>
+    /// <summary>
+    /// The trained network: float weights with BatchNorm unfolded for a model fitted in this process; for a model read
+    /// back from a file, the network the file computes (an int8 model's BatchNorms stay folded into its convolutions).
+    /// </summary>
     public NetworkGraph Network { get; }
 
     /// <summary>Starts from a fitted model of this library.</summary>
@@ -36,5 +45,66 @@ public sealed class StartingPoint
     {
         ArgumentNullException.ThrowIfNull(network, "startFrom");
         return new StartingPoint(network, "a network graph");
+    }
+
+    /// <summary>
+    /// Starts from a fitted model: one of this library's, or the ML.NET pipeline <c>mlContext.Model.Load</c> returns for
+    /// a model this library saved (its ONNX model is read back into a network).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no ONNX model of this library, or more than one.</exception>
+    public static StartingPoint FromModel(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is CompressedModelTransformer compressed) return compressed;
+        using var zip = new MemoryStream();
+        new MLContext().Model.Save(model, null, zip);
+        return FromSavedPipeline(zip.ToArray(), $"the {model.GetType().Name} given");
+    }
+
+    /// <summary>Starts from a file this library wrote: an ONNX model (<c>SaveOnnx</c>) or an ML.NET model zip (<c>mlContext.Model.Save</c>).</summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="ArgumentException">The file is neither, or its ONNX model cannot be read back.</exception>
+    public static StartingPoint FromFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No model file at '{path}'.", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bool zip = bytes.Length >= 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K';
+        return zip ? FromSavedPipeline(bytes, $"'{path}'") : new StartingPoint(Import(bytes, $"'{path}'"), $"read from '{path}'");
+    }
+
+    private static StartingPoint FromSavedPipeline(byte[] zip, string source)
+    {
+        byte[] onnx;
+        try
+        {
+            using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+            var entries = archive.Entries.Where(e => e.Name == OnnxEntry).ToList();
+            if (entries.Count != 1)
+                throw new ArgumentException(
+                    $"{source} holds {entries.Count} ONNX models; a compression step starts from a pipeline with exactly one (as this library saves them).", "startFrom");
+            // OnnxTransformer stores its model as a length-prefixed byte array.
+            using var reader = new BinaryReader(entries[0].Open());
+            int length = reader.ReadInt32();
+            onnx = reader.ReadBytes(length);
+            if (onnx.Length != length) throw new InvalidDataException($"The ONNX model in {source} is cut short ({onnx.Length} of {length} bytes).");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"{source} is not an ML.NET model zip: {e.Message}", "startFrom", e);
+        }
+        return new StartingPoint(Import(onnx, source), $"read from {source}");
+    }
+
+    private static NetworkGraph Import(byte[] onnx, string source)
+    {
+        try
+        {
+            return OnnxImporter.Import(onnx);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            throw new ArgumentException($"The ONNX model in {source} cannot be read back into a network: {e.Message}", "startFrom", e);
+        }
     }
 }

@@ -22,8 +22,11 @@ internal static class MulticlassScorer
 {
     private const BindingFlags Internal = BindingFlags.NonPublic | BindingFlags.Instance;
 
+    /// <summary>The name the scorer gives its score column (its mapper's output; other names are refused).</summary>
+    public const string ScoreColumn = "Score";
+
     /// <summary>
-    /// A transformer adding <paramref name="scoreColumn"/> and <paramref name="predictedLabelColumn"/> computed from the
+    /// A transformer adding <paramref name="scoreColumn"/> (<see cref="ScoreColumn"/>) and <paramref name="predictedLabelColumn"/> computed from the
     /// probabilities in <paramref name="probabilitiesColumn"/> of <paramref name="schema"/>, with the class names of
     /// <paramref name="labelColumn"/> (null: none).
     /// </summary>

@@ -36,11 +36,15 @@ internal sealed class OnnxScoringPipeline : IDisposable
             _file.Release(); // ONNX Runtime holds the model in memory; the file comes back only when a save reads it
             DataViewSchema probabilities = onnx.GetOutputSchema(schemaSource.Schema);
             string? label = schemaSource.Schema.GetColumnOrNull(columns.LabelColumnName) is null ? null : columns.LabelColumnName;
+            // ML.NET's scorer names its score column "Score" (it hides the ONNX model's column of the same name).
             _parts.Add(MulticlassScorer.Create(catalog.Environment, probabilities, OnnxExporter.ScoreOutput, classCount, label,
-                columns.ScoreColumnName, columns.PredictedLabelColumnName));
-            // The ONNX model's own probabilities column stays visible unless an output of the scorer hides it.
-            if (OnnxExporter.ScoreOutput != columns.ScoreColumnName && OnnxExporter.ScoreOutput != columns.PredictedLabelColumnName)
-                _parts.Add(catalog.Transforms.DropColumns(OnnxExporter.ScoreOutput).Fit(_parts[^1].Transform(onnx.Transform(schemaSource))));
+                MulticlassScorer.ScoreColumn, columns.PredictedLabelColumnName));
+            if (columns.ScoreColumnName != MulticlassScorer.ScoreColumn)
+            {
+                var rename = catalog.Transforms.CopyColumns(columns.ScoreColumnName, MulticlassScorer.ScoreColumn)
+                    .Append(catalog.Transforms.DropColumns(MulticlassScorer.ScoreColumn));
+                _parts.Add(rename.Fit(_parts[1].Transform(onnx.Transform(schemaSource))));
+            }
             Transformer = new TransformerChain<ITransformer>(_parts.ToArray());
         }
         catch

@@ -30,9 +30,10 @@ internal static class ScoringSchema
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"The label column '{options.LabelColumnName}' is not in the input schema; columns present: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
 
-        // The scorer names the classes only when the label is a key whose values match the classes one to one.
-        bool named = hasLabel && label.IsKey && label.Annotations.Any(a => a.Name == "KeyValues" && a.ItemType is TextDataViewType)
-            && (label.ItemType as KeyDataViewType)?.Count == (ulong)classCount;
+        // The scorer names the classes when the label is a key with text values (SchemaShape carries no key counts;
+        // Fit refuses a label key with more values than the network has classes).
+        bool named = hasLabel && label.IsKey && label.Annotations.Any(a =>
+            a.Name == "KeyValues" && a.Kind == SchemaShape.Column.VectorKind.Vector && a.ItemType is TextDataViewType);
         var names = new VectorDataViewType(TextDataViewType.Instance, classCount);
         var setId = new KeyDataViewType(typeof(uint), int.MaxValue - 1);
 

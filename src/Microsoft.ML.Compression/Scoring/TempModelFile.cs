@@ -23,7 +23,7 @@ internal sealed class TempModelFile : IDisposable
     {
         _bytes = bytes;
         Path = System.IO.Path.Combine(Folder.Value, $"model-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(Path, bytes);
+        Write();
         _readers = 1;
     }
 
@@ -44,9 +44,16 @@ internal sealed class TempModelFile : IDisposable
     {
         lock (_gate)
         {
-            if (_readers++ == 0 || !File.Exists(Path)) File.WriteAllBytes(Path, _bytes);
+            if (_readers++ == 0 || !File.Exists(Path)) Write();
         }
         return new ReadScope(this);
+    }
+
+    // The folder is made again if something removed it (it is only a place for short-lived files).
+    private void Write()
+    {
+        Directory.CreateDirectory(Folder.Value);
+        File.WriteAllBytes(Path, _bytes);
     }
 
     /// <inheritdoc />
@@ -109,7 +116,10 @@ internal sealed class TempModelFile : IDisposable
         try
         {
             using Process process = Process.GetProcessById(pid);
-            return ProcessStart(process) == start; // a reused process id has another start time
+            // A reused process id has another start time. Processes see each other's start time a little differently
+            // (on Linux it is derived from the uptime), so nearby times count as the same.
+            return long.TryParse(start, NumberStyles.None, CultureInfo.InvariantCulture, out long ticks)
+                && Math.Abs(process.StartTime.ToUniversalTime().Ticks - ticks) <= TimeSpan.TicksPerSecond * 5;
         }
         catch (ArgumentException) { return false; } // no such process
         catch (InvalidOperationException) { return false; } // it has exited
