@@ -72,10 +72,8 @@ public sealed class MnistDataTests
     public void EnsureMnist_IsIdempotent()
     {
         string? message = null;
-        var clock = Stopwatch.StartNew();
         string again = SampleDatasets.EnsureMnist(SampleDatasets.FindRepositoryDataRoot(), m => message = m);
         Assert.AreEqual(_dir, again);
         Assert.IsNull(message, "Nothing should be fetched when the files are present.");
-        Assert.IsTrue(clock.ElapsedMilliseconds < 1000);
     }
 }

@@ -61,7 +61,8 @@ public class CompressionPlanTests
         CollectionAssert.AreEqual(new[] { "start", "L1NormPruning", "Distill", "QuantizeAwareTraining" }, rows.Select(r => r.Name).ToArray());
         CollectionAssert.AreEqual(new[] { "fp32", "l1-50", "kd", "simqat-int8" }, rows.Select(r => r.Method).ToArray());
         CollectionAssert.AreEqual(new[] { null, "lenet5-bn", "lenet5-bn", "lenet5-bn" }, rows.Select(r => r.Teacher).ToArray());
-        Assert.IsTrue(rows.All(r => r.Accuracy > 0.85), _chained.Plan.ToString());
+        // One epoch per step after removing half the channels (measured: 2 to 3 points below the start).
+        Assert.IsTrue(rows.All(r => r.Accuracy >= rows[0].Accuracy - 0.04), "every step within 4 points of the start: " + _chained.Plan);
         Assert.IsTrue(rows[1].Parameters < rows[0].Parameters * 0.6, "pruning removed over 40% of the parameters (fc2 and fc3 stay whole)");
         Assert.AreEqual(rows[1].Parameters, rows[2].Parameters, "distillation keeps the structure");
         Assert.IsTrue(rows[3].OnnxBytes < rows[2].OnnxBytes / 2 && rows[2].OnnxBytes < rows[0].OnnxBytes, _chained.Plan.ToString());

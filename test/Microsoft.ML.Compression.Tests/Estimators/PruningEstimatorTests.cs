@@ -45,7 +45,10 @@ public class PruningEstimatorTests
     {
         CompressedModelTransformer model = Models[name];
         var pruning = model.Pruning!;
-        Assert.IsTrue(Accuracy(model) > 0.7, $"{name}: accuracy {Accuracy(model)}");
+        // Half of the channels go and only 1-2 epochs on 2,000 rows fine-tune (measured: 2.6 to 7 points below the start);
+        // a pruning that removed the wrong channels or broke the weights would land near chance.
+        double start = TestModels.Accuracy(TestModels.LeNetWithBatchNorm);
+        Assert.IsTrue(Accuracy(model) >= start - 0.08, $"{name}: accuracy {Accuracy(model)} vs the unpruned start's {start}");
         Assert.IsTrue(pruning.ParametersAfter < pruning.ParametersBefore && pruning.MacsAfter < pruning.MacsBefore, pruning.ToString());
         Assert.AreEqual(model.Network.ParameterCount, pruning.ParametersAfter);
         Assert.AreEqual(model.Report.OnnxBytes, pruning.OnnxBytesAfter);

@@ -48,6 +48,8 @@ public class SlbEstimatorTests
 
     private static double Accuracy(ITransformer model) => TestModels.Accuracy(model);
 
+    private static double Start => TestModels.Accuracy(TestModels.LeNetWithBatchNorm);
+
     [TestMethod]
     public void SlbLearnsLevelWeightsBetterThanRounding()
     {
@@ -56,7 +58,7 @@ public class SlbEstimatorTests
             var history = Models[name].Report.History;
             Assert.AreEqual(2, history.Count, name);
             Assert.IsTrue(history[1].TrainLoss < history[0].TrainLoss, $"{name}: loss fell {history[0].TrainLoss} -> {history[1].TrainLoss}");
-            Assert.IsTrue(Accuracy(Models[name]) > 0.7, $"{name}: accuracy {Accuracy(Models[name])}");
+            Assert.IsTrue(Accuracy(Models[name]) >= Start - 0.02, $"{name}: accuracy {Accuracy(Models[name])} vs the fp32 start's {Start}");
         }
         double slb = Accuracy(Models["w1"]), rtn = Accuracy(Models["rtn-w1"]);
         Assert.IsTrue(slb > rtn, $"SLB W1 {slb} vs round-to-nearest W1 {rtn}");
@@ -78,8 +80,7 @@ public class SlbEstimatorTests
             long weights = model.Compressed.Weights[layer].Count;
             TensorProto stored = bits == 1 ? initializers[$"{layer}.weight_bits"] : constants.Single(t => t.Dims.Aggregate(1L, (a, d) => a * d) == weights);
             Assert.AreEqual(type, stored.DataType, layer);
-            double bitsPerWeight = stored.RawData.Length * 8.0 / weights;
-            Assert.IsTrue(bitsPerWeight <= bits * 1.1, $"{layer}: {bitsPerWeight} bits per weight");
+            Assert.AreEqual((weights * bits + 7) / 8, stored.RawData.Length, $"{layer}: exactly {bits} bits per weight, packed");
             Assert.IsFalse(initializers.ContainsKey($"{layer}.weight") && initializers[$"{layer}.weight"].DataType == (int)DataType.Float, "no float copy");
         }
         Assert.IsFalse(onnx.Graph.Initializer.Any(t => t.DataType == (int)DataType.Float && t.Dims.Count == 4), "no float convolution weights");
@@ -91,16 +92,19 @@ public class SlbEstimatorTests
     }
 
     [TestMethod]
-    [DataRow("w4", 4, 1 / 7.5)]
-    [DataRow("w2", 2, 1 / 14.0)]
-    [DataRow("w1", 1, 1 / 25.0)]
-    public void ReportGivesBitsAndWeightBytes(string name, int bits, double ceiling)
+    [DataRow("w4", 4)]
+    [DataRow("w2", 2)]
+    [DataRow("w1", 1)]
+    public void ReportGivesBitsAndWeightBytes(string name, int bits)
     {
         var report = Models[name].Report;
         Assert.AreEqual(bits, report.Layers.Single(l => l.Name == "conv2").WeightBits);
         Assert.AreEqual(32, report.Layers.Single(l => l.Name == "fc1").WeightBits);
         Assert.AreEqual((150 + 2400) * 4, report.QuantizedWeightFp32Bytes);
-        Assert.IsTrue(report.QuantizedWeightRatio <= ceiling, $"{report.QuantizedWeightRatio} of fp32");
+        // conv1 (150 weights) and conv2 (2,400) stored at `bits` bits each, packed per layer.
+        long stored = (150 * bits + 7) / 8 + (2400 * bits + 7) / 8;
+        Assert.AreEqual(stored, report.QuantizedWeightBytes);
+        Assert.AreEqual(stored / (2550 * 4.0), report.QuantizedWeightRatio, 1e-15);
         Assert.IsTrue(report.OnnxBytes < report.Fp32OnnxBytes);
         StringAssert.Contains(report.ToString(), "quantized layers' weights");
     }
@@ -148,6 +152,11 @@ public class SlbEstimatorTests
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
         int agree = Enumerable.Range(0, 256).Count(r => OrtRunner.ArgMax(expected, r, 10) == OrtRunner.ArgMax(ort, r, 10));
         Assert.IsTrue(agree >= 250, $"{name}: {agree}/256 predictions agree");
+        // A value on a rounding boundary may land one grid step apart in the two runtimes (their float sums differ in the
+        // last bits); such a step may propagate, so logits agree within a few steps of a uint8 grid over their range.
+        float step = (expected.Max() - expected.Min()) / 255, maxDiff = expected.Zip(ort, (a, b) => MathF.Abs(a - b)).Max();
+        Console.WriteLine($"{name}: max |logit difference| {maxDiff} = {maxDiff / step:F2} output steps");
+        Assert.IsTrue(maxDiff <= 3 * step, $"{name}: max |logit difference| {maxDiff} is {maxDiff / step:F2} output steps");
     }
 
     [TestMethod]
