@@ -1,4 +1,3 @@
-using System;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Runtime;

@@ -1,4 +1,3 @@
-using System;
 using System.Reflection;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;

@@ -1,7 +1,5 @@
-using System;
 using System.IO;
 using System.IO.Compression;
-using System.Linq;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx.Import;

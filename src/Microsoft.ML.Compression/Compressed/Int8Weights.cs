@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
 

@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Microsoft.ML.Compression.Onnx;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 

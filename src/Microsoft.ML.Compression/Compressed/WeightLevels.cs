@@ -1,4 +1,3 @@
-using System;
 
 namespace Microsoft.ML.Compression.Compressed;
 

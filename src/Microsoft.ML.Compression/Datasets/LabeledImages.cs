@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Microsoft.ML;
 
 namespace Microsoft.ML.Compression.Datasets;

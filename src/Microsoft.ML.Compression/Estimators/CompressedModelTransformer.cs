@@ -1,4 +1,3 @@
-using System;
 using System.IO;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Compressed;

@@ -1,4 +1,3 @@
-using System;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Scoring;
 using Microsoft.ML.Compression.Training;
@@ -32,6 +31,11 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
         _name = name;
         Network = network;
         Settings = options;
+    }
+
+    private protected CompressionEstimator(CompressionCatalog catalog, StartingPoint startFrom, TOptions options, string name)
+        : this(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, name)
+    {
     }
 
     /// <summary>The network the method starts from (the student, for distillation).</summary>

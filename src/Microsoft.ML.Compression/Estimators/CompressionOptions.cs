@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Threading;
 using Microsoft.ML.Compression.Distillation;
 using Microsoft.ML.Compression.Graph;

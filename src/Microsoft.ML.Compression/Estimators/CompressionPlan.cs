@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;

@@ -1,4 +1,3 @@
-using System;
 using System.Threading;
 
 namespace Microsoft.ML.Compression.Estimators;

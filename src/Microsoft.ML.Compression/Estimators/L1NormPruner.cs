@@ -1,4 +1,3 @@
-using System;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
 
@@ -28,9 +27,6 @@ public sealed class L1NormPruner : PruningEstimator<L1NormPruner.Options>
     {
         context.Note($"L1-norm filter pruning of {Network.Name}: remove {Settings.PruneRate:P0} of every layer's filters, then {Settings.Epochs} fine-tuning epochs.");
         ChannelDependencies deps = Analyze(context, Network, noteSkipped: true);
-        var scores = ChannelImportance.FilterL1(deps);
-        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
-        NetworkGraph graph = Remove(context, deps, removed, "Smallest-L1 filters of each layer");
-        return context.TrainNetwork(graph, "Fine-tuning");
+        return RemovePerLayerAndFineTune(context, deps, ChannelImportance.FilterL1(deps), "Smallest-L1 filters of each layer");
     }
 }

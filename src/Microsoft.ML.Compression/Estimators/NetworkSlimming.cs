@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.Compression.Pruning.Slimming;

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
@@ -73,10 +70,9 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
     internal PostTrainingQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
-        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "PostTrainingQuantization")
+        : base(catalog, startFrom, options, "PostTrainingQuantization")
     {
-        QuantizationPlan.WeightLayers(Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
-        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(Network, nameof(Options.KeepFloatLayers));
+        _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
     }
 
     private protected override bool ReadsLabels => false;

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
@@ -15,7 +13,7 @@ namespace Microsoft.ML.Compression.Estimators;
 public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions> where TOptions : PruningOptions
 {
     private protected PruningEstimator(CompressionCatalog catalog, StartingPoint startFrom, TOptions options, string name)
-        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, name)
+        : base(catalog, startFrom, options, name)
     {
     }
 
@@ -48,6 +46,16 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
         if (deps.Channels.Count == 0)
             throw new InvalidOperationException($"Network '{graph.Name}' has no prunable convolution channels (with {nameof(PruningOptions.Residual)} = {Settings.Residual}).");
         return deps;
+    }
+
+    /// <summary>
+    /// Removes the <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every layer (widths kept at multiples
+    /// of <see cref="PruningOptions.ChannelMultiple"/>), then fine-tunes the smaller network.
+    /// </summary>
+    private protected NetworkGraph RemovePerLayerAndFineTune(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, string how)
+    {
+        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate)), scores, Settings.ChannelMultiple);
+        return context.TrainNetwork(Remove(context, deps, removed, how), "Fine-tuning");
     }
 
     /// <summary>Physically removes <paramref name="removed"/> and notes what went.</summary>

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
@@ -97,10 +95,9 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
-        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "QuantizeAwareTraining")
+        : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
-        QuantizationPlan.WeightLayers(Network, options.KeepFloatLayers, nameof(Options.KeepFloatLayers)); // fail before Fit
-        if (options.WeightBits < 8) _lowBitLayers = QuantizationBits.LowBitLayers(options.KeepFloatLayers).Select(Network, nameof(Options.KeepFloatLayers));
+        _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
     }
 
     private protected override FitResult FitCore(FitContext context)

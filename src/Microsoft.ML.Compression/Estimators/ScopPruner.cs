@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.Compression.Pruning.Scop;
@@ -99,9 +96,7 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
 
         var scores = ChannelImportance.ScientificControl(deps, beta);
         NoteScores(context, deps, scores);
-        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(Options.PruneRate)), scores, Settings.ChannelMultiple);
-        NetworkGraph graph = Remove(context, deps, removed, "Lowest |gamma| (2 beta - 1) of each layer");
-        return context.TrainNetwork(graph, "Fine-tuning");
+        return RemovePerLayerAndFineTune(context, deps, scores, "Lowest |gamma| (2 beta - 1) of each layer");
     }
 
     private Func<Tensor, Tensor> KnockoffSource(LabeledDataset train, int featureSize)

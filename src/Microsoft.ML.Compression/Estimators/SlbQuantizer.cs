@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization.LowBit;
@@ -120,7 +117,7 @@ public sealed class SlbQuantizer : CompressionEstimator<SlbQuantizer.Options>
     private readonly IReadOnlyList<string> _layers;
 
     internal SlbQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
-        : base(catalog, (startFrom ?? throw new ArgumentNullException(nameof(startFrom))).Network, options, "Slb")
+        : base(catalog, startFrom, options, "Slb")
     {
         _layers = options.Selection.Select(Network, nameof(Options.KeepFloatLayers)); // fail before Fit
     }

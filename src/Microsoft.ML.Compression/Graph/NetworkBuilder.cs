@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 
 namespace Microsoft.ML.Compression.Graph;
 

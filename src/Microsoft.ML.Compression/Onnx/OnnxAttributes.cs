@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Onnx.Proto;
 

@@ -1,8 +1,6 @@
-using System;
 using System.IO;
 using System.Reflection;
 using Google.Protobuf;
-using System.Linq;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 

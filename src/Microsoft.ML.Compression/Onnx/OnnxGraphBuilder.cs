@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Globalization;
 using Microsoft.ML.Compression.Onnx.Proto;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;

@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Microsoft.ML.Compression.Onnx.Proto;
 
 namespace Microsoft.ML.Compression.Onnx;

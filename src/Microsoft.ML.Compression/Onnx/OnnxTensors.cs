@@ -1,7 +1,4 @@
-using System;
 using System.Buffers.Binary;
-using System.Collections.Generic;
-using System.Linq;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Onnx.Proto;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;

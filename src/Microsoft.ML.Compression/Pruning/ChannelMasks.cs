@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,8 +9,14 @@ namespace Microsoft.ML.Compression.Quantization;
 /// estimator: rounding passes the gradient unchanged, and for activations the gradient is zero outside the clamped
 /// range (libtorch's fake_quantize kernels are not exposed by TorchSharp).
 /// </summary>
+/// <remarks>
+/// Scalars are created and held explicitly here: TorchSharp passes a temporary Scalar's handle to libtorch without
+/// keeping the Scalar alive, so on this hot path a garbage collection could free it mid-call.
+/// </remarks>
 public static class FakeQuantize
 {
+    private static readonly Scalar One = 1.ToScalar();
+
     /// <summary>Largest magnitude of a symmetric signed integer of <paramref name="bits"/> bits (127 for 8 bits).</summary>
     public static int SymmetricMax(int bits) => (1 << (bits - 1)) - 1;
 
@@ -20,12 +24,13 @@ public static class FakeQuantize
     public static Tensor Activation(Tensor x, QuantParams p)
     {
         // The clamp gives the gradient mask; the detached residual carries the rounding.
-        Tensor clamped = x.clamp(p.Min, p.Max);
-        if (!clamped.requires_grad) return clamped.div_(p.Scale).round_().mul_(p.Scale);
+        using Scalar min = p.Min.ToScalar(), max = p.Max.ToScalar(), scale = p.Scale.ToScalar();
+        Tensor clamped = x.clamp(min, max);
+        if (!clamped.requires_grad) return clamped.div_(scale).round_().mul_(scale);
         // rounding error = round(c/s)*s - c, computed in place outside autograd, then added to c.
         using Tensor detached = clamped.detach();
-        Tensor error = detached.div(p.Scale).round_().mul_(p.Scale).sub_(detached);
-        return clamped.add(error);
+        Tensor error = detached.div(scale).round_().mul_(scale).sub_(detached);
+        return clamped.add(error, One);
     }
 
     /// <summary>
@@ -37,7 +42,9 @@ public static class FakeQuantize
         using var _ = torch.no_grad();
         long[] dims = Enumerable.Range(1, (int)weight.dim() - 1).Select(d => (long)d).ToArray();
         Tensor maxAbs = weight.detach().abs().amax(dims);
-        return maxAbs.masked_fill_(maxAbs.eq(0), SymmetricMax(bits)).div_(SymmetricMax(bits));
+        using Scalar qmax = SymmetricMax(bits).ToScalar(), zero = 0.ToScalar();
+        using Tensor empty = maxAbs.eq(zero);
+        return maxAbs.masked_fill_(empty, qmax).div_(qmax);
     }
 
     /// <summary>Per-channel symmetric weight fake quantization (zero point 0, values in ±(2^(bits-1) - 1)).</summary>
@@ -50,10 +57,10 @@ public static class FakeQuantize
         Array.Fill(shape, 1L);
         shape[0] = -1;
         Tensor s = scales.reshape(shape);
-        int qmax = SymmetricMax(bits);
+        using Scalar qmin = (-SymmetricMax(bits)).ToScalar(), qmax = SymmetricMax(bits).ToScalar();
         using Tensor detached = weight.detach();
-        Tensor rounded = detached.div(s).round_().clamp_(-qmax, qmax).mul_(s);
-        return weight.requires_grad ? weight.add(rounded.sub_(detached)) : rounded;
+        Tensor rounded = detached.div(s).round_().clamp_(qmin, qmax).mul_(s);
+        return weight.requires_grad ? weight.add(rounded.sub_(detached), One) : rounded;
     }
 
     /// <summary>
@@ -62,9 +69,10 @@ public static class FakeQuantize
     /// </summary>
     public static Tensor Bias(Tensor bias, float inputScale, Tensor weightScales)
     {
-        Tensor s = weightScales.mul(inputScale);
+        using Scalar input = inputScale.ToScalar();
+        Tensor s = weightScales.mul(input);
         using Tensor detached = bias.detach();
         Tensor rounded = detached.div(s).round_().mul_(s);
-        return bias.requires_grad ? bias.add(rounded.sub_(detached)) : rounded;
+        return bias.requires_grad ? bias.add(rounded.sub_(detached), One) : rounded;
     }
 }

@@ -1,5 +1,4 @@
-using System;
-using System.Collections.Generic;
+using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization.LowBit;
 
 namespace Microsoft.ML.Compression.Quantization;
@@ -18,6 +17,14 @@ internal static class QuantizationBits
             throw new ArgumentOutOfRangeException(activationOption, activationBits, $"{activationOption} must be 8 with 8-bit weights (float activations need {weightOption} 1, 2 or 4).");
     }
 
-    /// <summary>The layers a low-bit baseline quantizes, SLB's default: every convolution but a classifier one, except <paramref name="keepFloat"/>.</summary>
-    public static LowBitLayerSelection LowBitLayers(IReadOnlyCollection<string> keepFloat) => new(false, true, false, keepFloat);
+    /// <summary>
+    /// Checks <paramref name="keepFloat"/> against <paramref name="network"/> (so a bad name fails before Fit) and, for
+    /// 1-, 2- or 4-bit weights, returns the layers a low-bit baseline quantizes (SLB's default: every convolution but a
+    /// classifier one); null for int8, which quantizes every Conv2d and Linear layer not kept in float.
+    /// </summary>
+    public static IReadOnlyList<string>? CheckLayers(NetworkGraph network, int weightBits, IReadOnlyCollection<string> keepFloat, string keepFloatOption)
+    {
+        QuantizationPlan.WeightLayers(network, keepFloat, keepFloatOption);
+        return weightBits < 8 ? new LowBitLayerSelection(false, true, false, keepFloat).Select(network, keepFloatOption) : null;
+    }
 }

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Data;

@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Compression.Training;

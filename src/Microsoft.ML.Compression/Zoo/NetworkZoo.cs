@@ -1,4 +1,3 @@
-using System;
 using Microsoft.ML.Compression.Graph;
 
 namespace Microsoft.ML.Compression.Zoo;

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Microsoft.ML.Compression.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,5 @@
-using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx.Proto;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;

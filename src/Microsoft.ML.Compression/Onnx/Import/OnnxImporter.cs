@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Graph;

@@ -1,7 +1,5 @@
-using System;
 using System.Buffers.Binary;
 using System.IO;
-using System.Linq;
 using Microsoft.ML.Compression.Onnx.Proto;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 

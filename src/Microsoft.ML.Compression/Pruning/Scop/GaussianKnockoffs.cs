@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 

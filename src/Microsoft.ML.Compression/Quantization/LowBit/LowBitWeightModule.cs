@@ -1,4 +1,3 @@
-using System;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;

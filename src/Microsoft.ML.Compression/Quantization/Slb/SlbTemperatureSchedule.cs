@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
 

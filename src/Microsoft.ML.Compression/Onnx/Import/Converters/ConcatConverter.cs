@@ -1,4 +1,3 @@
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 
 namespace Microsoft.ML.Compression.Onnx.Import.Converters;

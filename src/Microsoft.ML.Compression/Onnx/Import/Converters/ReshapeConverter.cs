@@ -1,4 +1,3 @@
-using System.Linq;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx.Import.Evaluators;
 

@@ -1,4 +1,3 @@
-using System;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;

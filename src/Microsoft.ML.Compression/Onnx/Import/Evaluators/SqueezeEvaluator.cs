@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
 
