@@ -154,11 +154,7 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
             throw new InvalidOperationException($"Step {untaught + 1} (Distill) has no teacher: call WithTeacher(...) on the plan or set Distiller.Options.Teacher.");
         IHost host = _catalog.Environment.Register("Compression.Plan");
         using IChannel channel = host.Start("Plan");
-        void CheckAlive()
-        {
-            if (MlNetInternals.IsCanceled(_catalog.Environment)) throw new OperationCanceledException("The plan was cancelled by MLContext.CancelExecution().");
-            _options.CancellationToken.ThrowIfCancellationRequested();
-        }
+        void CheckAlive() => FitContext.CheckAlive(_catalog.Environment, host, _options.CancellationToken);
         using var session = TorchSession.Enter(CheckAlive, _options.Threads);
         NetworkGraph start = _start.Network;
         LabeledDataset? validation = validationData is null ? null

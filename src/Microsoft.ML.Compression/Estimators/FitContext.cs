@@ -1,3 +1,4 @@
+using System.Threading;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML;
@@ -65,11 +66,14 @@ internal sealed class FitContext
     public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once MLContext.CancelExecution() was called or the options' token is cancelled.</summary>
-    public void CheckAlive()
+    public void CheckAlive() => CheckAlive(_environment, _host, Options.CancellationToken);
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> once <paramref name="environment"/> (or <paramref name="host"/>) is cancelled or <paramref name="token"/> is.</summary>
+    internal static void CheckAlive(IHostEnvironment environment, IHost? host, CancellationToken token)
     {
-        if (MlNetInternals.IsCanceled(_environment) || MlNetInternals.IsCanceled(_host))
-            throw new OperationCanceledException("Fit was cancelled by MLContext.CancelExecution().");
-        Options.CancellationToken.ThrowIfCancellationRequested();
+        if (MlNetInternals.IsCanceled(environment) || (host is not null && MlNetInternals.IsCanceled(host)))
+            throw new OperationCanceledException("Fit was cancelled through its MLContext.");
+        token.ThrowIfCancellationRequested();
     }
 
     /// <summary>Logs a line.</summary>

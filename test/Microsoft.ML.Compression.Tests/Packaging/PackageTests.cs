@@ -138,7 +138,7 @@ public sealed class PackageTests
         StringAssert.Contains(File.ReadAllText(Path.Combine(app, "obj", "Consumer.csproj.nuget.g.targets")), $"buildTransitive/{PackageId}.targets",
             "The app does not import the package's TorchSharp load fix.");
 
-        Match m = Regex.Match(output, @"PACKAGE-CHECK fp32-accuracy=(?<fa>[0-9.]+) int8-accuracy=(?<ia>[0-9.]+) fp32-onnx-bytes=(?<fb>\d+) int8-onnx-bytes=(?<ib>\d+)");
+        Match m = Regex.Match(output, @"PACKAGE-CHECK fp32-accuracy=(?<fa>[0-9.]+) int8-accuracy=(?<ia>[0-9.]+) fp32-onnx-bytes=(?<fb>\d+) int8-onnx-bytes=(?<ib>\d+) pid=(?<pid>\d+)");
         Assert.IsTrue(m.Success, $"The app printed no PACKAGE-CHECK line:\n{output}");
         double fp32Accuracy = double.Parse(m.Groups["fa"].Value, CultureInfo.InvariantCulture);
         double int8Accuracy = double.Parse(m.Groups["ia"].Value, CultureInfo.InvariantCulture);
@@ -150,6 +150,10 @@ public sealed class PackageTests
         Assert.IsGreaterThan(0.5, int8Accuracy, m.Value);
         // int8 weights take a quarter of fp32's bytes; the graph's scales and QDQ nodes add a little.
         Assert.IsLessThan(fp32Bytes / 2, int8Bytes, m.Value);
+        // The app ended without disposing its models: its folder of short-lived ONNX files went with it.
+        string root = Path.Combine(Path.GetTempPath(), "mlcompression");
+        string[] left = Directory.Exists(root) ? Directory.GetDirectories(root, m.Groups["pid"].Value + "-*") : Array.Empty<string>();
+        Assert.AreEqual(0, left.Length, $"left behind: {string.Join(", ", left)}");
     }
 
     private static string ConsumerProject(string version) => $$"""
@@ -176,12 +180,13 @@ public sealed class PackageTests
         IDataView train = ml.Data.LoadFromEnumerable(Rows(256, seed: 1));
         IDataView test = ml.Data.LoadFromEnumerable(Rows(96, seed: 2));
 
-        using var fp32 = ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Features", "Label", epochs: 1, batchSize: 8).Fit(train);
-        using var int8 = ml.Transforms.Compression.PostTrainingQuantization(fp32, "Features", 64).Fit(train);
+        // Not disposed on purpose: the process ends with both models alive, and must leave no ONNX file behind.
+        var fp32 = ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Features", "Label", epochs: 1, batchSize: 8).Fit(train);
+        var int8 = ml.Transforms.Compression.PostTrainingQuantization(fp32, "Features", 64).Fit(train);
         double fp32Accuracy = ml.MulticlassClassification.Evaluate(fp32.Transform(test)).MicroAccuracy;
         double int8Accuracy = ml.MulticlassClassification.Evaluate(int8.Transform(test)).MicroAccuracy;
         Console.WriteLine(FormattableString.Invariant(
-            $"PACKAGE-CHECK fp32-accuracy={fp32Accuracy:F4} int8-accuracy={int8Accuracy:F4} fp32-onnx-bytes={fp32.OnnxModel.Length} int8-onnx-bytes={int8.OnnxModel.Length}"));
+            $"PACKAGE-CHECK fp32-accuracy={fp32Accuracy:F4} int8-accuracy={int8Accuracy:F4} fp32-onnx-bytes={fp32.OnnxModel.Length} int8-onnx-bytes={int8.OnnxModel.Length} pid={Environment.ProcessId}"));
 
         // Three classes that differ in which third of the 28x28 image is bright, under uniform noise.
         static Row[] Rows(int count, int seed)
