@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression;
 
 /// <summary>Adds <c>mlContext.Transforms.Compression</c>.</summary>

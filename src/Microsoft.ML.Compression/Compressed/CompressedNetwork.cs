@@ -65,6 +65,9 @@ public sealed class CompressedNetwork
     /// <summary>Bits each encoded layer's weights are stored with.</summary>
     public IReadOnlyDictionary<string, int> WeightBitsByLayer => _weights.ToDictionary(e => e.Key, e => e.Value.Bits, StringComparer.Ordinal);
 
+    /// <summary>The distinct bit widths of the encoded layers' weights, ascending (empty for float weights).</summary>
+    internal IReadOnlyList<int> WeightBitWidths => _weights.Values.Select(w => w.Bits).Distinct().Order().ToArray();
+
     /// <summary>Bits of the activations: 8 when any is quantized, 32 (float) otherwise.</summary>
     public int ActivationBits => _activations.Count > 0 ? 8 : 32;
 

@@ -20,12 +20,7 @@ public sealed class Int8Weights : WeightEncoding
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(scales);
-        if (values.Length != Count)
-            throw new ArgumentException($"{values.Length} values do not fill a weight of shape [{string.Join(",", shape)}] ({Count} values).", nameof(values));
-        if (scales.Length != Channels)
-            throw new ArgumentException($"{scales.Length} scales given for {Channels} output channels.", nameof(scales));
-        if (scales.Any(s => !(s > 0) || float.IsInfinity(s)))
-            throw new ArgumentException("Channel scales must be positive finite numbers.", nameof(scales));
+        CheckFill(values.Length, nameof(values), scales);
         if (values.Any(v => v < -Max))
             throw new ArgumentException($"Symmetric int8 values lie in -{Max}..{Max}; -128 is not used.", nameof(values));
         Values = values;

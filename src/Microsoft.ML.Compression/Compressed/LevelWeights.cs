@@ -20,15 +20,10 @@ public sealed class LevelWeights : WeightEncoding
         WeightLevels.Validate(bits, nameof(bits));
         ArgumentNullException.ThrowIfNull(codes);
         ArgumentNullException.ThrowIfNull(scales);
-        if (codes.Length != Count)
-            throw new ArgumentException($"{codes.Length} codes do not fill a weight of shape [{string.Join(",", shape)}] ({Count} values).", nameof(codes));
-        if (scales.Length != Channels)
-            throw new ArgumentException($"{scales.Length} scales given for {Channels} output channels.", nameof(scales));
+        CheckFill(codes.Length, nameof(codes), scales);
         int levels = WeightLevels.Count(bits);
         if (codes.Any(c => c >= levels))
             throw new ArgumentException($"A code is outside 0..{levels - 1} for {bits}-bit weights.", nameof(codes));
-        if (scales.Any(s => !(s > 0) || float.IsInfinity(s)))
-            throw new ArgumentException("Channel scales must be positive finite numbers.", nameof(scales));
         Bits = bits;
         Codes = codes;
         Scales = scales;

@@ -20,6 +20,20 @@ public abstract class WeightEncoding
         Shape = (int[])shape.Clone();
     }
 
+    /// <summary>
+    /// Checks what every encoding stores: <paramref name="valueCount"/> values, one per weight, and one positive finite
+    /// scale per output channel.
+    /// </summary>
+    private protected void CheckFill(int valueCount, string valuesName, float[] scales)
+    {
+        if (valueCount != Count)
+            throw new ArgumentException($"{valueCount} {valuesName} do not fill a weight of shape {Layer.Format(Shape)} ({Count} values).", valuesName);
+        if (scales.Length != Channels)
+            throw new ArgumentException($"{scales.Length} scales given for {Channels} output channels.", nameof(scales));
+        if (scales.Any(s => !(s > 0) || float.IsInfinity(s)))
+            throw new ArgumentException("Channel scales must be positive finite numbers.", nameof(scales));
+    }
+
     /// <summary>Bits each weight is stored with.</summary>
     public abstract int Bits { get; }
 

@@ -8,20 +8,24 @@ namespace Microsoft.ML.Compression.Estimators;
 /// </summary>
 public abstract class EstimatorOptions
 {
+    // The defaults, also what a plan step's options may leave in place of the plan's columns.
+    private const string DefaultFeatureColumn = "Features", DefaultLabelColumn = "Label", DefaultScoreColumn = "Score",
+        DefaultPredictedLabelColumn = "PredictedLabel";
+
     /// <summary>The feature column: a known-size vector of Single holding C*H*W values per row. Default "Features".</summary>
-    public string FeatureColumnName { get; set; } = "Features";
+    public string FeatureColumnName { get; set; } = DefaultFeatureColumn;
 
     /// <summary>The label column: a key type, or an integer class index from 0. Default "Label".</summary>
-    public string LabelColumnName { get; set; } = "Label";
+    public string LabelColumnName { get; set; } = DefaultLabelColumn;
 
     /// <summary>The output column of class probabilities (softmax of the logits), vector of Single. Default "Score".</summary>
-    public string ScoreColumnName { get; set; } = "Score";
+    public string ScoreColumnName { get; set; } = DefaultScoreColumn;
 
     /// <summary>
     /// The output column of the most probable class: a key with one value per class, whose values are the label
     /// column's key values (class names) when it has them, as with ML.NET's multiclass trainers. Default "PredictedLabel".
     /// </summary>
-    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
+    public string PredictedLabelColumnName { get; set; } = DefaultPredictedLabelColumn;
 
     /// <summary>
     /// Seed for weight initialisation, shuffling, dropout and sampling; the same seed and data give the same model.
@@ -58,10 +62,10 @@ public abstract class EstimatorOptions
             if (mine != theirs && mine != byDefault)
                 throw new ArgumentException($"{GetType().DeclaringType?.Name ?? GetType().Name}.Options.{name} is '{mine}' but the plan uses '{theirs}'; every step reads and writes the plan's columns.", name);
         }
-        Check(nameof(FeatureColumnName), FeatureColumnName, columns.FeatureColumnName, "Features");
-        Check(nameof(LabelColumnName), LabelColumnName, columns.LabelColumnName, "Label");
-        Check(nameof(ScoreColumnName), ScoreColumnName, columns.ScoreColumnName, "Score");
-        Check(nameof(PredictedLabelColumnName), PredictedLabelColumnName, columns.PredictedLabelColumnName, "PredictedLabel");
+        Check(nameof(FeatureColumnName), FeatureColumnName, columns.FeatureColumnName, DefaultFeatureColumn);
+        Check(nameof(LabelColumnName), LabelColumnName, columns.LabelColumnName, DefaultLabelColumn);
+        Check(nameof(ScoreColumnName), ScoreColumnName, columns.ScoreColumnName, DefaultScoreColumn);
+        Check(nameof(PredictedLabelColumnName), PredictedLabelColumnName, columns.PredictedLabelColumnName, DefaultPredictedLabelColumn);
         var copy = (EstimatorOptions)MemberwiseClone();
         copy.FeatureColumnName = columns.FeatureColumnName;
         copy.LabelColumnName = columns.LabelColumnName;

@@ -21,6 +21,7 @@ internal sealed class FitContext
     private readonly List<EpochMetrics> _history = new();
     private readonly List<string> _notes = new();
     private LabeledDataset? _train, _validation;
+    private TrainingOptions? _settings;
 
     public FitContext(IHostEnvironment environment, IHost host, IChannel channel, EstimatorOptions options, NetworkGraph network,
         IDataView trainData, IDataView? validationData)
@@ -46,7 +47,7 @@ internal sealed class FitContext
     public int Seed { get; }
 
     /// <summary>The training loop's settings with the resolved seed (training methods only).</summary>
-    public TrainingOptions Settings => (Options as TrainingOptions)?.WithSeed(Seed)
+    public TrainingOptions Settings => _settings ??= (Options as TrainingOptions)?.WithSeed(Seed)
         ?? throw new InvalidOperationException($"{Options.GetType().Name} has no training settings.");
 
     /// <summary>The training rows with 0-based labels.</summary>

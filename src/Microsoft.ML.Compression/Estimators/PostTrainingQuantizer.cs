@@ -94,6 +94,6 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
         context.Info($"Rounding {string.Join(", ", layers)} of {Network.Name} to {Settings.WeightBits}-bit weights" +
             (a8 ? $", calibrating uint8 activations on {samples!.Count} rows." : "."));
         CompressedNetwork lowBit = Calibration.QuantizeLowBit(Network, Settings.WeightBits, layers, samples, Settings.Calibration, Settings.Percentile, context.CheckAlive);
-        return new FitResult(lowBit, lowBit.Graph, $"rtn-w{Settings.WeightBits}" + (a8 ? "a8" : ""));
+        return new FitResult(lowBit, lowBit.Graph, QuantizationBits.LowBitMethod("rtn", Settings.WeightBits, a8));
     }
 }

@@ -125,6 +125,6 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
             (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), Settings.ActivationRange, Settings.EmaDecay);
         context.Run(model.Module, "STE");
         CompressedNetwork lowBit = model.Finish();
-        return new FitResult(lowBit, lowBit.Graph, $"ste-w{bits}" + (a8 ? "a8" : ""));
+        return new FitResult(lowBit, lowBit.Graph, QuantizationBits.LowBitMethod("ste", bits, a8));
     }
 }

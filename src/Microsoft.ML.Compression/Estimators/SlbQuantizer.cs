@@ -1,5 +1,6 @@
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Quantization.Slb;
 using Microsoft.ML.Compression.Training;
@@ -123,7 +124,7 @@ public sealed class SlbQuantizer : CompressionEstimator<SlbQuantizer.Options>
     }
 
     /// <summary>The method name written to the model's metadata: "slb-w{bits}" or "slb-w{bits}a8".</summary>
-    public string Method => $"slb-w{Settings.WeightBits}" + (Settings.QuantizeActivations ? "a8" : "");
+    public string Method => QuantizationBits.LowBitMethod("slb", Settings.WeightBits, Settings.QuantizeActivations);
 
     private protected override FitResult FitCore(FitContext context)
     {

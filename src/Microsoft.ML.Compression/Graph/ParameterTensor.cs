@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>A dense float tensor holding one parameter or buffer of a layer (row-major, PyTorch layout).</summary>

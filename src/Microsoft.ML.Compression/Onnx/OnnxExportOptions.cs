@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx;
 
 /// <summary>Settings of an ONNX export. The defaults suit ML.NET's OnnxTransformer and ONNX Runtime 1.31.</summary>

@@ -71,9 +71,9 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(network);
         if (network.IsFloat) return "fp32";
-        int[] bits = network.Weights.Values.Select(w => w.Bits).Distinct().ToArray();
-        if (bits.Length == 1 && network.Weights.Values.All(w => w is Int8Weights)) return "int8-qdq";
-        return (bits.Length == 1 ? $"w{bits[0]}" : "mixed") + (network.ActivationBits == 8 ? "a8" : "");
+        IReadOnlyList<int> bits = network.WeightBitWidths;
+        if (bits.Count == 1 && network.Weights.Values.All(w => w is Int8Weights)) return "int8-qdq";
+        return (bits.Count == 1 ? $"w{bits[0]}" : "mixed") + (network.ActivationBits == 8 ? "a8" : "");
     }
 
     /// <summary>Exports <paramref name="graph"/> to <paramref name="destination"/>.</summary>

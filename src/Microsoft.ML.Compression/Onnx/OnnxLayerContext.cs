@@ -34,6 +34,12 @@ internal sealed class OnnxLayerContext
     /// <summary>The tensor holding one of the layer's parameters as the model stores it (float, or decoded from integers).</summary>
     public string Parameter(string name) => _parameter(this, name);
 
+    /// <summary>
+    /// The layer's input followed by its parameters in <see cref="Graph.Layer.ParameterNames"/> order: the inputs of
+    /// the ONNX operators whose parameters follow the data in PyTorch's order (Conv, Gemm, BatchNormalization).
+    /// </summary>
+    public IReadOnlyList<string> InputAndParameters() => Layer.ParameterNames.Select(Parameter).Prepend(Inputs[0]).ToArray();
+
     /// <summary>The model being written, for layers and encodings that need more than one node.</summary>
     public OnnxGraphBuilder Builder => _builder;
 

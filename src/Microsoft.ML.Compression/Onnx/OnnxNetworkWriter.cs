@@ -82,8 +82,8 @@ internal sealed class OnnxNetworkWriter
         b.SetMetadata(OnnxMetadataKeys.ClassCount, k.ToString(CultureInfo.InvariantCulture));
         if (!_network.IsFloat)
         {
-            var bits = _network.Weights.Values.Select(w => w.Bits).Distinct().Order().ToArray();
-            b.SetMetadata(OnnxMetadataKeys.WeightBits, bits.Length == 0 ? "32" : string.Join(",", bits.Select(x => x.ToString(CultureInfo.InvariantCulture))));
+            var bits = _network.WeightBitWidths;
+            b.SetMetadata(OnnxMetadataKeys.WeightBits, bits.Count == 0 ? "32" : string.Join(",", bits.Select(x => x.ToString(CultureInfo.InvariantCulture))));
             b.SetMetadata(OnnxMetadataKeys.ActivationBits, _network.ActivationBits.ToString(CultureInfo.InvariantCulture));
             b.SetMetadata(OnnxMetadataKeys.QuantizedLayers, string.Join(",", graph.Layers.Select(l => l.Name).Where(_network.Weights.ContainsKey)));
         }
@@ -119,7 +119,7 @@ internal sealed class OnnxNetworkWriter
     {
         if (options.Opset < _network.MinimumOpset)
             throw new ArgumentOutOfRangeException(nameof(options), options.Opset,
-                $"OnnxExportOptions.Opset must be at least {_network.MinimumOpset} for {string.Join(", ", _network.Weights.Values.Select(w => w.Bits).Distinct().Order())}-bit weights.");
+                $"OnnxExportOptions.Opset must be at least {_network.MinimumOpset} for {string.Join(", ", _network.WeightBitWidths)}-bit weights.");
         if (string.IsNullOrWhiteSpace(options.InputName))
             throw new ArgumentException("OnnxExportOptions.InputName must not be empty.", nameof(options));
         if (options.InputName is OnnxExporter.LogitsOutput or OnnxExporter.ScoreOutput or OnnxExporter.PredictedLabelOutput)

@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx;
 
 /// <summary>

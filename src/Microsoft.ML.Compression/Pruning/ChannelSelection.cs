@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Pruning;
 
 /// <summary>Turns importance scores into the set of coupled channels to remove.</summary>

@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Pruning;
 
 /// <summary>A channel of one layer: <paramref name="Layer"/>'s output (or normalized) channel number <paramref name="Channel"/>.</summary>

@@ -51,13 +51,8 @@ internal sealed class QuantizationAwareModel : IDisposable
         }
     }
 
-    private ActivationQuantizer? QuantizerOf(NetworkGraph folded, string tensor)
-    {
-        if (_quantizers.TryGetValue(tensor, out var quantizer)) return quantizer;
-        if (tensor == NetworkGraph.InputName) return null;
-        Layer layer = folded[tensor];
-        return layer.KeepsInputGrid ? QuantizerOf(folded, layer.Inputs[0]) : null;
-    }
+    private ActivationQuantizer? QuantizerOf(NetworkGraph folded, string tensor) =>
+        QuantizationPlan.GridSource(folded, tensor, _quantizers.ContainsKey) is string source ? _quantizers[source] : null;
 
     /// <summary>The fake-quantized module of a layer whose weights are quantized.</summary>
     public FakeQuantWeightLayer LayerModule(string name) => (FakeQuantWeightLayer)Module.ModuleOf(name)!;

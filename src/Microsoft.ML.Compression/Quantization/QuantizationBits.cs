@@ -27,4 +27,8 @@ internal static class QuantizationBits
         QuantizationPlan.WeightLayers(network, keepFloat, keepFloatOption);
         return weightBits < 8 ? new LowBitLayerSelection(false, true, false, keepFloat).Select(network, keepFloatOption) : null;
     }
+
+    /// <summary>The name a low-bit method gives its model (report and ONNX metadata), e.g. "slb-w2" or "ste-w1a8".</summary>
+    public static string LowBitMethod(string prefix, int weightBits, bool uint8Activations) =>
+        $"{prefix}-w{weightBits}" + (uint8Activations ? "a8" : "");
 }

@@ -54,12 +54,20 @@ internal static class QuantizationPlan
     /// The quantization of a tensor as its readers see it: its own entry of <paramref name="activations"/>, or for max
     /// pooling, flatten and dropout, their input's; null for a float tensor.
     /// </summary>
-    public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName)
+    public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName) =>
+        GridSource(graph, tensorName, activations.ContainsKey) is string source ? activations[source] : null;
+
+    /// <summary>
+    /// The tensor whose quantizer <paramref name="tensorName"/>'s readers see: the tensor itself when
+    /// <paramref name="hasQuantizer"/> says it has its own, else (through max pooling, flatten and dropout, which keep
+    /// their input's grid) the nearest producer that has one; null for a float tensor.
+    /// </summary>
+    public static string? GridSource(NetworkGraph graph, string tensorName, Func<string, bool> hasQuantizer)
     {
-        if (activations.TryGetValue(tensorName, out QuantParams p)) return p;
+        if (hasQuantizer(tensorName)) return tensorName;
         if (tensorName == NetworkGraph.InputName) return null;
         Layer layer = graph[tensorName];
-        return layer.KeepsInputGrid ? ActivationOf(graph, activations, layer.Inputs[0]) : null;
+        return layer.KeepsInputGrid ? GridSource(graph, layer.Inputs[0], hasQuantizer) : null;
     }
 
     /// <summary>The Conv2d and Linear layers of <paramref name="graph"/> that <paramref name="weightLayers"/> leaves in float.</summary>

@@ -18,7 +18,7 @@ internal static class ScoringSchema
         SchemaShape.Column features = inputSchema.FirstOrDefault(c => c.Name == feature);
         if (features.Name is null)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"The feature column '{feature}' is not in the input schema; columns present: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
+                $"The feature column '{feature}' is not in the input schema; columns present: {Present(inputSchema)}.");
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Feature column '{feature}' must be a known-size vector of Single (float[{inputSize}]), but is {features.Kind} of {features.ItemType}.");
@@ -26,7 +26,7 @@ internal static class ScoringSchema
         bool hasLabel = label.Name is not null;
         if (readsLabels && !hasLabel)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"The label column '{options.LabelColumnName}' is not in the input schema; columns present: {string.Join(", ", inputSchema.Select(c => $"'{c.Name}'"))}.");
+                $"The label column '{options.LabelColumnName}' is not in the input schema; columns present: {Present(inputSchema)}.");
 
         // The scorer names the classes when the label is a key with text values (SchemaShape carries no key counts;
         // Fit refuses a label key with more values than the network has classes).
@@ -57,4 +57,6 @@ internal static class ScoringSchema
         var columns = inputSchema.Where(c => c.Name != options.ScoreColumnName && c.Name != options.PredictedLabelColumnName).Concat(added);
         return new SchemaShape(columns);
     }
+
+    private static string Present(SchemaShape schema) => string.Join(", ", schema.Select(c => $"'{c.Name}'"));
 }

@@ -86,12 +86,7 @@ internal sealed class TempModelFile : IDisposable
         SweepDeadProcesses(RootFolder);
         string folder = System.IO.Path.Combine(RootFolder, FolderName(Environment.ProcessId, ProcessStart(Process.GetCurrentProcess())));
         Directory.CreateDirectory(folder);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDeleteFolder(folder);
         return folder;
     }
 
@@ -103,11 +98,15 @@ internal sealed class TempModelFile : IDisposable
         {
             string[] parts = System.IO.Path.GetFileName(folder).Split('-');
             if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
-            if (IsRunning(pid, parts[1])) continue;
-            try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
+            if (!IsRunning(pid, parts[1])) TryDeleteFolder(folder);
         }
+    }
+
+    private static void TryDeleteFolder(string folder)
+    {
+        try { Directory.Delete(folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static bool IsRunning(int pid, string start)

@@ -10,7 +10,7 @@ public sealed class AddLayer : Layer
     /// <summary>Creates the layer.</summary>
     public AddLayer(string name, IReadOnlyList<string> inputs) : base(name, inputs)
     {
-        if (inputs.Count < 2) throw new System.ArgumentException($"Add '{name}' needs at least 2 inputs.", nameof(inputs));
+        if (inputs.Count < 2) throw new ArgumentException($"Add '{name}' needs at least 2 inputs.", nameof(inputs));
     }
 
     /// <inheritdoc />

@@ -59,9 +59,7 @@ public sealed class BatchNorm2dLayer : Layer
 
     // Inference form: scale, bias, running mean and variance as inputs; one output.
     internal override string WriteOnnx(OnnxLayerContext onnx) =>
-        onnx.Node("BatchNormalization",
-            new[] { onnx.Inputs[0], onnx.Parameter("weight"), onnx.Parameter("bias"), onnx.Parameter("running_mean"), onnx.Parameter("running_var") },
-            OnnxAttributes.Float("epsilon", (float)Epsilon));
+        onnx.Node("BatchNormalization", onnx.InputAndParameters(), OnnxAttributes.Float("epsilon", (float)Epsilon));
 
     internal override ChannelRule ChannelFlow => ChannelRule.PassThrough;
 

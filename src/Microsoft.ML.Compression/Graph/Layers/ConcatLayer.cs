@@ -10,7 +10,7 @@ public sealed class ConcatLayer : Layer
     /// <summary>Creates the layer.</summary>
     public ConcatLayer(string name, IReadOnlyList<string> inputs) : base(name, inputs)
     {
-        if (inputs.Count < 2) throw new System.ArgumentException($"Concat '{name}' needs at least 2 inputs.", nameof(inputs));
+        if (inputs.Count < 2) throw new ArgumentException($"Concat '{name}' needs at least 2 inputs.", nameof(inputs));
     }
 
     /// <inheritdoc />

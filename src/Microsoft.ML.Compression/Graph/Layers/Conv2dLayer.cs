@@ -92,14 +92,10 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
 
     internal override string WriteOnnx(OnnxLayerContext onnx)
     {
-        var inputs = new List<string> { onnx.Inputs[0], onnx.Parameter("weight") };
-        if (HasBias) inputs.Add(onnx.Parameter("bias"));
-        return onnx.Node("Conv", inputs,
-            OnnxAttributes.Ints("kernel_shape", KernelSize, KernelSize),
-            OnnxAttributes.Ints("strides", Stride, Stride),
-            OnnxAttributes.Ints("pads", Padding, Padding, Padding, Padding),
-            OnnxAttributes.Ints("dilations", 1, 1),
-            OnnxAttributes.Int("group", Groups));
+        var attributes = OnnxAttributes.SquareWindow(KernelSize, Stride, Padding)
+            .Append(OnnxAttributes.Ints("dilations", 1, 1))
+            .Append(OnnxAttributes.Int("group", Groups));
+        return onnx.Node("Conv", onnx.InputAndParameters(), attributes.ToArray());
     }
 
     // A depthwise filter goes with the channel it reads; other grouped convolutions tie channels across groups.

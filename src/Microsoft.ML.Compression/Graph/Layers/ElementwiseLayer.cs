@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>A layer that keeps its input's shape and channels (activations, dropout).</summary>

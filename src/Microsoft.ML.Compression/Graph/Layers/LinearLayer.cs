@@ -66,10 +66,8 @@ public sealed class LinearLayer : Layer, IWeightedLayer
 
     internal override string WriteOnnx(OnnxLayerContext onnx)
     {
-        var inputs = new List<string> { onnx.Inputs[0], onnx.Parameter("weight") };
-        if (HasBias) inputs.Add(onnx.Parameter("bias"));
         // Gemm with transB reads PyTorch's [out, in] weight as is (and ORT keeps per-channel DQ exact on it).
-        return onnx.Node("Gemm", inputs,
+        return onnx.Node("Gemm", onnx.InputAndParameters(),
             OnnxAttributes.Float("alpha", 1f), OnnxAttributes.Float("beta", 1f),
             OnnxAttributes.Int("transA", 0), OnnxAttributes.Int("transB", 1));
     }

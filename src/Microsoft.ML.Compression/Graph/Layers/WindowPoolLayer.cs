@@ -38,14 +38,6 @@ public abstract class WindowPoolLayer : Layer
     /// <summary>The window attributes of ONNX's pooling operators; the IR rounds window counts down.</summary>
     private protected AttributeProto[] WindowAttributes(params AttributeProto[] more)
     {
-        var attributes = new List<AttributeProto>
-        {
-            OnnxAttributes.Ints("kernel_shape", KernelSize, KernelSize),
-            OnnxAttributes.Ints("strides", Stride, Stride),
-            OnnxAttributes.Ints("pads", Padding, Padding, Padding, Padding),
-            OnnxAttributes.Int("ceil_mode", 0),
-        };
-        attributes.AddRange(more);
-        return attributes.ToArray();
+        return OnnxAttributes.SquareWindow(KernelSize, Stride, Padding).Append(OnnxAttributes.Int("ceil_mode", 0)).Concat(more).ToArray();
     }
 }

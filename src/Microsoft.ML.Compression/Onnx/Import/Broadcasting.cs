@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import;
 
 /// <summary>Numpy-style (multidirectional) broadcasting, as ONNX's element-wise ops define it.</summary>

@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import;
 
 /// <summary>The constant inputs of a node being folded (null where an optional input is omitted) and the model's opset.</summary>

@@ -13,6 +13,9 @@ internal static class ElementTypes
         or DataType.Int32 or DataType.Uint32 or DataType.Int64 or DataType.Bool
         or DataType.Int4 or DataType.Uint4 or DataType.Int2 or DataType.Uint2;
 
+    /// <summary>True for the integer types QuantizeLinear and DequantizeLinear take (8-, 16- and 32-bit signed, 8- and 16-bit unsigned, INT4/UINT4, INT2/UINT2).</summary>
+    public static bool IsQuantized(DataType type) => IsInteger(type) && type is not (DataType.Int64 or DataType.Uint32 or DataType.Bool);
+
     /// <summary>True when a constant of this type can be held.</summary>
     public static bool IsSupported(DataType type) => type == DataType.Float || IsInteger(type);
 

@@ -9,8 +9,7 @@ internal sealed class AveragePoolConverter : IOpConverter
     public void Convert(OnnxNode node, ImportContext context)
     {
         string input = context.LayerInput(node, 0);
-        long[] kernel = node.Ints("kernel_shape") ?? throw node.Invalid("attribute 'kernel_shape' is required.");
-        SquareWindow w = SquareWindow.Read(node, kernel);
+        SquareWindow w = SquareWindow.Read(node);
         // Without padding both conventions average the same values.
         if (node.Int("count_include_pad", 0) != 0 && w.Padding > 0)
             throw node.Unsupported("count_include_pad 1 with padding is not supported; the IR leaves padded zeros out of the average.");

@@ -9,8 +9,7 @@ internal sealed class MaxPoolConverter : IOpConverter
     public void Convert(OnnxNode node, ImportContext context)
     {
         string input = context.LayerInput(node, 0);
-        long[] kernel = node.Ints("kernel_shape") ?? throw node.Invalid("attribute 'kernel_shape' is required.");
-        SquareWindow w = SquareWindow.Read(node, kernel);
+        SquareWindow w = SquareWindow.Read(node);
         context.AddLayer(node, name => new MaxPool2dLayer(name, input, w.Kernel, w.Stride, w.Padding));
     }
 }

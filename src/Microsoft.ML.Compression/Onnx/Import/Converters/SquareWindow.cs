@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import.Converters;
 
 /// <summary>
@@ -7,6 +6,10 @@ namespace Microsoft.ML.Compression.Onnx.Import.Converters;
 /// </summary>
 internal readonly record struct SquareWindow(int Kernel, int Stride, int Padding)
 {
+    /// <summary>Reads the window of a pooling node, whose kernel_shape is required.</summary>
+    public static SquareWindow Read(OnnxNode node) =>
+        Read(node, node.Ints("kernel_shape") ?? throw node.Invalid("attribute 'kernel_shape' is required."));
+
     /// <summary>Reads the window attributes of <paramref name="node"/>; <paramref name="kernel"/> is its [kH, kW].</summary>
     public static SquareWindow Read(OnnxNode node, long[] kernel)
     {

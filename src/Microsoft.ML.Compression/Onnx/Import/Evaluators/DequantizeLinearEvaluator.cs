@@ -14,7 +14,7 @@ internal sealed class DequantizeLinearEvaluator : IConstantEvaluator
     {
         ConstantTensor x = inputs.Required(0), scale = inputs.Required(1);
         ConstantTensor? zeroPoint = inputs.Optional(2);
-        if (x.IsFloat || x.Type is DataType.Int64 or DataType.Uint32 or DataType.Bool)
+        if (!ElementTypes.IsQuantized(x.Type))
             throw node.Unsupported($"dequantizing {x} is not supported.");
         if (zeroPoint is not null && zeroPoint.Type != x.Type)
             throw node.Invalid($"the zero point {zeroPoint} and the data {x} have different types.");

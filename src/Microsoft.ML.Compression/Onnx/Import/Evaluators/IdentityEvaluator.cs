@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
 
 /// <summary>Identity of a constant.</summary>

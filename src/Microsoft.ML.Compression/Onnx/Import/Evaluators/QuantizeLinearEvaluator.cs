@@ -14,7 +14,7 @@ internal sealed class QuantizeLinearEvaluator : IConstantEvaluator
         ConstantTensor x = inputs.RequiredFloat(0), scale = inputs.Required(1);
         ConstantTensor? zeroPoint = inputs.Optional(2);
         var type = zeroPoint?.Type ?? (DataType)node.Int("output_dtype", (long)DataType.Uint8);
-        if (!ElementTypes.IsInteger(type) || type is DataType.Int64 or DataType.Uint32 or DataType.Bool)
+        if (!ElementTypes.IsQuantized(type))
             throw node.Unsupported($"quantizing to {ElementTypes.Name((int)type)} is not supported.");
         QuantizationAxis axis = QuantizationAxis.Of(node, x, scale, zeroPoint);
         float[] v = x.Floats, s = scale.Floats;

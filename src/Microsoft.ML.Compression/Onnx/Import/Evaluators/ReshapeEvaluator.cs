@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
 
 /// <summary>Reshape of a constant (0 copies a dimension unless allowzero, -1 is inferred).</summary>

@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
 
 /// <summary>Squeeze of a constant: axes as an input (opset 13+) or an attribute (before); none removes every 1.</summary>

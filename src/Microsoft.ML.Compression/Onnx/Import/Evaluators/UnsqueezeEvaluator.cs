@@ -1,4 +1,3 @@
-
 namespace Microsoft.ML.Compression.Onnx.Import.Evaluators;
 
 /// <summary>Unsqueeze of a constant: axes as an input (opset 13+) or an attribute (before).</summary>
