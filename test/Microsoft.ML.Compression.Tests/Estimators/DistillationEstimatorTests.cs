@@ -34,7 +34,7 @@ public class DistillationEstimatorTests
         Assert.IsTrue(Accuracy(student) >= Accuracy(alone) - 0.05, $"distilled {Accuracy(student)} vs alone {Accuracy(alone)}");
         float[] images = TestData.MnistArrays(MnistSplit.Test, 128).Features;
         using var module = new GraphModule(student.Network);
-        float diff = PruningTestNets.MaxAbsDifference(PruningTestNets.Logits(module, images, 128), OrtRunner.Run(student.OnnxModel, images, 128).Logits);
+        float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(module, images, 128), OrtRunner.Run(student.OnnxModel, images, 128).Logits);
         Assert.IsTrue(diff <= 1e-4, $"ORT max |logit difference| {diff}");
     }
 

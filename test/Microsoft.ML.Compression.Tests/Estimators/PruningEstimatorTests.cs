@@ -90,9 +90,9 @@ public class PruningEstimatorTests
         CompressedModelTransformer model = Models[name];
         float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
         using var module = new GraphModule(model.Network);
-        float[] expected = PruningTestNets.Logits(module, images, 256);
+        float[] expected = TorchLogits.Of(module, images, 256);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(expected, ort) <= 1e-4, $"{name}: ORT max |logit difference| {PruningTestNets.MaxAbsDifference(expected, ort)}");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(expected, ort) <= 1e-4, $"{name}: ORT max |logit difference| {TorchLogits.MaxAbsDifference(expected, ort)}");
 
         using var stream = new MemoryStream();
         TestModels.Ml.Model.Save(model, TestModels.Train.Schema, stream);

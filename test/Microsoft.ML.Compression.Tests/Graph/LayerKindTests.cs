@@ -75,11 +75,11 @@ public class LayerKindTests
         Assert.IsInstanceOfType(net[sample.Layer], sample.Kind);
         float[] inputs = TestWeights.RandomInputs(4, net.InputSize, seed: 12);
         using var module = new GraphModule(net);
-        float[] torch = PruningTestNets.Logits(module, inputs, 4);
+        float[] torch = TorchLogits.Of(module, inputs, 4);
         float[] reference = Enumerable.Range(0, 4).SelectMany(r => ReferenceEvaluator.Evaluate(net, inputs.Skip(r * net.InputSize).Take(net.InputSize).ToArray())).ToArray();
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(torch, reference) <= 1e-4f, $"{name}: TorchSharp vs reference {PruningTestNets.MaxAbsDifference(torch, reference)}");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(torch, reference) <= 1e-4f, $"{name}: TorchSharp vs reference {TorchLogits.MaxAbsDifference(torch, reference)}");
         float[] ort = OrtRunner.Run(OnnxExporter.Export(net), inputs, 4).Logits;
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(torch, ort) <= 1e-4f, $"{name}: ONNX Runtime vs TorchSharp {PruningTestNets.MaxAbsDifference(torch, ort)}");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(torch, ort) <= 1e-4f, $"{name}: ONNX Runtime vs TorchSharp {TorchLogits.MaxAbsDifference(torch, ort)}");
     }
 
     [TestMethod]
@@ -116,7 +116,7 @@ public class LayerKindTests
             using var masked = new GraphModule(sample.Network);
             ChannelMasks.Apply(masked, deps, removed);
             using var small = new GraphModule(pruned);
-            float diff = PruningTestNets.MaxAbsDifference(PruningTestNets.Logits(masked, inputs, 3), PruningTestNets.Logits(small, inputs, 3));
+            float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 3), TorchLogits.Of(small, inputs, 3));
             Assert.IsTrue(diff <= 1e-4f, $"{name}: pruned vs masked {diff}");
         }
     }

@@ -29,16 +29,16 @@ public class PhysicalPruningTests
             using var masked = new GraphModule(net);
             ChannelMasks.Apply(masked, deps, removed);
             using var small = new GraphModule(pruned);
-            float[] expected = PruningTestNets.Logits(masked, inputs, 8);
-            float[] actual = PruningTestNets.Logits(small, inputs, 8);
+            float[] expected = TorchLogits.Of(masked, inputs, 8);
+            float[] actual = TorchLogits.Of(small, inputs, 8);
             string what = $"{net.Name} ({mode}, seed {seed}, {removed.Count}/{deps.Channels.Count} removed)";
-            Assert.IsTrue(PruningTestNets.MaxAbsDifference(expected, actual) <= 1e-4, $"{what}: max |difference| {PruningTestNets.MaxAbsDifference(expected, actual)}, max |logit| {expected.Max(Math.Abs)}");
+            Assert.IsTrue(TorchLogits.MaxAbsDifference(expected, actual) <= 1e-4, $"{what}: max |difference| {TorchLogits.MaxAbsDifference(expected, actual)}, max |logit| {expected.Max(Math.Abs)}");
             Assert.AreEqual(deps.PredictedParameterCount(removed), pruned.ParameterCount, what);
             Assert.IsTrue(pruned.ParameterCount < net.ParameterCount && pruned.Macs < net.Macs, what);
 
             // The mask really changes the output (otherwise equality would prove nothing).
             using var full = new GraphModule(net);
-            Assert.IsTrue(PruningTestNets.MaxAbsDifference(PruningTestNets.Logits(full, inputs, 8), expected) > 1e-3, $"{what}: masking changed nothing");
+            Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(full, inputs, 8), expected) > 1e-3, $"{what}: masking changed nothing");
         }
     }
 
@@ -55,9 +55,9 @@ public class PhysicalPruningTests
 
             float[] inputs = TestWeights.RandomInputs(16, net.InputSize, 8);
             using var module = new GraphModule(pruned);
-            float[] torchLogits = PruningTestNets.Logits(module, inputs, 16);
+            float[] torchLogits = TorchLogits.Of(module, inputs, 16);
             float[] ortLogits = OrtRunner.Run(after, inputs, 16).Logits;
-            Assert.IsTrue(PruningTestNets.MaxAbsDifference(torchLogits, ortLogits) <= 1e-4, $"{net.Name}: ORT vs TorchSharp {PruningTestNets.MaxAbsDifference(torchLogits, ortLogits)}");
+            Assert.IsTrue(TorchLogits.MaxAbsDifference(torchLogits, ortLogits) <= 1e-4, $"{net.Name}: ORT vs TorchSharp {TorchLogits.MaxAbsDifference(torchLogits, ortLogits)}");
         }
     }
 }

@@ -29,16 +29,6 @@ internal static class PruningTestNets
         return b.Build(b.Linear(x, 10, name: "fc"));
     }
 
-    /// <summary>Logits of <paramref name="module"/> in eval mode for <paramref name="rows"/> rows of <paramref name="inputs"/>.</summary>
-    public static float[] Logits(GraphModule module, float[] inputs, int rows)
-    {
-        module.eval();
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var x = torch.tensor(inputs, new long[] { rows, inputs.Length / rows });
-        return module.call(x).data<float>().ToArray();
-    }
-
     /// <summary>A random removal that leaves every group at least one channel: each coupled channel goes with probability <paramref name="p"/>.</summary>
     public static HashSet<int> RandomRemoval(Compression.Pruning.ChannelDependencies deps, double p, int seed)
     {
@@ -52,6 +42,4 @@ internal static class PruningTestNets
         }
         return removed;
     }
-
-    public static float MaxAbsDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
 }

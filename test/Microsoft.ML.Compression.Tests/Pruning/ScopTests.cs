@@ -26,18 +26,18 @@ public class ScopTests
         NetworkGraph net = TestWeights.FillRandom(NetworkZoo.LeNet5(batchNorm: true), 1);
         float[] inputs = TestWeights.RandomInputs(4, net.InputSize, 1);
         using var plain = new GraphModule(net);
-        float[] real = PruningTestNets.Logits(plain, inputs, 4);
-        float[] flipped = PruningTestNets.Logits(plain, Flip(inputs, net.InputSize), 4);
+        float[] real = TorchLogits.Of(plain, inputs, 4);
+        float[] flipped = TorchLogits.Of(plain, Flip(inputs, net.InputSize), 4);
 
         using var module = new GraphModule(net);
         var control = new ScopControl(module, new[] { "conv1", "conv2" }, x => x.flip(0));
         SetBeta(control, 1f);
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(real, PruningTestNets.Logits(module, inputs, 4)) < 1e-5, "beta = 1: the real features only");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(real, TorchLogits.Of(module, inputs, 4)) < 1e-5, "beta = 1: the real features only");
         SetBeta(control, 0f);
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(flipped, PruningTestNets.Logits(module, inputs, 4)) < 1e-5, "beta = 0: the knockoffs' features only");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(flipped, TorchLogits.Of(module, inputs, 4)) < 1e-5, "beta = 0: the knockoffs' features only");
         SetBeta(control, 0.5f);
-        float[] half = PruningTestNets.Logits(module, inputs, 4);
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(real, half) > 1e-3 && PruningTestNets.MaxAbsDifference(flipped, half) > 1e-3, "beta = 0.5 mixes both");
+        float[] half = TorchLogits.Of(module, inputs, 4);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(real, half) > 1e-3 && TorchLogits.MaxAbsDifference(flipped, half) > 1e-3, "beta = 0.5 mixes both");
     }
 
     [TestMethod]
@@ -89,8 +89,8 @@ public class ScopTests
 
         float[] images = TestData.MnistArrays(MnistSplit.Test, 128).Features;
         using var module = new GraphModule(model.Network);
-        float[] torchLogits = PruningTestNets.Logits(module, images, 128);
-        Assert.IsTrue(PruningTestNets.MaxAbsDifference(torchLogits, OrtRunner.Run(model.OnnxModel, images, 128).Logits) <= 1e-4);
+        float[] torchLogits = TorchLogits.Of(module, images, 128);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(torchLogits, OrtRunner.Run(model.OnnxModel, images, 128).Logits) <= 1e-4);
     }
 
     [TestMethod]

@@ -35,17 +35,8 @@ public class LowBitExportTests
         float[] images = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, Images).Features;
 
         OrtRunner.Result ort = OrtRunner.Run(onnx, images, Images);
-        float[] expected = TorchLogits(network.ToModule(), images);
-        float maxDiff = expected.Zip(ort.Logits, (a, b) => MathF.Abs(a - b)).Max();
+        float[] expected = TorchLogits.Of(network, images, Images);
+        float maxDiff = TorchLogits.MaxAbsDifference(expected, ort.Logits);
         Assert.IsTrue(maxDiff <= 1e-4f, $"max |logit difference| {maxDiff} for {bits}-bit weights");
-    }
-
-    internal static float[] TorchLogits(GraphModule module, float[] images)
-    {
-        using (module)
-        using (torch.no_grad())
-        using (var x = torch.tensor(images, new long[] { images.Length / 784, 784 }))
-        using (var logits = module.call(x))
-            return logits.data<float>().ToArray();
     }
 }

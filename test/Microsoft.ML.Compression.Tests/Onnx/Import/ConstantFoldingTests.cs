@@ -83,7 +83,7 @@ public sealed class ConstantFoldingTests
 
         Assert.AreEqual("fc", imported.OutputLayer.Name);
         CollectionAssert.AreEqual(weight, imported["fc"].Parameters["weight"].Data, "the folded weight is bit for bit ORT's");
-        float diff = ImportChecks.MaxAbsDifference(logits, ImportChecks.Logits(imported, inputs, Rows));
+        float diff = TorchLogits.MaxAbsDifference(logits, TorchLogits.Of(imported, inputs, Rows));
         Assert.IsTrue(diff <= 1e-5f, $"max |logit difference| {diff}");
     }
 }

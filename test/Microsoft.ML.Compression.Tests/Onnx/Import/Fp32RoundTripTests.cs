@@ -47,7 +47,7 @@ public sealed class Fp32RoundTripTests
         ImportChecks.AssertSameStructure(expected, imported);
         ImportChecks.AssertParameters(imported, (layer, p) => expected[layer].Parameters[p].Data);
         float[] inputs = TestWeights.RandomInputs(Rows, original.InputSize, seed: 22);
-        float diff = ImportChecks.MaxAbsDifference(ImportChecks.Logits(original, inputs, Rows), ImportChecks.Logits(imported, inputs, Rows));
+        float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(original, inputs, Rows), TorchLogits.Of(imported, inputs, Rows));
         Assert.IsTrue(diff <= 1e-5f, $"{name}: max |logit difference| {diff}");
 
         byte[] again = OnnxExporter.Export(imported);

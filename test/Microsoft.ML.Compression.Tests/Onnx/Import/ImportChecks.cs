@@ -12,22 +12,6 @@ namespace Microsoft.ML.Compression.Tests.Onnx.Import;
 /// <summary>Comparisons the import tests share.</summary>
 internal static class ImportChecks
 {
-    /// <summary>Logits of <paramref name="graph"/>'s TorchSharp module in eval mode, row-major.</summary>
-    public static float[] Logits(NetworkGraph graph, float[] inputs, int rows)
-    {
-        using var module = new GraphModule(graph);
-        module.eval();
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        return module.call(torch.tensor(inputs, new long[] { rows, inputs.Length / rows })).data<float>().ToArray();
-    }
-
-    public static float MaxAbsDifference(float[] a, float[] b)
-    {
-        Assert.AreEqual(a.Length, b.Length, "lengths");
-        return a.Zip(b, (x, y) => MathF.Abs(x - y)).Max();
-    }
-
     /// <summary>
     /// <paramref name="expected"/> with its dropout layers removed (their readers read the dropout's input): what an
     /// exported file still describes.

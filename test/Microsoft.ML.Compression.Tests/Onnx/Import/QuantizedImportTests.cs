@@ -81,7 +81,7 @@ public sealed class QuantizedImportTests
 
         float[] inputs = TestWeights.RandomInputs(Rows, imported.InputSize, seed: 34);
         float[] ort = OrtRunner.Run(floatActivations, inputs, Rows).Logits;
-        float diff = ImportChecks.MaxAbsDifference(ort, ImportChecks.Logits(imported, inputs, Rows));
+        float diff = TorchLogits.MaxAbsDifference(ort, TorchLogits.Of(imported, inputs, Rows));
         Assert.IsTrue(diff <= 1e-4f, $"{imported.Name}: max |logit difference| to ONNX Runtime {diff}");
     }
 }
