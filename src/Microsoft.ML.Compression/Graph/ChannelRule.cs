@@ -11,8 +11,10 @@ internal enum ChannelRule
     Couples,
     /// <summary>The inputs' channels are stacked, each at its offset (Concat).</summary>
     Concatenates,
-    /// <summary>Channel c of a [C,H,W] input becomes the block of features c*H*W .. (c+1)*H*W-1 (Flatten).</summary>
+    /// <summary>The input's sizes become one vector: channel c of [C,H,W] is the block of features c*H*W .. (c+1)*H*W-1, of [H,W,C] every C-th feature (Flatten).</summary>
     Flattens,
+    /// <summary>The axes are reordered, so the channel axis moves (Transpose, e.g. NCHW to NHWC before a Keras-style Flatten).</summary>
+    Permutes,
     /// <summary>The layer reads channels (as input features) and writes a vector without channels (Linear).</summary>
     Consumes,
     /// <summary>Channels stop here: neither the inputs' nor the output's channels may be pruned.</summary>

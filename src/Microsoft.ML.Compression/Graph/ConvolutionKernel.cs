@@ -16,28 +16,37 @@ internal static class ConvolutionKernel
 {
     private const int Block = 16;
 
-    /// <summary>conv2d(x, w, b) with <paramref name="layer"/>'s stride, padding and groups.</summary>
-    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, Conv2dLayer layer) =>
-        Conv2d(x, w, b, layer.Stride, layer.Padding, layer.Groups);
-
-    /// <summary>conv2d(x, w, b), padded where libtorch needs it.</summary>
-    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, int stride, int padding, int groups)
+    /// <summary>conv2d(x, w, b) with <paramref name="layer"/>'s window and groups.</summary>
+    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, Conv2dLayer layer)
     {
-        long[] strides = { stride, stride }, pads = { padding, padding };
-        int perGroup = (int)w.shape[1], outputs = (int)w.shape[0], kernel = (int)w.shape[2];
+        Window2d win = layer.Window;
+        if (win.IsSymmetric)
+            return Conv2d(x, w, b, win, new long[] { win.PadTop, win.PadLeft }, layer.Groups);
+        // TorchSharp pads both sides alike: pad explicitly (zeros), then convolve without padding.
+        using var scope = torch.NewDisposeScope();
+        Tensor padded = nn.functional.pad(x, new long[] { win.PadLeft, win.PadRight, win.PadTop, win.PadBottom });
+        return Conv2d(padded, w, b, win, new long[] { 0, 0 }, layer.Groups).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>conv2d(x, w, b) with symmetric <paramref name="pads"/>, padded where libtorch needs it.</summary>
+    private static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, Window2d win, long[] pads, int groups)
+    {
+        long[] strides = { win.StrideHeight, win.StrideWidth }, dilations = { win.DilationHeight, win.DilationWidth };
+        int perGroup = (int)w.shape[1], outputs = (int)w.shape[0], kh = (int)w.shape[2], kw = (int)w.shape[3];
+        int kernel = Math.Max(kh, kw);
         int inPad = kernel > 1 && perGroup > Block && perGroup % Block != 0 ? RoundUp(perGroup) - perGroup : 0;
         int outPad = groups == 1 && x.requires_grad && outputs % Block != 0 ? RoundUp(outputs) - outputs : 0;
         if (inPad == 0 && outPad == 0)
-            return nn.functional.conv2d(x, w, b, strides, pads, groups: groups);
+            return nn.functional.conv2d(x, w, b, strides, pads, dilations, groups);
 
         using var scope = torch.NewDisposeScope();
         Tensor y;
         if (groups == 1)
         {
             Tensor xp = inPad == 0 ? x : torch.cat(new[] { x, Zeros(x, x.shape[0], inPad, x.shape[2], x.shape[3]) }, 1);
-            Tensor wp = inPad == 0 ? w : torch.cat(new[] { w, Zeros(w, outputs, inPad, kernel, kernel) }, 1);
-            if (outPad > 0) wp = torch.cat(new[] { wp, Zeros(w, outPad, perGroup + inPad, kernel, kernel) }, 0);
-            y = nn.functional.conv2d(xp, wp, null, strides, pads);
+            Tensor wp = inPad == 0 ? w : torch.cat(new[] { w, Zeros(w, outputs, inPad, kh, kw) }, 1);
+            if (outPad > 0) wp = torch.cat(new[] { wp, Zeros(w, outPad, perGroup + inPad, kh, kw) }, 0);
+            y = nn.functional.conv2d(xp, wp, null, strides, pads, dilations);
             if (outPad > 0) y = y.narrow(1, 0, outputs);
         }
         else
@@ -46,7 +55,7 @@ internal static class ConvolutionKernel
             var ws = w.chunk(groups, 0);
             var parts = new Tensor[groups];
             for (int g = 0; g < groups; g++)
-                parts[g] = Conv2d(xs[g], ws[g], null, stride, padding, 1);
+                parts[g] = Conv2d(xs[g], ws[g], null, win, pads, 1);
             y = torch.cat(parts, 1);
         }
         if (b is not null) y = y + b.reshape(1, -1, 1, 1);

@@ -78,10 +78,10 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     {
         int[] s = _graph.InputShape;
         bool flat = input.dim() == 2 && input.shape[1] == _graph.InputSize;
-        bool image = input.dim() == 4 && input.shape[1] == s[0] && input.shape[2] == s[1] && input.shape[3] == s[2];
-        if (!flat && !image)
-            throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{s[0]},{s[1]},{s[2]}] input, got [{string.Join(",", input.shape)}].");
-        Tensor x = flat ? input.reshape(-1, s[0], s[1], s[2]) : input;
+        bool shaped = input.dim() == s.Length + 1 && Enumerable.Range(0, s.Length).All(i => input.shape[i + 1] == s[i]);
+        if (!flat && !shaped)
+            throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{string.Join(",", s)}] input, got [{string.Join(",", input.shape)}].");
+        Tensor x = shaped ? input : input.reshape(s.Select(d => (long)d).Prepend(-1L).ToArray());
 
         var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = ApplyOutputModule(NetworkGraph.InputName, x) };
         IReadOnlyList<Layer> layers = _graph.Layers;

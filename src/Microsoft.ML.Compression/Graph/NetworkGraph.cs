@@ -1,8 +1,9 @@
 namespace Microsoft.ML.Compression.Graph;
 
 /// <summary>
-/// The network IR that every algorithm reads and rewrites: layers in topological order, fed by one image input of
-/// shape [C,H,W]; the last layer's [K] output holds the class logits.
+/// The network IR that every algorithm reads and rewrites: layers in topological order, fed by one input (an image
+/// [C,H,W], an image in another layout such as [H,W,C], or a vector [F]); the last layer's [K] output holds the class
+/// logits. The feature column that feeds the network is the input flattened in its own layout.
 /// </summary>
 public sealed class NetworkGraph
 {
@@ -18,8 +19,8 @@ public sealed class NetworkGraph
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(inputShape);
         ArgumentNullException.ThrowIfNull(layers);
-        if (inputShape.Length != 3 || inputShape.Any(d => d <= 0))
-            throw new ArgumentException($"Network '{name}' needs a [C,H,W] input shape with positive sizes, got {Layer.Format(inputShape)}.", nameof(inputShape));
+        if (inputShape.Length is < 1 or > 3 || inputShape.Any(d => d <= 0))
+            throw new ArgumentException($"Network '{name}' needs an input shape of 1 to 3 positive sizes without the batch ([C,H,W], [H,W,C] or [F]), got {Layer.Format(inputShape)}.", nameof(inputShape));
         Name = name;
         InputShape = (int[])inputShape.Clone();
         _layers = layers.ToArray();
@@ -35,11 +36,11 @@ public sealed class NetworkGraph
     /// <summary>Name of the network (e.g. "lenet5").</summary>
     public string Name { get; }
 
-    /// <summary>Input shape [C,H,W] without the batch dimension.</summary>
+    /// <summary>Input shape without the batch dimension ([C,H,W] for the networks the library builds).</summary>
     public int[] InputShape { get; }
 
-    /// <summary>Number of input features when the image is flattened (C*H*W).</summary>
-    public int InputSize => InputShape[0] * InputShape[1] * InputShape[2];
+    /// <summary>Number of input features when the input is flattened (C*H*W for an image).</summary>
+    public int InputSize => InputShape.Aggregate(1, (a, d) => checked(a * d));
 
     /// <summary>The layers in topological order.</summary>
     public IReadOnlyList<Layer> Layers => _layers;

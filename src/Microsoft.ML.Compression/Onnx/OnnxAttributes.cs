@@ -21,14 +21,6 @@ internal static class OnnxAttributes
     /// <summary>An INTS attribute from <see cref="int"/> values.</summary>
     public static AttributeProto Ints(string name, IEnumerable<int> values) => Ints(name, values.Select(v => (long)v).ToArray());
 
-    /// <summary>The kernel_shape, strides and pads of a square 2-D window (Conv and the pooling operators).</summary>
-    public static AttributeProto[] SquareWindow(int kernel, int stride, int padding) => new[]
-    {
-        Ints("kernel_shape", kernel, kernel),
-        Ints("strides", stride, stride),
-        Ints("pads", padding, padding, padding, padding),
-    };
-
     /// <summary>A FLOAT attribute.</summary>
     public static AttributeProto Float(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

@@ -43,10 +43,14 @@ internal sealed class OnnxNetworkWriter
         b.Reserve(OnnxExporter.ScoreOutput);
         b.Reserve(OnnxExporter.PredictedLabelOutput);
 
-        // ML.NET hands images over as flat vectors; the layers want NCHW.
+        // ML.NET hands inputs over as flat vectors; the layers want the network's input shape (NCHW for images).
         int[] s = graph.InputShape;
-        string shape = b.AddInitializer(OnnxTensors.Int64Vector("input_shape", -1, s[0], s[1], s[2]));
-        string image = b.AddNode("Reshape", new[] { options.InputName, shape }, "input_nchw");
+        string image = options.InputName;
+        if (s.Length > 1)
+        {
+            string shape = b.AddInitializer(OnnxTensors.Int64Vector("input_shape", s.Select(d => (long)d).Prepend(-1L).ToArray()));
+            image = b.AddNode("Reshape", new[] { options.InputName, shape }, "input_nchw");
+        }
         _tensors[NetworkGraph.InputName] = Quantized(NetworkGraph.InputName, image);
 
         foreach (Layer layer in graph.Layers)

@@ -20,8 +20,14 @@ public sealed class ChannelDependencies
     private readonly CoupledChannel[] _channels;
     private readonly Dictionary<string, string> _skipped = new();
 
-    /// <summary>The channels of one tensor: the coupled channel at each position (-1: never pruned) and, after a Flatten, the features per channel.</summary>
-    internal sealed record TensorChannels(int[] Ids, int Block);
+    /// <summary>
+    /// The channels of one tensor: the coupled channel at each position (-1: never pruned) along <paramref name="Axis"/>;
+    /// after a Flatten, feature f belongs to channel (f / Block) % Ids.Length.
+    /// </summary>
+    internal sealed record TensorChannels(int[] Ids, int Block, int Axis);
+
+    /// <summary>A tensor's channel atoms along <paramref name="Axis"/>; for a flattened vector, features per channel run (<paramref name="Block"/>) and runs per channel (<paramref name="Outer"/>).</summary>
+    private sealed record Atoms(int[] Ids, int Block = 1, int Axis = 0, int Outer = 1);
 
     /// <summary>Analyses <paramref name="graph"/>.</summary>
     /// <param name="graph">The network.</param>
@@ -43,23 +49,23 @@ public sealed class ChannelDependencies
                     optionName);
 
         var trace = new ChannelTrace();
-        var atoms = new Dictionary<string, (int[] Atoms, int Block)>
+        var atoms = new Dictionary<string, Atoms?>
         {
-            [NetworkGraph.InputName] = (trace.NewAtoms(graph.InputShape[0], null, "the image's channels"), 1),
+            [NetworkGraph.InputName] = new(trace.NewAtoms(graph.InputShape[0], null, "the input's channels")),
         };
         foreach (Layer layer in graph.Layers)
             atoms[layer.Name] = Trace(graph, layer, atoms, trace, excluded, residual);
-        if (atoms[graph.OutputLayer.Name].Atoms is { Length: > 0 } logits)
-            trace.Fix(logits, "the logits' channels");
+        if (atoms[graph.OutputLayer.Name] is { Ids.Length: > 0 } logits)
+            trace.Fix(logits.Ids, "the logits' channels");
 
         _channels = BuildChannels(graph, atoms, trace, out Dictionary<int, int> idOfRoot);
-        foreach (var (name, (a, block)) in atoms)
+        foreach (var (name, a) in atoms)
             if (a is not null)
-                _tensors[name] = new TensorChannels(a.Select(x => idOfRoot.GetValueOrDefault(trace.Find(x), -1)).ToArray(), block);
+                _tensors[name] = new TensorChannels(a.Ids.Select(x => idOfRoot.GetValueOrDefault(trace.Find(x), -1)).ToArray(), a.Block, a.Axis);
         Groups = _channels.GroupBy(c => c.Group).Select(g => new ChannelGroup(g.Key, g.First().Filters.Select(f => f.Layer).Distinct().ToArray(), g.ToArray())).ToArray();
-        foreach (var conv in graph.Layers.Where(l => l is IWeightedLayer && atoms[l.Name].Atoms is not null))
+        foreach (var conv in graph.Layers.Where(l => l is IWeightedLayer && atoms[l.Name] is not null))
             if (!_channels.Any(c => c.Filters.Any(f => f.Layer == conv.Name)))
-                _skipped[conv.Name] = atoms[conv.Name].Atoms.Select(trace.ReasonOf).FirstOrDefault(r => r is not null) ?? "no prunable channel";
+                _skipped[conv.Name] = atoms[conv.Name]!.Ids.Select(trace.ReasonOf).FirstOrDefault(r => r is not null) ?? "no prunable channel";
     }
 
     /// <summary>The analysed network.</summary>
@@ -87,7 +93,8 @@ public sealed class ChannelDependencies
     {
         ArgumentNullException.ThrowIfNull(removed);
         int[] shape = Graph.ShapeOf(tensorName);
-        if (!_tensors.TryGetValue(tensorName, out var t)) return Enumerable.Range(0, shape[0]).ToArray();
+        // Channels along another axis are only moved by parameter-free layers, which need no positions.
+        if (!_tensors.TryGetValue(tensorName, out var t) || t.Axis != 0) return Enumerable.Range(0, shape[0]).ToArray();
         return Enumerable.Range(0, t.Ids.Length).Where(i => t.Ids[i] < 0 || !removed.Contains(t.Ids[i])).ToArray();
     }
 
@@ -115,43 +122,61 @@ public sealed class ChannelDependencies
         Graph.Layers.Sum(l => l.WithInputs(l.Inputs).Prune(KeptOf(l, removed)).ParameterCount);
 
     /// <summary>What <paramref name="layer"/> keeps when <paramref name="removed"/> go.</summary>
-    internal KeptChannels KeptOf(Layer layer, IReadOnlySet<int> removed) =>
-        new(KeptChannels(layer.Inputs[0], removed), KeptChannels(layer.Name, removed), _tensors.GetValueOrDefault(layer.Inputs[0])?.Block ?? 1);
+    internal KeptChannels KeptOf(Layer layer, IReadOnlySet<int> removed)
+    {
+        TensorChannels? input = _tensors.GetValueOrDefault(layer.Inputs[0]);
+        bool mapped = input is { Axis: 0 };
+        return new(KeptChannels(layer.Inputs[0], removed), KeptChannels(layer.Name, removed),
+            mapped ? input!.Block : 1, mapped ? input!.Ids.Length : Graph.ShapeOf(layer.Inputs[0])[0]);
+    }
 
-    private static (int[] Atoms, int Block) Trace(NetworkGraph graph, Layer layer, Dictionary<string, (int[] Atoms, int Block)> atoms,
+    private static Atoms? Trace(NetworkGraph graph, Layer layer, Dictionary<string, Atoms?> atoms,
         ChannelTrace trace, HashSet<string> excluded, ResidualPruning residual)
     {
         var inputs = layer.Inputs.Select(i => atoms[i]).ToArray();
+        int[] output = graph.ShapeOf(layer.Name);
         switch (layer.ChannelFlow)
         {
             case ChannelRule.Produces:
-                return (trace.NewAtoms(graph.ShapeOf(layer.Name)[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null), 1);
-            case ChannelRule.PassThrough:
+                if (inputs[0] is { Axis: not 0 } moved) trace.Fix(moved.Ids, $"read by '{layer.Name}' along another axis");
+                return new(trace.NewAtoms(output[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null));
+            case ChannelRule.PassThrough when inputs[0] is { Axis: 0 } || (inputs[0] is not null && IsElementwise(graph, layer)):
                 return inputs[0];
+            case ChannelRule.PassThrough when inputs[0] is null:
+                return null;
             case ChannelRule.Flattens:
             {
+                if (inputs[0] is not { } a) return null;
                 int[] shape = graph.ShapeOf(layer.Inputs[0]);
-                return inputs[0].Atoms is null ? (null!, 1) : (inputs[0].Atoms, shape.Length == 3 ? shape[1] * shape[2] : inputs[0].Block);
+                if (shape.Length == 1) return a;
+                int block = shape.Skip(a.Axis + 1).Aggregate(1, (x, d) => x * d), outer = shape.Take(a.Axis).Aggregate(1, (x, d) => x * d);
+                return new(a.Ids, block, 0, outer);
             }
-            case ChannelRule.Couples when inputs.All(i => i.Atoms is not null):
+            case ChannelRule.Permutes when layer is TransposeLayer transpose:
+                return inputs[0] is { } p ? p with { Axis = Array.IndexOf(transpose.Permutation.ToArray(), p.Axis) } : null;
+            case ChannelRule.Couples when inputs.All(i => i is not null && i.Axis == inputs[0]!.Axis && i.Ids.Length == inputs[0]!.Ids.Length):
                 for (int k = 1; k < inputs.Length; k++)
-                    for (int i = 0; i < inputs[0].Atoms.Length; i++)
-                        trace.Union(inputs[0].Atoms[i], inputs[k].Atoms[i]);
-                if (residual == ResidualPruning.KeepWidth) trace.Fix(inputs[0].Atoms, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
+                    for (int i = 0; i < inputs[0]!.Ids.Length; i++)
+                        trace.Union(inputs[0]!.Ids[i], inputs[k]!.Ids[i]);
+                if (residual == ResidualPruning.KeepWidth) trace.Fix(inputs[0]!.Ids, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
                 return inputs[0];
-            case ChannelRule.Concatenates when inputs.All(i => i.Atoms is not null && i.Block == inputs[0].Block):
-                return (inputs.SelectMany(i => i.Atoms).ToArray(), inputs[0].Block);
+            case ChannelRule.Concatenates when inputs.All(i => i is { Axis: 0, Outer: 1 } && i.Block == inputs[0]!.Block):
+                return new(inputs.SelectMany(i => i!.Ids).ToArray(), inputs[0]!.Block);
             case ChannelRule.Consumes:
-                return (null!, 1);
+                if (inputs[0] is { Axis: not 0 } moved2) trace.Fix(moved2.Ids, $"read by '{layer.Name}' along another axis");
+                return null;
             default:
                 foreach (var input in inputs)
-                    if (input.Atoms is not null) trace.Fix(input.Atoms, $"read by {layer.BlockReason}");
-                int[] output = graph.ShapeOf(layer.Name);
-                return output.Length == 3 ? (trace.NewAtoms(output[0], null, $"written by {layer.BlockReason}"), 1) : (null!, 1);
+                    if (input is not null) trace.Fix(input.Ids, $"read by {layer.BlockReason}");
+                return output.Length >= 2 ? new(trace.NewAtoms(output[0], null, $"written by {layer.BlockReason}")) : null;
         }
     }
 
-    private CoupledChannel[] BuildChannels(NetworkGraph graph, Dictionary<string, (int[] Atoms, int Block)> atoms, ChannelTrace trace, out Dictionary<int, int> idOfRoot)
+    // A parameter-free layer that keeps its input's shape moves no channel, whichever axis holds them.
+    private static bool IsElementwise(NetworkGraph graph, Layer layer) =>
+        layer.ParameterNames.Count == 0 && graph.ShapeOf(layer.Name).SequenceEqual(graph.ShapeOf(layer.Inputs[0]));
+
+    private CoupledChannel[] BuildChannels(NetworkGraph graph, Dictionary<string, Atoms?> atoms, ChannelTrace trace, out Dictionary<int, int> idOfRoot)
     {
         // Filters and BatchNorm channels of each still-prunable root, in graph order.
         var filters = new Dictionary<int, List<LayerChannel>>();
@@ -161,7 +186,7 @@ public sealed class ChannelDependencies
         {
             if (layer.ChannelFlow == ChannelRule.Produces)
             {
-                int[] a = atoms[layer.Name].Atoms;
+                int[] a = atoms[layer.Name]!.Ids;
                 for (int o = 0; o < a.Length; o++)
                 {
                     int root = trace.Find(a[o]);
@@ -173,13 +198,14 @@ public sealed class ChannelDependencies
             else if (layer is IWeightedLayer && layer.ChannelFlow == ChannelRule.PassThrough)
             {
                 // A depthwise filter goes with the channel it reads and writes.
-                int[] a = atoms[layer.Name].Atoms;
+                if (atoms[layer.Name] is not { Axis: 0 } channels) continue;
+                int[] a = channels.Ids;
                 for (int o = 0; o < a.Length; o++)
                     if (filters.TryGetValue(trace.Find(a[o]), out var list)) list.Add(new LayerChannel(layer.Name, o));
             }
-            else if (layer is BatchNorm2dLayer bn)
+            else if (layer is BatchNorm2dLayer bn && atoms[bn.Name] is { Axis: 0 } channels)
             {
-                int[] a = atoms[bn.Name].Atoms;
+                int[] a = channels.Ids;
                 for (int c = 0; c < a.Length; c++)
                 {
                     int root = trace.Find(a[c]);

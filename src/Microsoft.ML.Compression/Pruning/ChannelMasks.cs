@@ -20,22 +20,26 @@ public static class ChannelMasks
         dependencies.Validate(removed);
         foreach (Layer layer in dependencies.Graph.Layers)
         {
-            if (dependencies.Graph.ShapeOf(layer.Name).Length != 3 || dependencies.ChannelIdsOf(layer.Name) is not int[] ids) continue;
-            float[] mask = ids.Select(id => id >= 0 && removed.Contains(id) ? 0f : 1f).ToArray();
+            int rank = dependencies.Graph.ShapeOf(layer.Name).Length;
+            // Vectors (a flattened map) are masked already, upstream.
+            if (rank < 2 || dependencies.TensorOf(layer.Name) is not { } channels) continue;
+            float[] mask = channels.Ids.Select(id => id >= 0 && removed.Contains(id) ? 0f : 1f).ToArray();
             if (mask.All(m => m == 1f)) continue;
-            module.SetOutputModule(layer.Name, new ChannelMaskModule(layer.Name, mask));
+            module.SetOutputModule(layer.Name, new ChannelMaskModule(layer.Name, mask, rank, channels.Axis));
         }
     }
 }
 
-/// <summary>Multiplies a [N,C,H,W] feature map by a fixed 0/1 mask over its channels.</summary>
+/// <summary>Multiplies a feature map ([N,C,H,W], or channels along another axis) by a fixed 0/1 mask over its channels.</summary>
 internal sealed class ChannelMaskModule : nn.Module<Tensor, Tensor>
 {
     private readonly Tensor _mask;
 
-    public ChannelMaskModule(string layer, float[] mask) : base($"{layer}_mask")
+    public ChannelMaskModule(string layer, float[] mask, int rank, int axis) : base($"{layer}_mask")
     {
-        _mask = torch.tensor(mask).reshape(1, mask.Length, 1, 1);
+        long[] shape = Enumerable.Repeat(1L, rank + 1).ToArray();
+        shape[axis + 1] = mask.Length;
+        _mask = torch.tensor(mask).reshape(shape);
         register_buffer("mask", _mask);
     }
 

@@ -40,6 +40,20 @@ public class LayerKindTests
         ["flatten"] = () => Build(typeof(FlattenLayer), "k", b => b.Flatten(Pre(b), "k"), 0, 0),
         ["add"] = () => Build(typeof(AddLayer), "k", b => b.Add(Pre(b), b.Conv2d(b.Input, 6, 1, name: "skip"), "k"), 0, 0),
         ["concat"] = () => Build(typeof(ConcatLayer), "k", b => b.Concat(new[] { Pre(b), b.Conv2d(b.Input, 4, 1, name: "side") }, "k"), 0, 0),
+        // 3x1 kernel, dilation 2 and stride 2 down, pads [1,0,0,2]: 3 rows ((8+1-5)/2+1), 10 columns (8+2-1+1).
+        ["conv-rectangular-dilated-asymmetric"] = () => Build(typeof(Conv2dLayer), "k",
+            b => b.Add(new Conv2dLayer("k", Pre(b), 6, 5, new Window2d(3, 1, 2, 1, padTop: 1, padLeft: 0, padBottom: 0, padRight: 2, dilationHeight: 2))),
+            5 * 6 * 3 + 5, 5 * 3 * 10 * 6 * 3),
+        ["maxpool-ceil-asymmetric"] = () => Build(typeof(MaxPool2dLayer), "k",
+            b => b.Add(new MaxPool2dLayer("k", Pre(b), new Window2d(3, 3, 2, 2, 0, 0, 1, 1, ceilMode: true))), 0, 0),
+        ["avgpool-ceil-count-pads"] = () => Build(typeof(AvgPool2dLayer), "k",
+            b => b.Add(new AvgPool2dLayer("k", Pre(b), new Window2d(3, 2, 2, 2, 1, 0, 1, 0, ceilMode: true), countIncludePad: true)), 0, 0),
+        ["avgpool-asymmetric"] = () => Build(typeof(AvgPool2dLayer), "k",
+            b => b.Add(new AvgPool2dLayer("k", Pre(b), new Window2d(2, 2, 2, 2, 0, 0, 1, 1))), 0, 0),
+        // NCHW -> NHWC before the flatten, as Keras exports: pruning must find each channel every 6th feature.
+        ["transpose"] = () => Build(typeof(TransposeLayer), "k", b => b.Add(new TransposeLayer("k", Pre(b), new[] { 1, 2, 0 })), 0, 0),
+        // Reshape fixes the sizes before it; the convolution after it stays prunable.
+        ["reshape"] = () => Build(typeof(ReshapeLayer), "k", b => b.ReLU(b.Conv2d(b.Add(new ReshapeLayer("k", Pre(b), new[] { 12, 4, 8 })), 5, 3, padding: 1, name: "post")), 0, 0),
     };
 
     // A prunable convolution in front of the layer under test, so channels flow into it.
@@ -49,7 +63,7 @@ public class LayerKindTests
     {
         var b = new NetworkBuilder("sample", 3, 8, 8);
         string x = body(b);
-        if (b.ShapeOf(x).Length == 3) x = b.Flatten(x, "flatten");
+        if (b.ShapeOf(x).Length > 1) x = b.Flatten(x, "flatten");
         NetworkGraph network = TestWeights.FillRandom(b.Build(b.Linear(x, 4, name: classifier ?? "fc")), seed: 11);
         return new Sample(kind, network, layer, parameters, macs);
     }

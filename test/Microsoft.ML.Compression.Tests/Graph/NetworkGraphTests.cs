@@ -25,8 +25,8 @@ public class NetworkGraphTests
     public void ResNet20HasTheCifarLayout()
     {
         NetworkGraph net = NetworkZoo.ResNet20();
-        Assert.AreEqual(19, net.Layers.OfType<Conv2dLayer>().Count(c => c.KernelSize == 3), "1 stem + 18 block convolutions");
-        Assert.AreEqual(2, net.Layers.OfType<Conv2dLayer>().Count(c => c.KernelSize == 1), "two downsample shortcuts");
+        Assert.AreEqual(19, net.Layers.OfType<Conv2dLayer>().Count(c => c.Window.KernelHeight == 3), "1 stem + 18 block convolutions");
+        Assert.AreEqual(2, net.Layers.OfType<Conv2dLayer>().Count(c => c.Window.KernelHeight == 1), "two downsample shortcuts");
         Assert.AreEqual(9, net.Layers.OfType<AddLayer>().Count());
         CollectionAssert.AreEqual(new[] { 64, 7, 7 }, net.ShapeOf("s3b3_relu2"));
         // The well-known ResNet-20 size is ~0.27M parameters (the 1x1 shortcuts add a little).

@@ -38,6 +38,8 @@ internal static class ReferenceEvaluator
         FlattenLayer or DropoutLayer => (float[])x[0].Clone(),
         AddLayer => Enumerable.Range(0, x[0].Length).Select(i => { float sum = x[0][i]; for (int k = 1; k < x.Length; k++) sum += x[k][i]; return sum; }).ToArray(),
         ConcatLayer => x.SelectMany(v => v).ToArray(), // channel-major layout: concatenating channel blocks
+        ReshapeLayer => (float[])x[0].Clone(),
+        TransposeLayer t => Transpose(x[0], s[0], t.Permutation.ToArray()),
         _ => throw new NotSupportedException(layer.Kind),
     };
 
@@ -45,7 +47,8 @@ internal static class ReferenceEvaluator
     {
         float[] w = c.Parameters["weight"].Data;
         float[]? b = c.HasBias ? c.Parameters["bias"].Data : null;
-        int inH = s[1], inW = s[2], k = c.KernelSize;
+        Window2d win = c.Window;
+        int inH = s[1], inW = s[2], kh = win.KernelHeight, kw = win.KernelWidth;
         int inPerGroup = c.InChannels / c.Groups, outPerGroup = c.OutChannels / c.Groups;
         var y = new float[o[0] * o[1] * o[2]];
         for (int oc = 0; oc < o[0]; oc++)
@@ -56,13 +59,14 @@ internal static class ReferenceEvaluator
                 {
                     double acc = b?[oc] ?? 0;
                     for (int ic = 0; ic < inPerGroup; ic++)
-                        for (int ky = 0; ky < k; ky++)
-                            for (int kx = 0; kx < k; kx++)
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++)
                             {
-                                int iy = oy * c.Stride - c.Padding + ky, ix = ox * c.Stride - c.Padding + kx;
+                                int iy = oy * win.StrideHeight - win.PadTop + ky * win.DilationHeight;
+                                int ix = ox * win.StrideWidth - win.PadLeft + kx * win.DilationWidth;
                                 if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
                                 int channel = g * inPerGroup + ic;
-                                acc += (double)w[((oc * inPerGroup + ic) * k + ky) * k + kx] * x[(channel * inH + iy) * inW + ix];
+                                acc += (double)w[((oc * inPerGroup + ic) * kh + ky) * kw + kx] * x[(channel * inH + iy) * inW + ix];
                             }
                     y[(oc * o[1] + oy) * o[2] + ox] = (float)acc;
                 }
@@ -104,19 +108,41 @@ internal static class ReferenceEvaluator
             for (int oy = 0; oy < o[1]; oy++)
                 for (int ox = 0; ox < o[2]; ox++)
                 {
+                    Window2d w = p.Window;
                     double acc = max ? double.NegativeInfinity : 0;
-                    int count = 0; // padded positions are skipped: ignored by max, not counted by the average
-                    for (int ky = 0; ky < p.KernelSize; ky++)
-                        for (int kx = 0; kx < p.KernelSize; kx++)
+                    int count = 0, padded = 0; // padded positions: ignored by max, counted by the average only with count_include_pad
+                    for (int ky = 0; ky < w.KernelHeight; ky++)
+                        for (int kx = 0; kx < w.KernelWidth; kx++)
                         {
-                            int iy = oy * p.Stride - p.Padding + ky, ix = ox * p.Stride - p.Padding + kx;
+                            int iy = oy * w.StrideHeight - w.PadTop + ky * w.DilationHeight, ix = ox * w.StrideWidth - w.PadLeft + kx * w.DilationWidth;
+                            // A ceil-mode window may reach past the end padding: those taps count nowhere.
+                            if (iy < s[1] + w.PadBottom && ix < s[2] + w.PadRight) padded++;
                             if (iy < 0 || iy >= s[1] || ix < 0 || ix >= s[2]) continue;
                             float v = x[(c * s[1] + iy) * s[2] + ix];
                             acc = max ? Math.Max(acc, v) : acc + v;
                             count++;
                         }
-                    y[(c * o[1] + oy) * o[2] + ox] = (float)(max ? acc : acc / count);
+                    bool includePad = p is AvgPool2dLayer { CountIncludePad: true };
+                    y[(c * o[1] + oy) * o[2] + ox] = (float)(max ? acc : acc / (includePad ? padded : count));
                 }
+        return y;
+    }
+
+    private static float[] Transpose(float[] x, int[] shape, int[] perm)
+    {
+        int rank = shape.Length;
+        int[] outShape = perm.Select(p => shape[p]).ToArray();
+        int[] inStrides = new int[rank];
+        for (int i = rank - 1, stride = 1; i >= 0; stride *= shape[i], i--) inStrides[i] = stride;
+        var y = new float[x.Length];
+        var index = new int[rank];
+        for (int o = 0; o < y.Length; o++)
+        {
+            int rest = o, source = 0;
+            for (int i = rank - 1; i >= 0; i--) { index[i] = rest % outShape[i]; rest /= outShape[i]; }
+            for (int i = 0; i < rank; i++) source += index[i] * inStrides[perm[i]];
+            y[o] = x[source];
+        }
         return y;
     }
 

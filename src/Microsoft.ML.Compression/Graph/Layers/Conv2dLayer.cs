@@ -5,43 +5,48 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
-/// <summary>2-D convolution with square kernel, stride and padding; <see cref="Groups"/> = channels makes it depthwise.</summary>
+/// <summary>2-D convolution over a <see cref="Window2d"/> (any kernel, stride, dilation and padding); <see cref="Groups"/> = channels makes it depthwise.</summary>
 public sealed class Conv2dLayer : Layer, IWeightedLayer
 {
     private static readonly string[] WithBiasNames = { "weight", "bias" }, WeightOnly = { "weight" };
 
-    /// <summary>Creates a convolution.</summary>
+    /// <summary>Creates a convolution with a square kernel, one stride and the same padding on every side.</summary>
     public Conv2dLayer(string name, string input, int inChannels, int outChannels, int kernelSize,
         int stride = 1, int padding = 0, int groups = 1, bool bias = true)
+        : this(name, input, inChannels, outChannels, SquareWindow(name, kernelSize, stride, padding), groups, bias) { }
+
+    /// <summary>Creates a convolution over any window (rectangular kernel, per-axis strides and dilations, asymmetric pads).</summary>
+    public Conv2dLayer(string name, string input, int inChannels, int outChannels, Window2d window, int groups = 1, bool bias = true)
         : base(name, new[] { input })
     {
+        ArgumentNullException.ThrowIfNull(window);
         if (inChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, $"Conv2d '{name}' needs inChannels > 0.");
         if (outChannels <= 0) throw new ArgumentOutOfRangeException(nameof(outChannels), outChannels, $"Conv2d '{name}' needs outChannels > 0.");
-        if (kernelSize <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"Conv2d '{name}' needs kernelSize > 0.");
-        if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, $"Conv2d '{name}' needs stride > 0.");
-        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), padding, $"Conv2d '{name}' needs padding >= 0.");
+        if (window.CeilMode) throw new ArgumentException($"Conv2d '{name}': ceil mode is a pooling option.", nameof(window));
         if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentOutOfRangeException(nameof(groups), groups,
                 $"Conv2d '{name}': groups must divide both inChannels ({inChannels}) and outChannels ({outChannels}).");
         InChannels = inChannels;
         OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        Padding = padding;
+        Window = window;
         Groups = groups;
         HasBias = bias;
+    }
+
+    private static Window2d SquareWindow(string name, int kernelSize, int stride, int padding)
+    {
+        if (kernelSize <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"Conv2d '{name}' needs kernelSize > 0.");
+        if (stride <= 0) throw new ArgumentOutOfRangeException(nameof(stride), stride, $"Conv2d '{name}' needs stride > 0.");
+        if (padding < 0) throw new ArgumentOutOfRangeException(nameof(padding), padding, $"Conv2d '{name}' needs padding >= 0.");
+        return Window2d.Square(kernelSize, stride, padding);
     }
 
     /// <summary>Input channels.</summary>
     public int InChannels { get; }
     /// <summary>Output channels (filters).</summary>
     public int OutChannels { get; }
-    /// <summary>Kernel height and width.</summary>
-    public int KernelSize { get; }
-    /// <summary>Stride along both axes.</summary>
-    public int Stride { get; }
-    /// <summary>Zero padding on every side.</summary>
-    public int Padding { get; }
+    /// <summary>Kernel, strides, dilations and zero padding.</summary>
+    public Window2d Window { get; }
     /// <summary>Channel groups (1 = dense, InChannels = depthwise).</summary>
     public int Groups { get; }
     /// <summary>Whether the convolution adds a bias.</summary>
@@ -59,7 +64,7 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
     /// <inheritdoc />
     public override int[] ParameterShape(string parameterName) => parameterName switch
     {
-        "weight" => new[] { OutChannels, InChannels / Groups, KernelSize, KernelSize },
+        "weight" => new[] { OutChannels, InChannels / Groups, Window.KernelHeight, Window.KernelWidth },
         "bias" when HasBias => new[] { OutChannels },
         _ => base.ParameterShape(parameterName),
     };
@@ -70,19 +75,20 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
         int[] x = SingleFeatureMap(inputShapes);
         if (x[0] != InChannels)
             throw ShapeError($"expects {InChannels} input channels but its input '{Inputs[0]}' has {x[0]} (shape {Format(x)}).");
-        return new[] { OutChannels, SlidingOutput(x[1], KernelSize, Stride, Padding, "height"), SlidingOutput(x[2], KernelSize, Stride, Padding, "width") };
+        var (h, w) = Window.TryOutput(x[1], x[2]) ?? throw ShapeError($"the window {Window} does not fit the input {Format(x)}.");
+        return new[] { OutChannels, h, w };
     }
 
     /// <inheritdoc />
     public override long Macs(IReadOnlyList<int[]> inputShapes, int[] outputShape) =>
-        (long)outputShape[0] * outputShape[1] * outputShape[2] * (InChannels / Groups) * KernelSize * KernelSize;
+        (long)outputShape[0] * outputShape[1] * outputShape[2] * (InChannels / Groups) * Window.KernelArea;
 
     /// <inheritdoc />
     public override Layer WithInputs(IReadOnlyList<string> inputs) =>
-        new Conv2dLayer(Name, inputs[0], InChannels, OutChannels, KernelSize, Stride, Padding, Groups, HasBias);
+        new Conv2dLayer(Name, inputs[0], InChannels, OutChannels, Window, Groups, HasBias);
 
     internal override nn.Module<Tensor, Tensor> CreateModule() =>
-        nn.Conv2d(InChannels, OutChannels, KernelSize, stride: Stride, padding: Padding, groups: Groups, bias: HasBias);
+        nn.Conv2d(InChannels, OutChannels, (Window.KernelHeight, Window.KernelWidth), groups: Groups, bias: HasBias);
 
     internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module)
     {
@@ -92,9 +98,7 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
 
     internal override string WriteOnnx(OnnxLayerContext onnx)
     {
-        var attributes = OnnxAttributes.SquareWindow(KernelSize, Stride, Padding)
-            .Append(OnnxAttributes.Ints("dilations", 1, 1))
-            .Append(OnnxAttributes.Int("group", Groups));
+        var attributes = Window.OnnxAttributes(dilations: true).Append(OnnxAttributes.Int("group", Groups));
         return onnx.Node("Conv", onnx.InputAndParameters(), attributes.ToArray());
     }
 
@@ -106,7 +110,7 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
     internal override Layer Prune(KeptChannels kept)
     {
         int groups = IsDepthwise ? kept.Input.Length : Groups;
-        var pruned = new Conv2dLayer(Name, Inputs[0], kept.Input.Length, kept.Output.Length, KernelSize, Stride, Padding, groups, HasBias);
+        var pruned = new Conv2dLayer(Name, Inputs[0], kept.Input.Length, kept.Output.Length, Window, groups, HasBias);
         if (Parameters.TryGetValue("weight", out var weight))
         {
             weight = weight.Select(0, kept.Output);
@@ -128,5 +132,5 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
         return (conv.weight!, conv.bias);
     }
 
-    Layer IWeightedLayer.WithBias() => new Conv2dLayer(Name, Inputs[0], InChannels, OutChannels, KernelSize, Stride, Padding, Groups, bias: true);
+    Layer IWeightedLayer.WithBias() => new Conv2dLayer(Name, Inputs[0], InChannels, OutChannels, Window, Groups, bias: true);
 }

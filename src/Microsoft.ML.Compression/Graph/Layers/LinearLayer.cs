@@ -74,10 +74,10 @@ public sealed class LinearLayer : Layer, IWeightedLayer
 
     internal override ChannelRule ChannelFlow => ChannelRule.Consumes;
 
-    // Each kept input channel keeps its whole block of features (H*W of them after a Flatten).
+    // Each kept input channel keeps all of its features (a block of H*W after flattening [C,H,W]).
     internal override Layer Prune(KeptChannels kept)
     {
-        int[] features = kept.Input.SelectMany(c => Enumerable.Range(c * kept.InputBlock, kept.InputBlock)).ToArray();
+        int[] features = kept.KeptFeatures(InFeatures);
         var pruned = new LinearLayer(Name, Inputs[0], features.Length, OutFeatures, HasBias);
         SelectInto(pruned, new[] { "weight" }, 1, features);
         if (Parameters.TryGetValue("bias", out var bias)) pruned.SetParameter("bias", bias.Clone());

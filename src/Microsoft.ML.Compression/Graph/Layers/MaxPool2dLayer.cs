@@ -4,23 +4,29 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
-/// <summary>Max pooling.</summary>
+/// <summary>Max pooling (padding counts as minus infinity).</summary>
 public sealed class MaxPool2dLayer : WindowPoolLayer
 {
-    /// <summary>Creates the layer.</summary>
+    /// <summary>Creates the layer with a square window.</summary>
     public MaxPool2dLayer(string name, string input, int kernelSize, int? stride = null, int padding = 0)
         : base(name, input, kernelSize, stride, padding) { }
+
+    /// <summary>Creates the layer over any window (dilations included).</summary>
+    public MaxPool2dLayer(string name, string input, Window2d window) : base(name, input, window) { }
 
     /// <inheritdoc />
     public override string Kind => "MaxPool2d";
 
     /// <inheritdoc />
-    public override Layer WithInputs(IReadOnlyList<string> inputs) => new MaxPool2dLayer(Name, inputs[0], KernelSize, Stride, Padding);
+    public override Layer WithInputs(IReadOnlyList<string> inputs) => new MaxPool2dLayer(Name, inputs[0], Window);
 
     internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module) =>
-        nn.functional.max_pool2d(inputs[0], KernelSize, Stride, Padding);
+        nn.functional.max_pool2d(ExplicitPad(inputs[0], double.NegativeInfinity), Kernel, Strides, TorchPadding,
+            new long[] { Window.DilationHeight, Window.DilationWidth }, Window.CeilMode);
 
-    internal override string WriteOnnx(OnnxLayerContext onnx) => onnx.Node("MaxPool", onnx.Inputs, WindowAttributes());
+    internal override string WriteOnnx(OnnxLayerContext onnx) => onnx.Node("MaxPool", onnx.Inputs,
+        Window.DilationHeight == 1 && Window.DilationWidth == 1 ? WindowAttributes()
+        : WindowAttributes(OnnxAttributes.Ints("dilations", Window.DilationHeight, Window.DilationWidth)));
 
     internal override bool KeepsInputGrid => true;
 }

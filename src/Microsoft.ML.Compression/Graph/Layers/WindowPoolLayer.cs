@@ -1,43 +1,58 @@
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Proto;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Compression.Graph;
 
-/// <summary>A square sliding-window pooling (floor rounding).</summary>
+/// <summary>A sliding-window pooling over a <see cref="Window2d"/> (any kernel, strides, padding, ceil mode).</summary>
 public abstract class WindowPoolLayer : Layer
 {
-    /// <summary>Creates the layer; <paramref name="stride"/> defaults to the kernel size.</summary>
-    protected WindowPoolLayer(string name, string input, int kernelSize, int? stride, int padding) : base(name, new[] { input })
+    /// <summary>Creates a square window; <paramref name="stride"/> defaults to the kernel size.</summary>
+    protected WindowPoolLayer(string name, string input, int kernelSize, int? stride, int padding)
+        : this(name, input, SquareWindow(name, kernelSize, stride, padding)) { }
+
+    /// <summary>Creates the layer over any window.</summary>
+    protected WindowPoolLayer(string name, string input, Window2d window) : base(name, new[] { input })
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        Window = window;
+    }
+
+    private static Window2d SquareWindow(string name, int kernelSize, int? stride, int padding)
     {
         if (kernelSize <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, $"Pooling '{name}' needs kernelSize > 0.");
         int s = stride ?? kernelSize;
         if (s <= 0) throw new ArgumentOutOfRangeException(nameof(stride), s, $"Pooling '{name}' needs stride > 0.");
         if (padding < 0 || padding * 2 > kernelSize)
             throw new ArgumentOutOfRangeException(nameof(padding), padding, $"Pooling '{name}' needs 0 <= padding <= kernelSize/2.");
-        KernelSize = kernelSize;
-        Stride = s;
-        Padding = padding;
+        return Window2d.Square(kernelSize, s, padding);
     }
 
-    /// <summary>Window height and width.</summary>
-    public int KernelSize { get; }
-    /// <summary>Step between windows.</summary>
-    public int Stride { get; }
-    /// <summary>Padding on every side.</summary>
-    public int Padding { get; }
+    /// <summary>Kernel, strides, padding and rounding.</summary>
+    public Window2d Window { get; }
 
     /// <inheritdoc />
     public override int[] InferShape(IReadOnlyList<int[]> inputShapes)
     {
         int[] x = SingleFeatureMap(inputShapes);
-        return new[] { x[0], SlidingOutput(x[1], KernelSize, Stride, Padding, "height"), SlidingOutput(x[2], KernelSize, Stride, Padding, "width") };
+        var (h, w) = Window.TryOutput(x[1], x[2]) ?? throw ShapeError($"the window {Window} does not fit the input {Format(x)}.");
+        return new[] { x[0], h, w };
     }
 
     internal override ChannelRule ChannelFlow => ChannelRule.PassThrough;
 
-    /// <summary>The window attributes of ONNX's pooling operators; the IR rounds window counts down.</summary>
-    private protected AttributeProto[] WindowAttributes(params AttributeProto[] more)
-    {
-        return OnnxAttributes.SquareWindow(KernelSize, Stride, Padding).Append(OnnxAttributes.Int("ceil_mode", 0)).Concat(more).ToArray();
-    }
+    /// <summary>True when TorchSharp's own padding argument expresses the padding (symmetric, at most half the kernel).</summary>
+    private protected bool TorchPads => Window.IsSymmetric && Window.PadTop * 2 <= Window.KernelHeight && Window.PadLeft * 2 <= Window.KernelWidth;
+
+    private protected long[] Kernel => new long[] { Window.KernelHeight, Window.KernelWidth };
+    private protected long[] Strides => new long[] { Window.StrideHeight, Window.StrideWidth };
+    private protected long[] TorchPadding => TorchPads ? new long[] { Window.PadTop, Window.PadLeft } : new long[] { 0, 0 };
+
+    /// <summary><paramref name="x"/> padded explicitly with <paramref name="value"/> where TorchSharp's padding cannot express the window's.</summary>
+    private protected Tensor ExplicitPad(Tensor x, double value) => TorchPads ? x
+        : nn.functional.pad(x, new long[] { Window.PadLeft, Window.PadRight, Window.PadTop, Window.PadBottom }, value: value);
+
+    /// <summary>The window attributes of ONNX's pooling operators.</summary>
+    private protected AttributeProto[] WindowAttributes(params AttributeProto[] more) =>
+        Window.OnnxAttributes(dilations: false).Append(OnnxAttributes.Int("ceil_mode", Window.CeilMode ? 1 : 0)).Concat(more).ToArray();
 }

@@ -19,6 +19,7 @@ internal sealed class ImportContext
     private readonly List<Layer> _layers = new();
     private readonly Dictionary<string, int[]> _shapes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _layerOutput = new(StringComparer.Ordinal); // layer -> the ONNX tensor it wrote
+    private bool _inputReadByLayer;
     private int? _flatInputSize;
 
     /// <param name="opset">The ai.onnx opset of the model.</param>
@@ -55,13 +56,26 @@ internal sealed class ImportContext
     /// <summary>Fixes the image shape of the IR input; throws when <paramref name="source"/> contradicts what is known.</summary>
     public void SetInputShape(int[] shape, string source)
     {
-        if (shape.Length != 3 || shape.Any(d => d <= 0))
-            throw new NotSupportedException($"The image shape {Layer.Format(shape)} from {source} is not a [C,H,W] shape with positive sizes.");
+        if (shape.Length is < 1 or > 3 || shape.Any(d => d <= 0))
+            throw new NotSupportedException($"The input shape {Layer.Format(shape)} from {source} does not have 1 to 3 positive sizes after the batch.");
         if (InputShape is not null && !InputShape.SequenceEqual(shape))
             throw new InvalidDataException($"{source} gives the image shape {Layer.Format(shape)}, but the model says {Layer.Format(InputShape)}.");
-        if (_flatInputSize is int n && n != shape[0] * shape[1] * shape[2])
+        if (_flatInputSize is int n && n != shape.Aggregate(1L, (a, d) => a * d))
             throw new InvalidDataException($"{source} gives the image shape {Layer.Format(shape)}, but the graph input has {n} values.");
         InputShape = (int[])shape.Clone();
+    }
+
+    /// <summary>
+    /// Gives the network input another shape with the same values in the same order, before any layer reads it (a
+    /// reshape of the graph input changes nothing of the feature column); false when a layer already reads the input.
+    /// </summary>
+    public bool TryReshapeInput(int[] shape, string source)
+    {
+        if (_inputReadByLayer || (InputShape ?? new[] { _flatInputSize ?? -1 }).Aggregate(1L, (a, d) => a * d) != shape.Aggregate(1L, (a, d) => a * d))
+            return false;
+        InputShape = null;
+        SetInputShape(shape, source);
+        return true;
     }
 
     /// <summary>True when <paramref name="tensor"/> is a constant (initializer, Constant node or folded result).</summary>
@@ -129,14 +143,24 @@ internal sealed class ImportContext
         throw Unknown(node, tensor);
     }
 
-    /// <summary>Input <paramref name="index"/> as the IR tensor a layer reads (not the flat graph input).</summary>
+    /// <summary>
+    /// Input <paramref name="index"/> as the IR tensor a layer reads. A layer reading the flat graph input before any
+    /// reshape of it fixes the network input to that flat vector.
+    /// </summary>
     public string LayerInput(OnnxNode node, int index)
     {
         ActivationValue value = Activation(node, index);
+        if (value.Tensor == NetworkGraph.InputName && InputShape is null && value.Shape.Length == 1)
+            SetInputShape(value.Shape, node.Description);
         if (!value.Shape.SequenceEqual(ShapeOf(value.Tensor)))
-            throw node.Unsupported($"input {index} ('{node.Inputs[index]}') is the flat graph input; the importer needs it reshaped to [C,H,W] first.");
+            throw node.Unsupported(value.Tensor == NetworkGraph.InputName
+                ? $"input {index} ('{node.Inputs[index]}') is the flat graph input; the importer needs it reshaped to [C,H,W] first."
+                : $"input {index} ('{node.Inputs[index]}') has shape {Layer.Format(value.Shape)} here but {Layer.Format(ShapeOf(value.Tensor))} in the network; reshape it explicitly.");
         return value.Tensor;
     }
+
+    /// <summary>True when the shape of the IR tensor is known (a layer's output, or the input once its shape is fixed).</summary>
+    public bool IsShapeKnown(string irTensor) => _shapes.ContainsKey(irTensor) || (irTensor == NetworkGraph.InputName && InputShape is not null);
 
     /// <summary>The shape (without batch) of an IR tensor: a layer's output or the image.</summary>
     public int[] ShapeOf(string irTensor)
@@ -216,6 +240,9 @@ internal sealed class ImportContext
         }
     }
 
+    /// <summary>True when a node the import converts (or the logits) reads <paramref name="tensor"/>.</summary>
+    public bool IsRead(string tensor) => _consumers.GetValueOrDefault(tensor) > 0;
+
     /// <summary>The value of a run-time tensor, or null.</summary>
     public ActivationValue? TryActivation(string tensor) => _activations.GetValueOrDefault(tensor);
 
@@ -232,6 +259,7 @@ internal sealed class ImportContext
         }
         _layers.Add(layer);
         _shapes[layer.Name] = shape;
+        _inputReadByLayer |= layer.Inputs.Contains(NetworkGraph.InputName);
         return new ActivationValue(layer.Name, shape);
     }
 

@@ -105,17 +105,28 @@ internal sealed class OnnxGraphImport
     }
 
     /// <summary>
-    /// The tensor holding the logits: the "Logits" output, else the input of a Softmax producing an output, else the
-    /// first output.
+    /// The tensor holding the logits: the "Logits" output, else the input of a Softmax or LogSoftmax producing an
+    /// output (through Identity nodes), else the first output.
     /// </summary>
     private string FindLogits()
     {
         if (_graph.Output.Count == 0) throw new InvalidDataException($"The ONNX graph '{_graph.Name}' has no outputs.");
         var outputs = _graph.Output.Select(o => o.Name).ToArray();
         string chosen = outputs.FirstOrDefault(o => o == OnnxExporter.LogitsOutput)
-            ?? outputs.FirstOrDefault(o => _producers.GetValueOrDefault(o)?.OpType == "Softmax")
+            ?? outputs.FirstOrDefault(o => IsProbabilityHead(Behind(o)))
             ?? outputs[0];
-        return _producers.TryGetValue(chosen, out OnnxNode? head) && head.OpType == "Softmax" && head.HasInput(0) ? head.Inputs[0] : chosen;
+        string head = Behind(chosen);
+        return IsProbabilityHead(head) ? _producers[head].Inputs[0] : chosen;
+    }
+
+    // Softmax and LogSoftmax over the classes turn logits into (log-)probabilities; the scorer adds its own Softmax.
+    private bool IsProbabilityHead(string tensor) =>
+        _producers.TryGetValue(tensor, out OnnxNode? node) && node.OpType is "Softmax" or "LogSoftmax" && node.HasInput(0);
+
+    private string Behind(string tensor)
+    {
+        while (_producers.TryGetValue(tensor, out OnnxNode? node) && node.OpType == "Identity" && node.HasInput(0)) tensor = node.Inputs[0];
+        return tensor;
     }
 
     /// <summary>The nodes <paramref name="output"/> depends on, in file order.</summary>
@@ -147,12 +158,15 @@ internal sealed class OnnxGraphImport
             : throw new InvalidDataException("The ONNX model imports no version of the default ai.onnx opset.");
     }
 
-    /// <summary>The one graph input that is not an initializer: float [N, C*H*W] or [N, C, H, W].</summary>
+    /// <summary>
+    /// The one graph input that is not an initializer: float, a batch dimension (fixed or symbolic) first, then 1 to 3
+    /// fixed sizes ([F], [C,H,W], [H,W,C]...). Its flattened values are the feature column.
+    /// </summary>
     private void BindInput(ImportContext context)
     {
         var inputs = _graph.Input.Where(i => !_initializers.ContainsKey(i.Name)).ToArray();
         if (inputs.Length != 1)
-            throw new NotSupportedException($"The ONNX graph has {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); the importer needs exactly one image input.");
+            throw new NotSupportedException($"The ONNX graph has {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => i.Name))}); the importer needs exactly one input.");
         ValueInfoProto input = inputs[0];
         var tensor = input.Type?.TensorType;
         if (tensor is null || (tensor.ElemType != 0 && tensor.ElemType != (int)DataType.Float))
@@ -160,9 +174,11 @@ internal sealed class OnnxGraphImport
         var dims = tensor.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1).ToArray()
             ?? Array.Empty<long>();
         long[] features = dims.Skip(1).ToArray();
-        if (dims.Length is not (2 or 4) || features.Any(d => d <= 0 || d > int.MaxValue))
+        if (dims.Length is < 2 or > 4 || features.Any(d => d <= 0 || d > int.MaxValue))
             throw new NotSupportedException(
-                $"Graph input '{input.Name}' has shape [{string.Join(",", dims.Select(d => d < 0 ? "?" : d.ToString(CultureInfo.InvariantCulture)))}]; the importer needs [N, C*H*W] or [N, C, H, W] with fixed sizes after the batch.");
+                $"Graph input '{input.Name}' has shape [{string.Join(",", dims.Select(d => d < 0 ? "?" : d.ToString(CultureInfo.InvariantCulture)))}]; the importer needs a batch dimension followed by 1 to 3 fixed sizes, e.g. [N,784], [N,1,28,28] or [N,28,28,1].");
+        if (dims[0] > 1)
+            throw new NotSupportedException($"Graph input '{input.Name}' has a fixed batch of {dims[0]}; the importer needs a batch of 1 or a symbolic batch.");
         context.SetGraphInput(input.Name, features.Select(d => (int)d).ToArray());
     }
 
@@ -178,7 +194,7 @@ internal sealed class OnnxGraphImport
         var shape = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out shape[i]))
-                throw new InvalidDataException($"metadata_props '{OnnxMetadataKeys.InputShape}' is '{text}', not a 'C,H,W' shape.");
+                throw new InvalidDataException($"metadata_props '{OnnxMetadataKeys.InputShape}' is '{text}', not a comma-separated shape such as 'C,H,W'.");
         return shape;
     }
 }

@@ -83,10 +83,10 @@ internal static class ImportChecks
     {
         string settings = layer switch
         {
-            Conv2dLayer c => $"in {c.InChannels} out {c.OutChannels} k {c.KernelSize} s {c.Stride} p {c.Padding} g {c.Groups} bias {c.HasBias}",
+            Conv2dLayer c => $"in {c.InChannels} out {c.OutChannels} {c.Window} g {c.Groups} bias {c.HasBias}",
             LinearLayer l => $"in {l.InFeatures} out {l.OutFeatures} bias {l.HasBias}",
             BatchNorm2dLayer b => $"c {b.Channels} eps {b.Epsilon} momentum {b.Momentum}",
-            WindowPoolLayer p => $"k {p.KernelSize} s {p.Stride} p {p.Padding}",
+            WindowPoolLayer p => $"{p.Window}" + (p is AvgPool2dLayer { CountIncludePad: true } ? " count pads" : ""),
             DropoutLayer d => $"p {d.Probability}",
             _ => "",
         };

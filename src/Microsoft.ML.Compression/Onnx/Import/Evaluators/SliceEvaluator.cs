@@ -61,7 +61,7 @@ internal sealed class SliceEvaluator : IConstantEvaluator
     }
 
     /// <summary>The first index and the number of elements a slice takes from a dimension of size <paramref name="size"/>.</summary>
-    private static (long First, long Count) Range(long start, long end, long step, long size)
+    internal static (long First, long Count) Range(long start, long end, long step, long size)
     {
         if (start < 0) start += size;
         if (end < 0) end += size;

@@ -1,0 +1,74 @@
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx.Import.Evaluators;
+
+namespace Microsoft.ML.Compression.Onnx.Import.Converters;
+
+/// <summary>
+/// Slice of a run-time tensor with constant starts, ends, axes and positive steps (inputs from opset 10, attributes
+/// before) -> one <see cref="SliceLayer"/> per sliced axis; the batch axis may not be sliced; a slice that keeps
+/// everything is an alias.
+/// </summary>
+[OnnxOp("Slice")]
+internal sealed class SliceConverter : IOpConverter
+{
+    public void Convert(OnnxNode node, ImportContext context)
+    {
+        ActivationValue value = context.Activation(node, 0);
+        long[] starts, ends;
+        long[]? axes, steps = null;
+        if (context.Opset >= 10)
+        {
+            starts = Integers(node, context, 1) ?? throw node.Invalid("input 1 (starts) is required.");
+            ends = Integers(node, context, 2) ?? throw node.Invalid("input 2 (ends) is required.");
+            axes = Integers(node, context, 3);
+            steps = Integers(node, context, 4);
+        }
+        else
+        {
+            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is required.");
+            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is required.");
+            axes = node.Ints("axes");
+        }
+        int rank = value.Shape.Length + 1;
+        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+        steps ??= Enumerable.Repeat(1L, starts.Length).ToArray();
+        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
+            throw node.Invalid("starts, ends, axes and steps must have the same length.");
+
+        string current = context.LayerInput(node, 0);
+        int[] shape = context.ShapeOf(current);
+        var slices = new List<(int Axis, int First, int Count, int Step)>();
+        for (int i = 0; i < starts.Length; i++)
+        {
+            int axis = Axes.Normalize(axes[i], rank, node);
+            if (steps[i] <= 0) throw node.Unsupported($"step {steps[i]} is not supported; only positive steps are.");
+            if (axis == 0)
+            {
+                var (batchFirst, _) = SliceEvaluator.Range(starts[i], ends[i], steps[i], long.MaxValue / 2);
+                if (batchFirst != 0 || steps[i] != 1 || (ends[i] < long.MaxValue / 4 && ends[i] != -1 + long.MaxValue))
+                    throw node.Unsupported("slicing the batch axis is not supported.");
+                continue;
+            }
+            var (first, count) = SliceEvaluator.Range(starts[i], ends[i], steps[i], shape[axis - 1]);
+            if (count == 0) throw node.Unsupported($"the slice of axis {axis} is empty.");
+            if (first != 0 || count != shape[axis - 1] || steps[i] != 1) slices.Add((axis - 1, (int)first, (int)count, (int)steps[i]));
+        }
+        if (slices.Count == 0)
+        {
+            context.SetOutput(node, 0, value);
+            return;
+        }
+        foreach (var s in slices)
+        {
+            string input = current;
+            current = context.AddLayer(node, name => new SliceLayer(name, input, s.Axis, s.First, s.Count, s.Step)).Tensor;
+        }
+    }
+
+    private static long[]? Integers(OnnxNode node, ImportContext context, int index)
+    {
+        ConstantTensor? t = context.OptionalConstant(node, index);
+        if (t is null) return null;
+        return !t.IsFloat && t.Rank <= 1 ? t.Integers : throw node.Invalid($"input {index} must be a 1-D integer tensor, got {t}.");
+    }
+}

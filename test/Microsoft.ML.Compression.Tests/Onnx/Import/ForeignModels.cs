@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Onnx.Import;
+using Microsoft.ML.Compression.Onnx.Proto;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.Compression.Tests.Onnx.Import;
+
+/// <summary>
+/// Runs ONNX files written by other tools as they are (their own input name, shape, fixed or symbolic batch) and
+/// checks that importing them and writing them back with the library's fp32 writer scores the same in ONNX Runtime.
+/// </summary>
+internal static class ForeignModels
+{
+    /// <summary>Class probabilities of <paramref name="rows"/> flattened inputs through the original model.</summary>
+    public static float[] Probabilities(byte[] model, float[] inputs, int rows)
+    {
+        ModelProto proto = ModelProto.Parser.ParseFrom(model);
+        var initializers = proto.Graph.Initializer.Select(t => t.Name).ToHashSet();
+        ValueInfoProto input = proto.Graph.Input.Single(i => !initializers.Contains(i.Name));
+        var dims = input.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? (int)d.DimValue : -1).ToArray();
+        string output = proto.Graph.Output[0].Name;
+        string head = proto.Graph.Node.LastOrDefault(n => n.Output.Contains(output))?.OpType ?? "";
+        int batch = dims[0] > 0 ? dims[0] : rows; // a fixed batch of 1 runs row by row
+        int size = inputs.Length / rows;
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
+        using var session = new InferenceSession(model, options);
+        var result = new List<float>();
+        for (int start = 0; start < rows; start += batch)
+        {
+            int[] shape = dims.Select((d, i) => i == 0 ? batch : d).ToArray();
+            var tensor = new DenseTensor<float>(inputs.AsMemory(start * size, batch * size), shape);
+            using var outputs = session.Run(new[] { NamedOnnxValue.CreateFromTensor(input.Name, tensor) });
+            result.AddRange(outputs.First(o => o.Name == output).AsTensor<float>());
+        }
+        float[] values = result.ToArray();
+        int classes = values.Length / rows;
+        return head switch
+        {
+            "Softmax" => values,
+            "LogSoftmax" => values.Select(MathF.Exp).ToArray(),
+            _ => Softmax(values, classes),
+        };
+    }
+
+    /// <summary>
+    /// Imports <paramref name="model"/>, writes it back in fp32, and asserts on <paramref name="rows"/> random inputs
+    /// in [0, 1) that ONNX Runtime's probabilities differ by at most <paramref name="tolerance"/> with the same top-1.
+    /// </summary>
+    public static NetworkGraph AssertImportKeepsScores(byte[] model, int rows = 256, float tolerance = 1e-4f, int seed = 5)
+    {
+        NetworkGraph network = OnnxImporter.Import(model);
+        float[] inputs = TestWeights.RandomInputs(rows, network.InputSize, seed);
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] + 1f) / 2f; // pixel-like values
+        float[] expected = Probabilities(model, inputs, rows);
+        OrtRunner.Result actual = OrtRunner.Run(OnnxExporter.Export(network), inputs, rows);
+        int classes = network.ClassCount;
+        Assert.AreEqual(expected.Length, actual.Score.Length, "class count");
+        float diff = TorchLogits.MaxAbsDifference(expected, actual.Score);
+        Assert.IsTrue(diff <= tolerance, $"max |difference in probabilities| {diff} > {tolerance}");
+        for (int r = 0; r < rows; r++)
+            Assert.AreEqual(OrtRunner.ArgMax(expected, r, classes), (int)actual.Labels[r], $"top-1 of row {r}");
+        // Training and compression run the TorchSharp form of the same network.
+        float torchDiff = TorchLogits.MaxAbsDifference(expected, Softmax(TorchLogits.Of(network, inputs, rows), classes));
+        Assert.IsTrue(torchDiff <= tolerance, $"TorchSharp: max |difference in probabilities| {torchDiff} > {tolerance}");
+        return network;
+    }
+
+    private static float[] Softmax(float[] logits, int classes)
+    {
+        var p = new float[logits.Length];
+        for (int r = 0; r < logits.Length / classes; r++)
+        {
+            double max = Enumerable.Range(0, classes).Max(j => logits[r * classes + j]);
+            double sum = Enumerable.Range(0, classes).Sum(j => Math.Exp(logits[r * classes + j] - max));
+            for (int j = 0; j < classes; j++) p[r * classes + j] = (float)(Math.Exp(logits[r * classes + j] - max) / sum);
+        }
+        return p;
+    }
+}
