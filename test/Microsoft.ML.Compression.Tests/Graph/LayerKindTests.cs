@@ -52,6 +52,9 @@ public class LayerKindTests
             b => b.Add(new AvgPool2dLayer("k", Pre(b), new Window2d(2, 2, 2, 2, 0, 0, 1, 1))), 0, 0),
         // NCHW -> NHWC before the flatten, as Keras exports: pruning must find each channel every 6th feature.
         ["transpose"] = () => Build(typeof(TransposeLayer), "k", b => b.Add(new TransposeLayer("k", Pre(b), new[] { 1, 2, 0 })), 0, 0),
+        // A channel slice fixes the channels before it; a row slice lets them through.
+        ["slice-channels"] = () => Build(typeof(SliceLayer), "k", b => b.ReLU(b.Conv2d(b.Add(new SliceLayer("k", Pre(b), 0, 1, 3, 2)), 5, 3, name: "post")), 0, 0),
+        ["slice-rows"] = () => Build(typeof(SliceLayer), "k", b => b.Add(new SliceLayer("k", Pre(b), 1, 2, 5)), 0, 0),
         // Reshape fixes the sizes before it; the convolution after it stays prunable.
         ["reshape"] = () => Build(typeof(ReshapeLayer), "k", b => b.ReLU(b.Conv2d(b.Add(new ReshapeLayer("k", Pre(b), new[] { 12, 4, 8 })), 5, 3, padding: 1, name: "post")), 0, 0),
     };

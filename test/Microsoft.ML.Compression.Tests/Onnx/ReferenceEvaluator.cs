@@ -39,6 +39,7 @@ internal static class ReferenceEvaluator
         AddLayer => Enumerable.Range(0, x[0].Length).Select(i => { float sum = x[0][i]; for (int k = 1; k < x.Length; k++) sum += x[k][i]; return sum; }).ToArray(),
         ConcatLayer => x.SelectMany(v => v).ToArray(), // channel-major layout: concatenating channel blocks
         ReshapeLayer => (float[])x[0].Clone(),
+        SliceLayer sl => Slice(x[0], s[0], sl),
         TransposeLayer t => Transpose(x[0], s[0], t.Permutation.ToArray()),
         _ => throw new NotSupportedException(layer.Kind),
     };
@@ -126,6 +127,17 @@ internal static class ReferenceEvaluator
                     y[(c * o[1] + oy) * o[2] + ox] = (float)(max ? acc : acc / (includePad ? padded : count));
                 }
         return y;
+    }
+
+    private static float[] Slice(float[] x, int[] shape, SliceLayer slice)
+    {
+        int outer = shape.Take(slice.Axis).Aggregate(1, (a, d) => a * d), inner = shape.Skip(slice.Axis + 1).Aggregate(1, (a, d) => a * d);
+        var y = new List<float>();
+        for (int o = 0; o < outer; o++)
+            for (int k = 0; k < slice.Count; k++)
+                for (int i = 0; i < inner; i++)
+                    y.Add(x[(o * shape[slice.Axis] + slice.Start + k * slice.Step) * inner + i]);
+        return y.ToArray();
     }
 
     private static float[] Transpose(float[] x, int[] shape, int[] perm)

@@ -52,11 +52,15 @@ internal static class ForeignModels
     /// Imports <paramref name="model"/>, writes it back in fp32, and asserts on <paramref name="rows"/> random inputs
     /// in [0, 1) that ONNX Runtime's probabilities differ by at most <paramref name="tolerance"/> with the same top-1.
     /// </summary>
-    public static NetworkGraph AssertImportKeepsScores(byte[] model, int rows = 256, float tolerance = 1e-4f, int seed = 5)
+    public static NetworkGraph AssertImportKeepsScores(byte[] model, int rows = 256, float tolerance = 1e-4f, int seed = 5,
+        float mean = 0f, float std = 1f, bool realImages = false)
     {
         NetworkGraph network = OnnxImporter.Import(model);
-        float[] inputs = TestWeights.RandomInputs(rows, network.InputSize, seed);
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] + 1f) / 2f; // pixel-like values
+        // Real images (MNIST test digits, 784 pixels / 255) or uniform noise in [0, 1), normalized as the model expects.
+        float[] inputs = realImages ? TestData.MnistArrays(Datasets.MnistSplit.Test, rows).Features.ToArray() : TestWeights.RandomInputs(rows, network.InputSize, seed);
+        if (!realImages)
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] + 1f) / 2f;
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] - mean) / std;
         float[] expected = Probabilities(model, inputs, rows);
         OrtRunner.Result actual = OrtRunner.Run(OnnxExporter.Export(network), inputs, rows);
         int classes = network.ClassCount;

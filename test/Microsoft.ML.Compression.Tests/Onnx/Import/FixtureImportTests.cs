@@ -1,0 +1,87 @@
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Onnx.Import;
+using Microsoft.ML.Compression.Pruning;
+using Microsoft.ML.Compression.Tests.Fixtures;
+using Microsoft.ML.Compression.Tests.Pruning;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.Compression.Tests.Onnx.Import;
+
+/// <summary>
+/// The committed files of real exporters (PyTorch at opsets 9-14, a Keras-style graph written with onnx.helper):
+/// each imports, and written back by the library's fp32 writer scores like the file in ONNX Runtime on 256 real
+/// images; the structures pruning relies on come through.
+/// </summary>
+[TestClass]
+public class FixtureImportTests
+{
+    public static System.Collections.Generic.IEnumerable<object[]> Fixtures => OnnxFixtures.NameRows;
+
+    private static byte[] Bytes(string name) => File.ReadAllBytes(OnnxFixtures.Get(name).Path);
+
+    [TestMethod]
+    public void AllFixturesAreListed() =>
+        Assert.IsTrue(OnnxFixtures.Names.Count >= 5, string.Join(", ", OnnxFixtures.Names));
+
+    [TestMethod]
+    [DynamicData(nameof(Fixtures))]
+    public void EveryFixtureImportsAndScoresLikeTheFile(string name)
+    {
+        var fixture = OnnxFixtures.Get(name);
+        NetworkGraph network = ForeignModels.AssertImportKeepsScores(Bytes(name), rows: 256, mean: fixture.Mean, std: fixture.Std, realImages: true);
+        Assert.AreEqual(10, network.ClassCount);
+        Assert.AreEqual(784, network.InputSize);
+        Assert.IsTrue(network.HasWeights);
+    }
+
+    [TestMethod]
+    public void KerasNhwcKeepsItsLayoutAndPrunesThroughTheTransposeBeforeFlatten()
+    {
+        NetworkGraph network = OnnxImporter.Import(Bytes("keras_nhwc"));
+        CollectionAssert.AreEqual(new[] { 28, 28, 1 }, network.InputShape, "the feature column is the NHWC image flattened");
+        Assert.IsInstanceOfType(network.Layers[0], typeof(TransposeLayer));
+        var deps = new ChannelDependencies(network);
+        var convs = network.Layers.OfType<Conv2dLayer>().Select(c => c.Name).ToArray();
+        Assert.AreEqual(2, convs.Length);
+        foreach (string conv in convs)
+            Assert.IsTrue(deps.Groups.Any(g => g.Filters.Contains(conv)), $"{conv} is prunable: {string.Join("; ", deps.SkippedLayers.Select(kv => kv.Key + ": " + kv.Value))}");
+        AssertPrunedEqualsMasked(network, deps);
+    }
+
+    [TestMethod]
+    public void ResNetResidualChannelsArePrunedTogether()
+    {
+        NetworkGraph network = OnnxImporter.Import(Bytes("resnet18_fashion"));
+        var deps = new ChannelDependencies(network);
+        Assert.IsTrue(network.Layers.OfType<AddLayer>().Count() >= 8);
+        Assert.IsTrue(deps.Channels.Any(c => c.Filters.Select(f => f.Layer).Distinct().Count() > 1), "a residual channel couples several convolutions");
+        AssertPrunedEqualsMasked(network, deps);
+    }
+
+    [TestMethod]
+    public void ViewFlattenFoldsItsShapeChainAndBatchNormSurvivesOpset9()
+    {
+        NetworkGraph view = OnnxImporter.Import(Bytes("view_flatten"));
+        Assert.IsTrue(view.Layers.OfType<FlattenLayer>().Any());
+        Assert.IsFalse(view.Layers.OfType<ReshapeLayer>().Any(), "x.view(x.size(0), -1) is a flatten");
+        NetworkGraph lenet = OnnxImporter.Import(Bytes("lenet_bn_opset9"));
+        Assert.IsTrue(lenet.Layers.OfType<BatchNorm2dLayer>().Count() >= 2, "BatchNormalization nodes stay layers (slimming reads their scales)");
+    }
+
+    private static void AssertPrunedEqualsMasked(NetworkGraph network, ChannelDependencies deps)
+    {
+        var removed = PruningTestNets.RandomRemoval(deps, 0.3, seed: 1);
+        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
+        Assert.IsTrue(pruned.ParameterCount < network.ParameterCount);
+        float[] inputs = TestWeights.RandomInputs(4, network.InputSize, seed: 2);
+        using var masked = new GraphModule(network);
+        ChannelMasks.Apply(masked, deps, removed);
+        float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), TorchLogits.Of(pruned, inputs, 4));
+        Assert.IsTrue(diff <= 1e-3f, $"pruned vs masked {diff}");
+        float[] ort = OrtRunner.Run(OnnxExporter.Export(pruned), inputs, 4).Logits;
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(pruned, inputs, 4), ort) <= 1e-3f, "the pruned network exports");
+    }
+}
