@@ -19,11 +19,11 @@ public enum PadMode
 /// Pads the height and width of a [C,H,W] map, each side by its own amount: what imported models write before a
 /// convolution whose padding is asymmetric (e.g. Keras's "same" padding with stride 2).
 /// </summary>
-public sealed class PadLayer : ElementwiseLayer
+public sealed class PadLayer : Layer
 {
     /// <summary>Creates the layer.</summary>
     public PadLayer(string name, string input, int top, int left, int bottom, int right, float value = 0, PadMode mode = PadMode.Constant)
-        : base(name, input)
+        : base(name, new[] { input })
     {
         foreach (var (side, amount) in new[] { ("top", top), ("left", left), ("bottom", bottom), ("right", right) })
             if (amount < 0) throw new ArgumentOutOfRangeException(side, amount, $"Pad '{name}' needs {side} >= 0.");
@@ -82,6 +82,8 @@ public sealed class PadLayer : ElementwiseLayer
             : new[] { onnx.Inputs[0], pads };
         return onnx.Node("Pad", inputs, OnnxAttributes.String("mode", mode));
     }
+
+    internal override ChannelRule ChannelFlow => ChannelRule.PassThrough;
 
     // The border repeats input values, or zero, which every activation grid holds exactly; another constant may not be on the grid.
     internal override bool KeepsInputGrid => Mode != PadMode.Constant || Value == 0;
