@@ -67,6 +67,27 @@ public sealed class NetworkBuilder
     /// <summary>Appends ReLU6.</summary>
     public string ReLU6(string input, string? name = null) => Add(new ReLU6Layer(name ?? Next("relu6_"), input));
 
+    /// <summary>Appends LeakyReLU with negative slope <paramref name="alpha"/>.</summary>
+    public string LeakyReLU(string input, double alpha = 0.01, string? name = null) => Add(new LeakyReLULayer(name ?? Next("leaky_relu"), input, alpha));
+
+    /// <summary>Appends a sigmoid.</summary>
+    public string Sigmoid(string input, string? name = null) => Add(new SigmoidLayer(name ?? Next("sigmoid"), input));
+
+    /// <summary>Appends max(0, min(1, alpha * x + beta)); PyTorch's Hardsigmoid is alpha 1/6 (<see cref="HardSigmoidLayer.TorchAlpha"/>).</summary>
+    public string HardSigmoid(string input, double alpha = 0.2, double beta = 0.5, string? name = null) =>
+        Add(new HardSigmoidLayer(name ?? Next("hard_sigmoid"), input, alpha, beta));
+
+    /// <summary>Appends HardSwish.</summary>
+    public string HardSwish(string input, string? name = null) => Add(new HardSwishLayer(name ?? Next("hard_swish"), input));
+
+    /// <summary>Appends a per-channel (or per-feature) scale and shift; set its "weight" and "bias" or train them.</summary>
+    public string ScaleShift(string input, string? name = null) =>
+        Add(new ScaleShiftLayer(name ?? Next("scale_shift"), input, _shapes[input][0], _shapes[input].Length));
+
+    /// <summary>Appends padding of the height and width, each side by its own amount.</summary>
+    public string Pad(string input, int top, int left, int bottom, int right, float value = 0, PadMode mode = PadMode.Constant, string? name = null) =>
+        Add(new PadLayer(name ?? Next("pad"), input, top, left, bottom, right, value, mode));
+
     /// <summary>Appends max pooling.</summary>
     public string MaxPool2d(string input, int kernelSize, int? stride = null, int padding = 0, string? name = null) =>
         Add(new MaxPool2dLayer(name ?? Next("maxpool"), input, kernelSize, stride, padding));
@@ -86,6 +107,9 @@ public sealed class NetworkBuilder
 
     /// <summary>Appends an element-wise sum.</summary>
     public string Add(string a, string b, string? name = null) => Add(new AddLayer(name ?? Next("add"), new[] { a, b }));
+
+    /// <summary>Appends an element-wise product of two maps of one shape, or of a [C,H,W] map and a [C,1,1] gate.</summary>
+    public string Mul(string a, string b, string? name = null) => Add(new MulLayer(name ?? Next("mul"), a, b));
 
     /// <summary>Appends a channel concatenation.</summary>
     public string Concat(IReadOnlyList<string> inputs, string? name = null) => Add(new ConcatLayer(name ?? Next("concat"), inputs));

@@ -57,10 +57,30 @@ public class LayerKindTests
         ["slice-rows"] = () => Build(typeof(SliceLayer), "k", b => b.Add(new SliceLayer("k", Pre(b), 1, 2, 5)), 0, 0),
         // Reshape fixes the sizes before it; the convolution after it stays prunable.
         ["reshape"] = () => Build(typeof(ReshapeLayer), "k", b => b.ReLU(b.Conv2d(b.Add(new ReshapeLayer("k", Pre(b), new[] { 12, 4, 8 })), 5, 3, padding: 1, name: "post")), 0, 0),
+        ["leaky-relu"] = () => Build(typeof(LeakyReLULayer), "k", b => b.LeakyReLU(Raw(b), 0.1, "k"), 0, 0),
+        ["sigmoid"] = () => Build(typeof(SigmoidLayer), "k", b => b.Sigmoid(Raw(b), "k"), 0, 0),
+        ["hard-sigmoid"] = () => Build(typeof(HardSigmoidLayer), "k", b => b.HardSigmoid(Raw(b), HardSigmoidLayer.TorchAlpha, 0.5, "k"), 0, 0),
+        ["hard-sigmoid-onnx-defaults"] = () => Build(typeof(HardSigmoidLayer), "k", b => b.HardSigmoid(Raw(b), name: "k"), 0, 0),
+        ["hard-swish"] = () => Build(typeof(HardSwishLayer), "k", b => b.HardSwish(Raw(b), "k"), 0, 0),
+        ["mul"] = () => Build(typeof(MulLayer), "k", b => b.Mul(Pre(b), b.Conv2d(b.Input, 6, 1, name: "side"), "k"), 0, 0),
+        ["mul-squeeze-excite"] = () => Build(typeof(MulLayer), "k", b =>
+        {
+            string x = Pre(b);
+            string squeeze = b.ReLU(b.Conv2d(b.GlobalAvgPool(x, "se_pool"), 3, 1, name: "se_reduce"), "se_relu");
+            return b.Mul(x, b.HardSigmoid(b.Conv2d(squeeze, 6, 1, name: "se_expand"), HardSigmoidLayer.TorchAlpha, 0.5, "se_gate"), "k");
+        }, 0, 0),
+        ["scale-shift"] = () => Build(typeof(ScaleShiftLayer), "k", b => b.ScaleShift(Pre(b), "k"), 2 * 6, 0),
+        ["scale-shift-vector"] = () => Build(typeof(ScaleShiftLayer), "k", b => b.ScaleShift(b.Flatten(Pre(b), "flat"), "k"), 2 * 6 * 64, 0),
+        ["pad"] = () => Build(typeof(PadLayer), "k", b => b.Pad(Pre(b), 1, 0, 2, 1, 0.5f, name: "k"), 0, 0),
+        ["pad-reflect"] = () => Build(typeof(PadLayer), "k", b => b.Pad(Pre(b), 2, 1, 0, 3, mode: PadMode.Reflect, name: "k"), 0, 0),
+        ["pad-edge"] = () => Build(typeof(PadLayer), "k", b => b.Pad(Pre(b), 0, 2, 1, 1, mode: PadMode.Edge, name: "k"), 0, 0),
     };
 
     // A prunable convolution in front of the layer under test, so channels flow into it.
     private static string Pre(NetworkBuilder b) => b.ReLU(b.Conv2d(b.Input, 6, 3, padding: 1, name: "pre"), "pre_relu");
+
+    // The same convolution without the ReLU, for activations whose negative side matters.
+    private static string Raw(NetworkBuilder b) => b.Conv2d(b.Input, 6, 3, padding: 1, name: "pre");
 
     private static Sample Build(Type kind, string layer, Func<NetworkBuilder, string> body, long parameters, long macs, string? classifier = null)
     {
@@ -121,6 +141,13 @@ public class LayerKindTests
             Assert.AreEqual(0, deps.Channels.Count);
             StringAssert.Contains(deps.SkippedLayers["k"], "grouped convolution");
             StringAssert.Contains(deps.SkippedLayers["pre"], "read by 'k', a grouped convolution");
+            return;
+        }
+        if (name == "scale-shift-vector")
+        {
+            // Channel masks act on maps, and shifted features of a masked channel are not zero: pruning stops there.
+            Assert.AreEqual(0, deps.Channels.Count);
+            StringAssert.Contains(deps.SkippedLayers["pre"], "ScaleShift of a vector");
             return;
         }
         Assert.IsTrue(deps.Channels.Count > 0, $"{name}: something is prunable");

@@ -41,6 +41,13 @@ internal static class ReferenceEvaluator
         ReshapeLayer => (float[])x[0].Clone(),
         SliceLayer sl => Slice(x[0], s[0], sl),
         TransposeLayer t => Transpose(x[0], s[0], t.Permutation.ToArray()),
+        LeakyReLULayer l => x[0].Select(v => v >= 0 ? v : (float)(l.Alpha * v)).ToArray(),
+        SigmoidLayer => x[0].Select(v => (float)(1 / (1 + Math.Exp(-(double)v)))).ToArray(),
+        HardSigmoidLayer h => x[0].Select(v => (float)Math.Clamp(h.Alpha * v + h.Beta, 0, 1)).ToArray(),
+        HardSwishLayer => x[0].Select(v => (float)(v * Math.Clamp(v / 6.0 + 0.5, 0, 1))).ToArray(),
+        MulLayer => Mul(x, s, outShape),
+        ScaleShiftLayer ss => ScaleShift(ss, x[0], s[0]),
+        PadLayer pad => Pad(pad, x[0], s[0], outShape),
         _ => throw new NotSupportedException(layer.Kind),
     };
 
@@ -155,6 +162,41 @@ internal static class ReferenceEvaluator
             for (int i = 0; i < rank; i++) source += index[i] * inStrides[perm[i]];
             y[o] = x[source];
         }
+        return y;
+    }
+
+    // Each input is either the output's shape or a [C,1,1] gate, whose value covers its channel's plane.
+    private static float[] Mul(float[][] x, int[][] s, int[] o)
+    {
+        int plane = o.Skip(1).Aggregate(1, (a, d) => a * d);
+        float At(int k, int i) => s[k].SequenceEqual(o) ? x[k][i] : x[k][i / plane];
+        return Enumerable.Range(0, o.Aggregate(1, (a, d) => a * d)).Select(i => (float)((double)At(0, i) * At(1, i))).ToArray();
+    }
+
+    private static float[] ScaleShift(ScaleShiftLayer layer, float[] x, int[] s)
+    {
+        float[] w = layer.Parameters["weight"].Data, b = layer.Parameters["bias"].Data;
+        int plane = s.Skip(1).Aggregate(1, (a, d) => a * d);
+        return x.Select((v, i) => (float)((double)v * w[i / plane] + b[i / plane])).ToArray();
+    }
+
+    private static float[] Pad(PadLayer p, float[] x, int[] s, int[] o)
+    {
+        var y = new float[o[0] * o[1] * o[2]];
+        // Maps an output coordinate to the input one it copies, or -1 for the constant border.
+        int Source(int i, int size) => i >= 0 && i < size ? i : p.Mode switch
+        {
+            PadMode.Reflect => i < 0 ? -i : 2 * (size - 1) - i,
+            PadMode.Edge => Math.Clamp(i, 0, size - 1),
+            _ => -1,
+        };
+        for (int c = 0; c < o[0]; c++)
+            for (int oy = 0; oy < o[1]; oy++)
+                for (int ox = 0; ox < o[2]; ox++)
+                {
+                    int iy = Source(oy - p.Top, s[1]), ix = Source(ox - p.Left, s[2]);
+                    y[(c * o[1] + oy) * o[2] + ox] = iy < 0 || ix < 0 ? p.Value : x[(c * s[1] + iy) * s[2] + ix];
+                }
         return y;
     }
 

@@ -47,7 +47,7 @@ public class FixtureImportTests
         var convs = network.Layers.OfType<Conv2dLayer>().Select(c => c.Name).ToArray();
         Assert.AreEqual(2, convs.Length);
         foreach (string conv in convs)
-            Assert.IsTrue(deps.Groups.Any(g => g.Filters.Contains(conv)), $"{conv} is prunable: {string.Join("; ", deps.SkippedLayers.Select(kv => kv.Key + ": " + kv.Value))}");
+            Assert.IsTrue(deps.Groups.Any(g => g.Layers.Contains(conv)), $"{conv} is prunable: {string.Join("; ", deps.SkippedLayers.Select(kv => kv.Key + ": " + kv.Value))}");
         AssertPrunedEqualsMasked(network, deps);
     }
 

@@ -20,7 +20,7 @@ public sealed class Fp32RoundTripTests
     private const int Rows = 3;
 
     public static IEnumerable<object[]> Networks() =>
-        new[] { "lenet5", "lenet5-bn", "vgg", "resnet20", "mobilenetv2", "inception", "mixed" }.Select(n => new object[] { n });
+        new[] { "lenet5", "lenet5-bn", "vgg", "resnet20", "mobilenetv2", "inception", "mixed", "new-kinds" }.Select(n => new object[] { n });
 
     internal static NetworkGraph Network(string name) => name switch
     {
@@ -31,6 +31,7 @@ public sealed class Fp32RoundTripTests
         "mobilenetv2" => NetworkZoo.MobileNetV2(),
         "inception" => PruningTestNets.Inception(),
         "mixed" => Mixed(),
+        "new-kinds" => NewKinds(),
         _ => throw new ArgumentException(name),
     };
 
@@ -92,10 +93,26 @@ public sealed class Fp32RoundTripTests
         {
             "Add", "ArgMax", "AveragePool", "BatchNormalization", "BitShift", "BitwiseAnd", "Cast", "Clip", "Concat", "Constant", "Conv",
             "DequantizeLinear", "Flatten", "Gemm", "GlobalAveragePool", "Identity", "MaxPool", "Mul", "QuantizeLinear", "Relu", "Reshape",
-            "Slice", "Softmax", "Sub",
+            "Slice", "Softmax", "Sub", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Pad", "Div",
         };
         string[] heads = { "ArgMax", "Softmax" }; // read past, never converted
         CollectionAssert.AreEqual(Array.Empty<string>(), written.Except(heads).Except(OnnxImporter.SupportedOpTypes).ToArray());
+    }
+
+    /// <summary>
+    /// The kinds imported models brought: padding in three modes, LeakyReLU, a ScaleShift that has nothing to fold
+    /// into, HardSwish, a squeeze-and-excitation gate (HardSigmoid, Mul) and a sigmoid.
+    /// </summary>
+    private static NetworkGraph NewKinds()
+    {
+        var b = new NetworkBuilder("new-kinds", 3, 9, 9);
+        string x = b.Conv2d(b.Pad(b.Input, 1, 0, 0, 1, name: "pad_in"), 6, 3, name: "conv");
+        x = b.HardSwish(b.ScaleShift(b.LeakyReLU(x, 0.1, "leaky"), "affine"), "hswish");
+        string s = b.ReLU(b.Conv2d(b.GlobalAvgPool(x, "pool"), 3, 1, name: "reduce"), "reduce_relu");
+        x = b.Mul(x, b.HardSigmoid(b.Conv2d(s, 6, 1, name: "expand"), HardSigmoidLayer.TorchAlpha, 0.5, "gate"), "se");
+        x = b.Sigmoid(b.Conv2d(b.Pad(x, 1, 1, 1, 1, mode: PadMode.Reflect, name: "reflect"), 4, 3, name: "conv2"), "sigmoid");
+        x = b.Pad(b.Pad(x, 0, 0, 1, 1, mode: PadMode.Edge, name: "edge"), 0, 1, 1, 0, 0.5f, name: "pad_out");
+        return b.Build(b.Linear(b.Flatten(x, "flat"), 5, name: "fc"));
     }
 
     /// <summary>Every layer type: grouped and depthwise convolutions, padded pooling, channel and vector concatenation, a 3-input Add, a final dropout.</summary>

@@ -88,6 +88,10 @@ internal static class ImportChecks
             BatchNorm2dLayer b => $"c {b.Channels} eps {b.Epsilon} momentum {b.Momentum}",
             WindowPoolLayer p => $"{p.Window}" + (p is AvgPool2dLayer { CountIncludePad: true } ? " count pads" : ""),
             DropoutLayer d => $"p {d.Probability}",
+            LeakyReLULayer l => $"alpha {l.Alpha}",
+            HardSigmoidLayer h => $"alpha {h.Alpha} beta {h.Beta}",
+            ScaleShiftLayer a => $"c {a.Channels} rank {a.Rank}",
+            PadLayer p => $"{p.Mode} {p.Top} {p.Left} {p.Bottom} {p.Right} value {p.Value}",
             _ => "",
         };
         string parameters = string.Join(" ", layer.ParameterNames.Select(p => p + Layer.Format(layer.ParameterShape(p))));
