@@ -158,7 +158,8 @@ public sealed class ChannelDependencies
                 for (int k = 1; k < inputs.Length; k++)
                     for (int i = 0; i < inputs[0]!.Ids.Length; i++)
                         trace.Union(inputs[0]!.Ids[i], inputs[k]!.Ids[i]);
-                if (residual == ResidualPruning.KeepWidth) trace.Fix(inputs[0]!.Ids, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
+                // KeepWidth is about residual sums; a gate (Mul) still prunes its channels with the map it scales.
+                if (residual == ResidualPruning.KeepWidth && layer is AddLayer) trace.Fix(inputs[0]!.Ids, $"summed by residual Add '{layer.Name}' (residual widths are kept)");
                 return inputs[0];
             case ChannelRule.Concatenates when inputs.All(i => i is { Axis: 0, Outer: 1 } && i.Block == inputs[0]!.Block):
                 return new(inputs.SelectMany(i => i!.Ids).ToArray(), inputs[0]!.Block);
