@@ -27,8 +27,9 @@ internal static class FeatureSchema
     public static IDataView Empty(string column, int size)
     {
         SchemaDefinition definition = SchemaDefinition.Create(typeof(Row));
-        definition[nameof(Row.Features)].ColumnName = column;
-        definition[nameof(Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
+        SchemaDefinition.Column features = definition[nameof(Row.Features)];
+        features.ColumnName = column;
+        features.ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
         return new MLContext().Data.LoadFromEnumerable(Array.Empty<Row>(), definition);
     }
 
