@@ -130,8 +130,9 @@ internal static class OnnxCompressExperiment
         }
         catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException)
         {
-            Console.WriteLine($"{name} failed: {e.Message}"); // one method failing leaves the others' results
-            return new Entry(name, name, null, null, watch.Elapsed.TotalSeconds, e.Message);
+            string error = e.Message.ReplaceLineEndings(" ");
+            Console.WriteLine($"{name} failed: {error}"); // one method failing leaves the others' results
+            return new Entry(name, name, null, null, watch.Elapsed.TotalSeconds, error);
         }
     }
 
