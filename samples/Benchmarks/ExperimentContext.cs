@@ -73,6 +73,28 @@ internal sealed class ExperimentContext : IDisposable
         (Dataset, Train, Test) = ("fashion-mnist", Ml.Data.Cache(FashionMnist.Load(Ml, dir, FashionSplit.Train)), Ml.Data.Cache(FashionMnist.Load(Ml, dir, FashionSplit.Test)));
     }
 
+    /// <summary>True when the command line gives <c>--name</c>.</summary>
+    public bool Has(string name) => _args.ContainsKey(name);
+
+    /// <summary>Replaces the loaded data's 784 features x by (x - <paramref name="mean"/>) / <paramref name="std"/> (a model trained on normalized pixels).</summary>
+    public void NormalizeFeatures(double mean, double std)
+    {
+        if (!(std > 0)) throw new ArgumentOutOfRangeException(nameof(std), std, "--std must be positive.");
+        float m = (float)mean, s = (float)std;
+        var map = Ml.Transforms.CustomMapping<PixelRow, PixelRow>((input, output) =>
+        {
+            output.Features = new float[input.Features.Length];
+            for (int i = 0; i < input.Features.Length; i++) output.Features[i] = (input.Features[i] - m) / s;
+        }, contractName: null);
+        Train = Ml.Data.Cache(map.Fit(Train).Transform(Train));
+        Test = Ml.Data.Cache(map.Fit(Test).Transform(Test));
+    }
+
+    private sealed class PixelRow
+    {
+        [Microsoft.ML.Data.VectorType(784)] public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
     /// <summary>Fits <paramref name="estimator"/>, times it, evaluates on the test set through ML.NET and saves the ONNX file.</summary>
     public ModelResult Run(string name, IEstimator<CompressedModelTransformer> estimator, Func<IEstimator<CompressedModelTransformer>, CompressedModelTransformer>? fit = null)
     {
@@ -126,10 +148,10 @@ internal sealed class ExperimentContext : IDisposable
     /// <summary>Measures ORT latency of every model run so far, then writes results.json and prints the table.</summary>
     public void Finish()
     {
+        if (_models.Count == 0) return; // an experiment that writes its own results (onnx-compress)
         int threads = Option("threads", 1);
         float[] batch = OrtLatency.FirstRows(Test, _models[0].Model.FeatureColumnName, OrtLatency.BatchSize);
-        var latencies = OrtLatency.MedianMilliseconds(_models.Select(m => (m.Name, m.Model.OnnxModel)).ToArray(),
-            _models[0].Model.FeatureColumnName, batch, threads);
+        var latencies = OrtLatency.MedianMilliseconds(_models.Select(m => (m.Name, m.Model.OnnxModel)).ToArray(), batch, threads);
         foreach (var m in _models) m.LatencyMs = latencies[m.Name];
         foreach (var action in _afterLatency) action();
 

@@ -30,27 +30,29 @@ internal static class OrtLatency
         return values.ToArray();
     }
 
-    public static Dictionary<string, double> MedianMilliseconds((string Name, byte[] Onnx)[] models, string inputName, float[] batch,
-        int threads, int rounds = 15, int runsPerRound = 10)
+    /// <summary>
+    /// Median milliseconds per run of <paramref name="rowsPerRun"/> rows of <paramref name="batch"/> for each model. Each
+    /// model gets the rows in the shape of its own input (its name, its dims, a symbolic batch set to the rows), and
+    /// computes its "Score" output (or its first output when it has none).
+    /// </summary>
+    public static Dictionary<string, double> MedianMilliseconds((string Name, byte[] Onnx)[] models, float[] batch,
+        int threads, int rowsPerRun = BatchSize, int rounds = 15, int runsPerRound = 10)
     {
-        var sessions = models.Select(m =>
-        {
-            var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-            return (m.Name, Session: new InferenceSession(m.Onnx, options));
-        }).ToArray();
-        int features = batch.Length / BatchSize;
+        var sessions = models.Select(m => (m.Name, Session: OrtModel.Open(m.Onnx, threads))).ToArray();
         var timings = sessions.ToDictionary(s => s.Name, _ => new List<double>());
         try
         {
             for (int round = -2; round < rounds; round++) // two warm-up rounds
                 foreach (var (name, session) in sessions)
                 {
-                    using var input = OrtValue.CreateTensorValueFromMemory(batch, new long[] { BatchSize, features });
+                    var (inputName, shape) = OrtModel.Input(session, rowsPerRun);
+                    string output = session.OutputMetadata.ContainsKey("Score") ? "Score" : session.OutputNames[0];
+                    using var input = OrtValue.CreateTensorValueFromMemory(batch.AsMemory(0, (int)shape.Aggregate(1L, (a, d) => a * d)).ToArray(), shape);
                     using var runOptions = new RunOptions();
                     var watch = Stopwatch.StartNew();
                     for (int i = 0; i < runsPerRound; i++)
                     {
-                        using var outputs = session.Run(runOptions, new[] { inputName }, new[] { input }, new[] { "Score" });
+                        using var outputs = session.Run(runOptions, new[] { inputName }, new[] { input }, new[] { output });
                     }
                     if (round >= 0) timings[name].Add(watch.Elapsed.TotalMilliseconds / runsPerRound);
                 }

@@ -1,5 +1,6 @@
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
+using System.IO;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Compression;
@@ -24,6 +25,46 @@ public sealed class CompressionCatalog
     /// from it, and stop when <c>MLContext.CancelExecution()</c> marks it cancelled.
     /// </summary>
     internal IHostEnvironment Environment { get; }
+
+    /// <summary>
+    /// Imports the ONNX classifier in <paramref name="path"/> (exported by PyTorch, Keras/TensorFlow, this library or
+    /// others) as a fitted model: it scores like the original file (Score = class probabilities, PredictedLabel = the
+    /// most probable class), saves with <c>mlContext.Model.Save</c>, and is a valid <c>startFrom</c> of every method.
+    /// Nothing is trained. <see cref="Onnx.Import.OnnxImport.Inspect(string)"/> tells beforehand whether a file can be
+    /// imported.
+    /// </summary>
+    /// <param name="path">An .onnx file with its weights embedded.</param>
+    /// <param name="featureColumnName">
+    /// The float vector column holding the model's input flattened in the model's own layout (as many values as one
+    /// input sample has).
+    /// </param>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model, or the model is malformed; the message names the file.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model uses an op or a form the library cannot express; the message names the file, the op type, the node
+    /// and the supported op types.
+    /// </exception>
+    /// <example>
+    /// <code>
+    /// var original = mlContext.Transforms.Compression.ImportOnnx("resnet.onnx");
+    /// var int8 = mlContext.Transforms.Compression.PostTrainingQuantization(original).Fit(train);
+    /// </code>
+    /// </example>
+    public CompressedModelTransformer ImportOnnx(string path, string featureColumnName = "Features")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
+        NetworkGraph network = Onnx.Import.OnnxFile.Import(path);
+        return CompressedModelTransformer.FromNetwork(this, network, new ImportColumns { FeatureColumnName = featureColumnName }, ImportedMethod);
+    }
+
+    /// <summary>The method name of a model from <see cref="ImportOnnx"/> (its report and ONNX metadata).</summary>
+    internal const string ImportedMethod = "onnx-import";
+
+    /// <summary>The columns of an imported model (the defaults, but for the features).</summary>
+    private sealed class ImportColumns : EstimatorOptions
+    {
+    }
 
     /// <summary>Trains <paramref name="network"/> in full precision; the baseline every compression method starts from.</summary>
     /// <param name="network">The network to train (see <see cref="Zoo.NetworkZoo"/>); if it has weights, training continues from them.</param>

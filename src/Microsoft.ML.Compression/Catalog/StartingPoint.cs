@@ -71,6 +71,33 @@ public sealed class StartingPoint
         return zip ? FromSavedPipeline(bytes, $"'{path}'") : new StartingPoint(Import(bytes, $"'{path}'"), $"read from '{path}'");
     }
 
+    /// <summary>
+    /// Starts from the ONNX classifier in <paramref name="path"/>: one exported by PyTorch, Keras/TensorFlow, this
+    /// library or others (see <see cref="NetworkGraph.FromOnnx(string)"/> for what is read and
+    /// <see cref="Onnx.Import.OnnxImport.Inspect(string)"/> to check a file first). <see cref="FromFile"/> reads .onnx
+    /// files too; this is the explicit form, which refuses anything but ONNX.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="ArgumentException">
+    /// The file is not an ONNX model (an ML.NET zip included), or it uses an op the network cannot express; the message
+    /// names the file and, for an op, its type, its node and the supported op types. The inner exception is the
+    /// importer's <see cref="InvalidDataException"/> or <see cref="NotSupportedException"/>.
+    /// </exception>
+    public static StartingPoint FromOnnx(string path)
+    {
+        byte[] bytes = OnnxFile.ReadBytes(path);
+        NetworkGraph network;
+        try
+        {
+            network = OnnxFile.Import(bytes, $"'{path}'");
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            throw new ArgumentException(e.Message, "startFrom", e);
+        }
+        return new StartingPoint(network, $"read from '{path}'");
+    }
+
     private static StartingPoint FromSavedPipeline(byte[] zip, string source)
     {
         byte[] onnx;

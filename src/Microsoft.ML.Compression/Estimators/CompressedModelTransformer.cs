@@ -54,6 +54,20 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
+    /// Wraps a trained float network that no Fit produced (an imported ONNX model) for ML.NET scoring: exported in
+    /// fp32 with <paramref name="method"/> as its method, reading <paramref name="columns"/>' feature column.
+    /// </summary>
+    internal static CompressedModelTransformer FromNetwork(CompressionCatalog catalog, NetworkGraph network, EstimatorOptions columns, string method)
+    {
+        var compressed = new CompressedNetwork(network);
+        var export = new OnnxExportOptions { InputName = columns.FeatureColumnName, Method = method, Opset = compressed.MinimumOpset };
+        byte[] onnx = OnnxExporter.Export(compressed, export);
+        var report = new ModelReport(compressed, method, onnx.LongLength);
+        IDataView schema = FeatureSchema.Empty(columns.FeatureColumnName, network.InputSize);
+        return new CompressedModelTransformer(catalog, network, compressed, onnx, columns, report, null, schema);
+    }
+
+    /// <summary>
     /// The trained network with its float weights (a valid starting point for further compression). For a quantized
     /// model these are the weights before rounding, with BatchNorm not folded; <see cref="Compressed"/> has the rest.
     /// </summary>
@@ -100,13 +114,27 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     public bool IsRowToRowMapper => _scorer.Transformer.IsRowToRowMapper;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.Transformer.GetOutputSchema(inputSchema);
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or is not a vector of Single of the model's input size.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.Transformer.GetOutputSchema(CheckFeatures(inputSchema));
 
     /// <inheritdoc />
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Transformer.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.Transformer.GetRowToRowMapper(CheckFeatures(inputSchema));
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input) => _scorer.Transformer.Transform(input);
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or is not a vector of Single of the model's input size.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckFeatures(input.Schema);
+        return _scorer.Transformer.Transform(input);
+    }
+
+    private DataViewSchema CheckFeatures(DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        FeatureSchema.Check(schema, FeatureColumnName, Compressed.Graph.InputSize);
+        return schema;
+    }
 
     /// <summary>Saves the ML.NET scoring pipeline (ONNX model inside) so <c>mlContext.Model.Load</c> restores it.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);

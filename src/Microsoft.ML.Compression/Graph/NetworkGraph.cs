@@ -109,4 +109,25 @@ public sealed class NetworkGraph
         }
         return shapes;
     }
+
+    /// <summary>
+    /// Reads a trained classifier from the ONNX file <paramref name="path"/> (exported by PyTorch, Keras/TensorFlow,
+    /// this library or others) into a network with its weights set, ready to be a compression method's starting point.
+    /// A final Softmax is dropped: the network ends at the logits. Delegates to
+    /// <see cref="Onnx.Import.OnnxImporter"/>; <see cref="Onnx.Import.OnnxImport.Inspect(string)"/> tells beforehand
+    /// whether a file can be read.
+    /// </summary>
+    /// <param name="path">An .onnx file with its weights embedded.</param>
+    /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="System.IO.InvalidDataException">The file is not an ONNX model, or the model is malformed; the message names the file.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model uses an op or a form the network cannot express; the message names the file, the op type, the node and
+    /// the supported op types. Nothing is returned in that case.
+    /// </exception>
+    public static NetworkGraph FromOnnx(string path) => Onnx.Import.OnnxFile.Import(path);
+
+    /// <summary>Reads a trained classifier from an ONNX model in <paramref name="stream"/> (read to its end, not closed); see <see cref="FromOnnx(string)"/>.</summary>
+    /// <exception cref="System.IO.InvalidDataException">The bytes are not an ONNX model, or the model is malformed.</exception>
+    /// <exception cref="NotSupportedException">The model uses an op or a form the network cannot express (op type, node and supported op types named).</exception>
+    public static NetworkGraph FromOnnx(System.IO.Stream stream) => Onnx.Import.OnnxFile.Import(Onnx.Import.OnnxFile.ReadBytes(stream), "the ONNX stream");
 }

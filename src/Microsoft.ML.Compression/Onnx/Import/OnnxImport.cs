@@ -1,0 +1,164 @@
+using System.IO;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx.Proto;
+using Dimension = Microsoft.ML.Compression.Onnx.Proto.TensorShapeProto.Types.Dimension;
+
+namespace Microsoft.ML.Compression.Onnx.Import;
+
+/// <summary>
+/// Tells whether an ONNX file can be compressed before any work: <see cref="Inspect(string)"/> lists its ops, its input
+/// contract and what the importer cannot read, and tries the import. To import, use
+/// <see cref="NetworkGraph.FromOnnx(string)"/>, <see cref="StartingPoint.FromOnnx"/> or
+/// <c>mlContext.Transforms.Compression.ImportOnnx</c>.
+/// </summary>
+public static class OnnxImport
+{
+    private const int NodesListed = 5;
+
+    /// <summary>The op types (default ai.onnx domain) the importer reads (some only on constant inputs).</summary>
+    public static IReadOnlyList<string> SupportedOpTypes => OnnxImporter.SupportedOpTypes;
+
+    /// <summary>
+    /// Reads the ONNX file <paramref name="path"/> and reports what it holds and whether it can be imported. A valid
+    /// ONNX model that cannot be imported gives a report with <see cref="OnnxImportReport.CanImport"/> false and the
+    /// reasons, not an exception.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model; the message names it.</exception>
+    public static OnnxImportReport Inspect(string path) => Inspect(OnnxFile.ReadBytes(path), $"'{path}'");
+
+    /// <summary>Reports on the ONNX model in <paramref name="stream"/> (read to its end, not closed); see <see cref="Inspect(string)"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model.</exception>
+    public static OnnxImportReport Inspect(Stream stream) => Inspect(OnnxFile.ReadBytes(stream), "the ONNX stream");
+
+    private static OnnxImportReport Inspect(byte[] bytes, string source)
+    {
+        ModelProto model = OnnxFile.Parse(bytes, source);
+        GraphProto graph = model.Graph;
+        var initializers = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
+        var producers = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < graph.Node.Count; i++)
+            foreach (string output in graph.Node[i].Output.Where(o => o.Length > 0))
+                producers.TryAdd(output, i);
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(Describe).ToArray();
+        (string logits, string? softmax) = Logits(graph, producers);
+
+        NetworkGraph? network = null;
+        var problems = new List<string>();
+        try
+        {
+            network = OnnxImporter.Import(bytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            problems.Add(e is NotSupportedException or InvalidDataException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+        }
+
+        return new OnnxImportReport(source)
+        {
+            IrVersion = model.IrVersion,
+            Opsets = model.OpsetImport.GroupBy(o => o.Domain is "" ? "ai.onnx" : o.Domain).ToDictionary(g => g.Key, g => g.Max(o => o.Version)),
+            ProducerName = model.ProducerName,
+            ProducerVersion = model.ProducerVersion,
+            Inputs = inputs,
+            InputLayout = inputs.Length == 1 ? Layout(graph, inputs[0]) : "unknown",
+            Outputs = graph.Output.Select(Describe).ToArray(),
+            OperatorCounts = new SortedDictionary<string, int>(
+                graph.Node.GroupBy(OpKey).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
+            LogitsTensor = logits,
+            FinalSoftmax = softmax,
+            UnsupportedOperators = Unsupported(graph, initializers, producers, logits),
+            Problems = problems,
+            Network = network,
+        };
+    }
+
+    /// <summary>As the importer finds them: the "Logits" output, else an output a Softmax/LogSoftmax writes, else the first; a final softmax's input.</summary>
+    private static (string Logits, string? Softmax) Logits(GraphProto graph, Dictionary<string, int> producers)
+    {
+        NodeProto? Producer(string tensor) => producers.TryGetValue(tensor, out int i) ? graph.Node[i] : null;
+        static bool IsSoftmax(NodeProto? n) => n is { OpType: "Softmax" or "LogSoftmax", Input.Count: > 0 };
+        var outputs = graph.Output.Select(o => o.Name).ToArray();
+        if (outputs.Length == 0) return ("", null);
+        string chosen = outputs.FirstOrDefault(o => o == OnnxExporter.LogitsOutput)
+            ?? outputs.FirstOrDefault(o => IsSoftmax(Producer(o))) ?? outputs[0];
+        NodeProto? head = Producer(chosen);
+        if (IsSoftmax(head)) return (head!.Input[0], head.OpType);
+        // The logits may also feed a softmax output of their own (this library writes Logits and Score).
+        NodeProto? reader = graph.Node.FirstOrDefault(n => IsSoftmax(n) && n.Input[0] == chosen && n.Output.Any(outputs.Contains));
+        return (chosen, reader?.OpType);
+    }
+
+    /// <summary>
+    /// The op types among the nodes the logits depend on that the importer reads neither as a layer nor as a constant
+    /// (an op with only a constant evaluator counts when an input is computed at run time).
+    /// </summary>
+    private static UnsupportedOperator[] Unsupported(GraphProto graph, HashSet<string> initializers, Dictionary<string, int> producers, string logits)
+    {
+        var needed = new HashSet<int>();
+        var pending = new Stack<string>(new[] { logits });
+        while (pending.Count > 0)
+            if (producers.TryGetValue(pending.Pop(), out int i) && needed.Add(i))
+                foreach (string input in graph.Node[i].Input.Where(x => x.Length > 0)) pending.Push(input);
+
+        var constants = new HashSet<string>(initializers, StringComparer.Ordinal);
+        var found = new Dictionary<string, (string Reason, List<string> Nodes, int Count)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            if (!needed.Contains(i)) continue;
+            NodeProto node = graph.Node[i];
+            bool standard = node.Domain is "" or "ai.onnx";
+            bool constantInputs = node.Input.All(x => x.Length == 0 || constants.Contains(x));
+            bool evaluates = standard && OpRegistry.Evaluators.ContainsKey(node.OpType);
+            if (evaluates && constantInputs)
+            {
+                constants.UnionWith(node.Output.Where(o => o.Length > 0));
+                continue;
+            }
+            if (standard && OpRegistry.Converters.ContainsKey(node.OpType)) continue;
+            string key = OpKey(node);
+            string reason = !standard ? $"domain '{node.Domain}' is not read" : evaluates ? "supported only when all its inputs are constants" : "not supported";
+            if (!found.TryGetValue(key, out var entry)) order.Add(key);
+            entry = entry.Nodes is null ? (reason, new List<string>(), 0) : entry;
+            if (entry.Nodes.Count < NodesListed) entry.Nodes.Add(string.IsNullOrEmpty(node.Name) ? $"#{i}" : node.Name);
+            found[key] = (entry.Reason, entry.Nodes, entry.Count + 1);
+        }
+        return order.Select(k => new UnsupportedOperator(k, found[k].Count, found[k].Nodes.AsReadOnly(), found[k].Reason)).ToArray();
+    }
+
+    private static string OpKey(NodeProto node) => node.Domain is "" or "ai.onnx" ? node.OpType : $"{node.Domain}:{node.OpType}";
+
+    private static OnnxTensorInfo Describe(ValueInfoProto value)
+    {
+        var tensor = value.Type?.TensorType;
+        string type = tensor is null ? "not a tensor" : ElementTypes.Name(tensor.ElemType);
+        var dims = tensor?.Shape?.Dim.Select(d => d.ValueCase switch
+        {
+            Dimension.ValueOneofCase.DimValue => d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Dimension.ValueOneofCase.DimParam when d.DimParam.Length > 0 => d.DimParam,
+            _ => "?",
+        }).ToArray() ?? Array.Empty<string>();
+        return new OnnxTensorInfo(value.Name, type, dims);
+    }
+
+    /// <summary>The input's layout: from the first op reading it (Conv: NCHW; Transpose to channels first: NHWC), else from which axis is small.</summary>
+    private static string Layout(GraphProto graph, OnnxTensorInfo input)
+    {
+        switch (input.Dimensions.Count)
+        {
+            case 2: return "flat";
+            case 3: return "NHW";
+            case 4: break;
+            default: return "unknown";
+        }
+        NodeProto? reader = graph.Node.FirstOrDefault(n => n.Input.Contains(input.Name));
+        if (reader?.OpType == "Conv") return "NCHW";
+        if (reader?.OpType == "Transpose" && reader.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints is { } perm
+            && perm.SequenceEqual(new long[] { 0, 3, 1, 2 }))
+            return "NHWC";
+        static bool Small(string d) => long.TryParse(d, out long v) && v is >= 1 and <= 4;
+        bool first = Small(input.Dimensions[1]), last = Small(input.Dimensions[3]);
+        return first && !last ? "NCHW" : last && !first ? "NHWC" : "unknown";
+    }
+}
