@@ -19,7 +19,7 @@ public class ImportedModelCompressionTests
     private static NetworkGraph _imported = null!;
     private static double _start;
 
-    private static StartingPoint Start => StartingPoint.FromFile(OnnxFixtures.Get("lenet_bn_opset9").Path);
+    private static StartingPoint Start => StartingPoint.FromOnnx(OnnxFixtures.Get("lenet_bn_opset9").Path);
 
     [ClassInitialize]
     public static void Import(TestContext context)

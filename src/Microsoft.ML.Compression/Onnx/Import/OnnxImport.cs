@@ -111,7 +111,8 @@ public static class OnnxImport
             bool standard = node.Domain is "" or "ai.onnx";
             bool constantInputs = node.Input.All(x => x.Length == 0 || constants.Contains(x));
             bool evaluates = standard && OpRegistry.Evaluators.ContainsKey(node.OpType);
-            if (evaluates && constantInputs)
+            // Shape of a run-time tensor folds to a constant too (its sizes are fixed, the batch is marked).
+            if ((evaluates && constantInputs) || (standard && node.OpType == "Shape"))
             {
                 constants.UnionWith(node.Output.Where(o => o.Length > 0));
                 continue;

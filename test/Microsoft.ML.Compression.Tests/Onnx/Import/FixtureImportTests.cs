@@ -38,6 +38,18 @@ public class FixtureImportTests
     }
 
     [TestMethod]
+    [DynamicData(nameof(Fixtures))]
+    public void InspectSaysEveryFixtureCanBeCompressed(string name)
+    {
+        OnnxImportReport report = OnnxImport.Inspect(OnnxFixtures.Get(name).Path);
+        Assert.IsTrue(report.CanImport, report.ToString());
+        Assert.AreEqual(0, report.UnsupportedOperators.Count, report.ToString());
+        Assert.AreEqual(OnnxFixtures.Get(name).Layout, report.InputLayout, report.ToString());
+        if (name == "lenet_bn_opset9") Assert.AreEqual("1", report.Input!.BatchDimension, "a fixed batch of 1");
+        if (name == "keras_nhwc") Assert.AreEqual("unk__6", report.Input!.BatchDimension, "the symbolic batch keeps its name");
+    }
+
+    [TestMethod]
     public void KerasNhwcKeepsItsLayoutAndPrunesThroughTheTransposeBeforeFlatten()
     {
         NetworkGraph network = OnnxImporter.Import(Bytes("keras_nhwc"));
