@@ -47,15 +47,20 @@ internal sealed class OnnxLayerContext
     public string Node(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes)
     {
         string output = _isOutput ? OnnxExporter.LogitsOutput : _builder.UniqueName(Layer.Name);
-        _builder.AddNode(opType, inputs, new[] { output }, Layer.Name, attributes);
+        // The first node of a layer carries its name (an import names the layer after it); a last node after
+        // intermediate ones gets a name no other layer's first node can take, so a re-import keeps every name.
+        _builder.AddNode(opType, inputs, new[] { output }, _intermediates ? $"{Layer.Name}/{opType}" : Layer.Name, attributes);
         return output;
     }
+
+    private bool _intermediates;
 
     /// <summary>Writes a node on the way to the layer's output, its tensor named "{layer}_{suffix}".</summary>
     public string Intermediate(string opType, IReadOnlyList<string> inputs, string suffix, params AttributeProto[] attributes)
     {
         string output = _builder.UniqueName($"{Layer.Name}_{suffix}");
         _builder.AddNode(opType, inputs, new[] { output }, Layer.Name, attributes);
+        _intermediates = true;
         return output;
     }
 

@@ -152,12 +152,30 @@ internal sealed class ImportContext
         ActivationValue value = Activation(node, index);
         if (value.Tensor == NetworkGraph.InputName && InputShape is null && value.Shape.Length == 1)
             SetInputShape(value.Shape, node.Description);
-        if (!value.Shape.SequenceEqual(ShapeOf(value.Tensor)))
-            throw node.Unsupported(value.Tensor == NetworkGraph.InputName
-                ? $"input {index} ('{node.Inputs[index]}') is the flat graph input; the importer needs it reshaped to [C,H,W] first."
-                : $"input {index} ('{node.Inputs[index]}') has shape {Layer.Format(value.Shape)} here but {Layer.Format(ShapeOf(value.Tensor))} in the network; reshape it explicitly.");
-        return value.Tensor;
+        return Materialize(value, node.Inputs[index]);
     }
+
+    /// <summary>
+    /// The IR tensor holding <paramref name="value"/>: its own, or, for a view with another shape (what Reshape,
+    /// Flatten, Squeeze and Unsqueeze leave), a <see cref="FlattenLayer"/> or <see cref="ReshapeLayer"/> added on first
+    /// use and shared by later readers, so chains of views become at most one layer.
+    /// </summary>
+    public string Materialize(ActivationValue value, string stem)
+    {
+        if (value.Shape.SequenceEqual(ShapeOf(value.Tensor))) return value.Tensor;
+        string key = value.Tensor + Layer.Format(value.Shape);
+        if (_views.TryGetValue(key, out string? existing)) return existing;
+        string name = UniqueLayerName(stem);
+        Layer layer = value.Shape.Length == 1 ? new FlattenLayer(name, value.Tensor) : new ReshapeLayer(name, value.Tensor, value.Shape);
+        int[] shape = layer.InferShape(new[] { ShapeOf(value.Tensor) });
+        _layers.Add(layer);
+        _shapes[name] = shape;
+        _inputReadByLayer |= value.Tensor == NetworkGraph.InputName;
+        _views[key] = name;
+        return name;
+    }
+
+    private readonly Dictionary<string, string> _views = new(StringComparer.Ordinal);
 
     /// <summary>True when the shape of the IR tensor is known (a layer's output, or the input once its shape is fixed).</summary>
     public bool IsShapeKnown(string irTensor) => _shapes.ContainsKey(irTensor) || (irTensor == NetworkGraph.InputName && InputShape is not null);
@@ -263,9 +281,14 @@ internal sealed class ImportContext
         return new ActivationValue(layer.Name, shape);
     }
 
-    private string UniqueLayerName(OnnxNode node)
+    private string UniqueLayerName(OnnxNode node) => UniqueLayerName(LayerStem(node));
+
+    /// <summary>The name a layer made from <paramref name="node"/> starts from: the node's name, else its first output.</summary>
+    public static string LayerStem(OnnxNode node) =>
+        node.HasName ? node.Name : node.Outputs.FirstOrDefault(o => o.Length > 0) ?? node.OpType.ToLowerInvariant();
+
+    private string UniqueLayerName(string stem)
     {
-        string stem = node.HasName ? node.Name : node.Outputs.FirstOrDefault(o => o.Length > 0) ?? node.OpType.ToLowerInvariant();
         string name = stem;
         for (int i = 1; name == NetworkGraph.InputName || _shapes.ContainsKey(name); i++)
             name = $"{stem}_{i}";

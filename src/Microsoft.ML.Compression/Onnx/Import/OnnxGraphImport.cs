@@ -88,8 +88,9 @@ internal sealed class OnnxGraphImport
         if (value.Tensor == NetworkGraph.InputName)
             throw new NotSupportedException($"The logits '{logits}' are the graph input itself; there is no layer to import.");
 
+        string output = context.Materialize(value, logits);
         // Layers the logits do not depend on (e.g. a branch feeding another output) are not part of the network.
-        var keep = new HashSet<string>(StringComparer.Ordinal) { value.Tensor };
+        var keep = new HashSet<string>(StringComparer.Ordinal) { output };
         for (int i = context.Layers.Count - 1; i >= 0; i--)
             if (keep.Contains(context.Layers[i].Name)) keep.UnionWith(context.Layers[i].Inputs);
         Layer[] layers = context.Layers.Where(l => keep.Contains(l.Name)).ToArray();

@@ -35,6 +35,11 @@ public class FixtureImportTests
         Assert.AreEqual(10, network.ClassCount);
         Assert.AreEqual(784, network.InputSize);
         Assert.IsTrue(network.HasWeights);
+        // What the library writes reads back to the same network, so compression can go on from a saved model.
+        NetworkGraph again = OnnxImporter.Import(OnnxExporter.Export(network));
+        CollectionAssert.AreEqual(network.Layers.Select(l => l.ToString()).ToArray(), again.Layers.Select(l => l.ToString()).ToArray(),
+            string.Join(" | ", network.Layers) + "  VERSUS  " + string.Join(" | ", again.Layers));
+        ImportChecks.AssertParameters(again, (layer, p) => network[layer].Parameters[p].Data);
     }
 
     [TestMethod]

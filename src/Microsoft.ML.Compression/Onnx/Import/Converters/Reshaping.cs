@@ -5,11 +5,16 @@ namespace Microsoft.ML.Compression.Onnx.Import.Converters;
 /// <summary>
 /// What Reshape, Flatten, Squeeze and Unsqueeze of a run-time tensor become, given the target shape without the batch:
 /// an alias when the IR tensor already has that shape, a new shape of the network input before any layer reads it,
-/// a <see cref="FlattenLayer"/> for a vector, otherwise a <see cref="ReshapeLayer"/>.
+/// otherwise a view of the tensor that the first reader needing it turns into one Flatten or Reshape layer.
 /// </summary>
 internal static class Reshaping
 {
-    public static void Apply(OnnxNode node, ImportContext context, ActivationValue value, int[] shape)
+    /// <param name="lazy">
+    /// True for Squeeze/Unsqueeze, whose chains (e.g. [C,1,1] to [C,1] to [C]) should become one layer at most: the
+    /// output is a view until a reader needs it. False for Reshape/Flatten, which become their layer at once, in
+    /// file order and named after the node, so a model written by this library reads back layer for layer.
+    /// </param>
+    public static void Apply(OnnxNode node, ImportContext context, ActivationValue value, int[] shape, bool lazy = false)
     {
         if (shape.Length is 0 or > 3 || shape.Any(d => d <= 0))
             throw node.Unsupported($"the result {Layer.Format(shape)} (batch excluded) is not 1 to 3 positive sizes.");
@@ -25,10 +30,7 @@ internal static class Reshaping
             context.SetOutput(node, 0, new ActivationValue(value.Tensor, shape));
             return;
         }
-        string input = context.LayerInput(node, 0);
-        if (shape.Length == 1)
-            context.AddLayer(node, name => new FlattenLayer(name, input));
-        else
-            context.AddLayer(node, name => new ReshapeLayer(name, input, shape));
+        var view = new ActivationValue(value.Tensor, shape);
+        context.SetOutput(node, 0, lazy ? view : new ActivationValue(context.Materialize(view, ImportContext.LayerStem(node)), shape));
     }
 }

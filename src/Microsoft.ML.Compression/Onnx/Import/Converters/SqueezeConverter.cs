@@ -29,6 +29,6 @@ internal sealed class SqueezeConverter : IOpConverter
             if (inserted.Contains(0)) throw node.Unsupported("inserting an axis before the batch is not supported.");
             foreach (int a in inserted) dims.Insert(a, 1);
         }
-        Reshaping.Apply(node, context, value, dims.Skip(1).Select(d => (int)d).ToArray());
+        Reshaping.Apply(node, context, value, dims.Skip(1).Select(d => (int)d).ToArray(), lazy: true);
     }
 }
