@@ -35,6 +35,9 @@ internal sealed class ImportContext
     /// <summary>The ai.onnx opset of the model.</summary>
     public int Opset { get; }
 
+    /// <summary>True when the graph input fixes the batch at 1, so shapes written in the file may spell the batch as 1.</summary>
+    public bool BatchIsOne { get; set; }
+
     /// <summary>The image shape [C,H,W] of the IR input, once known (metadata, a 4-D graph input or the input's Reshape).</summary>
     public int[]? InputShape { get; private set; }
 

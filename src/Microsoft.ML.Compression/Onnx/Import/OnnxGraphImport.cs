@@ -181,6 +181,7 @@ internal sealed class OnnxGraphImport
         if (dims[0] > 1)
             throw new NotSupportedException($"Graph input '{input.Name}' has a fixed batch of {dims[0]}; the importer needs a batch of 1 or a symbolic batch.");
         context.SetGraphInput(input.Name, features.Select(d => (int)d).ToArray());
+        context.BatchIsOne = dims[0] == 1;
     }
 
     private string NetworkName()
