@@ -49,7 +49,7 @@ public static class BatchNormFolding
             Layer rewired = layer.CopyParametersTo(layer.WithInputs(layer.Inputs.Select(Rename).ToArray()));
             layers.Add(foldedBy.TryGetValue(layer.Name, out BatchNorm2dLayer? bn) ? FoldPair(rewired, bn) : rewired);
         }
-        return new NetworkGraph(graph.Name, graph.InputShape, layers);
+        return graph.WithLayers(layers);
     }
 
     private static Layer FoldPair(Layer layer, BatchNorm2dLayer bn)

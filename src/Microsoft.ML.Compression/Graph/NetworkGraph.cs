@@ -14,7 +14,11 @@ public sealed class NetworkGraph
     private readonly Dictionary<string, int[]> _shapes;
 
     /// <summary>Creates a graph and validates it (names, wiring, shapes).</summary>
-    public NetworkGraph(string name, int[] inputShape, IEnumerable<Layer> layers)
+    /// <param name="name">The network's name.</param>
+    /// <param name="inputShape">The input's shape without the batch, as the first layers read it.</param>
+    /// <param name="layers">The layers in topological order; the last one produces the logits.</param>
+    /// <param name="inputContract">For an imported network, the input as the original file declared it (kept by exported models); null writes [N, features].</param>
+    public NetworkGraph(string name, int[] inputShape, IEnumerable<Layer> layers, InputContract? inputContract = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(inputShape);
@@ -23,6 +27,9 @@ public sealed class NetworkGraph
             throw new ArgumentException($"Network '{name}' needs an input shape of 1 to 3 positive sizes without the batch ([C,H,W], [H,W,C] or [F]), got {Layer.Format(inputShape)}.", nameof(inputShape));
         Name = name;
         InputShape = (int[])inputShape.Clone();
+        if (inputContract is not null && inputContract.Size != InputShape.Aggregate(1L, (a, d) => a * d))
+            throw new ArgumentException($"Network '{name}': the input contract {inputContract} does not hold the {Layer.Format(InputShape)} input's values.", nameof(inputContract));
+        InputContract = inputContract;
         _layers = layers.ToArray();
         if (_layers.Length == 0)
             throw new ArgumentException($"Network '{name}' has no layers.", nameof(layers));
@@ -38,6 +45,9 @@ public sealed class NetworkGraph
 
     /// <summary>Input shape without the batch dimension ([C,H,W] for the networks the library builds).</summary>
     public int[] InputShape { get; }
+
+    /// <summary>The input as an imported file declared it (batch dimension and layout), which exported models keep; null for networks built here.</summary>
+    public InputContract? InputContract { get; }
 
     /// <summary>Number of input features when the input is flattened (C*H*W for an image).</summary>
     public int InputSize => InputShape.Aggregate(1, (a, d) => checked(a * d));
@@ -85,10 +95,13 @@ public sealed class NetworkGraph
     public long Macs => _layers.Sum(l => l.Macs(InputShapesOf(l), _shapes[l.Name]));
 
     /// <summary>A deep copy (parameters included).</summary>
-    public NetworkGraph Clone() => new(Name, InputShape, _layers.Select(l => l.Clone()));
+    public NetworkGraph Clone() => new(Name, InputShape, _layers.Select(l => l.Clone()), InputContract);
 
     /// <summary>A copy without any parameters (to train from scratch).</summary>
-    public NetworkGraph WithoutWeights() => new(Name, InputShape, _layers.Select(l => l.WithInputs(l.Inputs)));
+    public NetworkGraph WithoutWeights() => new(Name, InputShape, _layers.Select(l => l.WithInputs(l.Inputs)), InputContract);
+
+    /// <summary>A graph of the same name, input and input contract with other <paramref name="layers"/> (a rewrite of this one).</summary>
+    public NetworkGraph WithLayers(IEnumerable<Layer> layers) => new(Name, InputShape, layers, InputContract);
 
     private Dictionary<string, int[]> InferShapes()
     {

@@ -38,15 +38,20 @@ internal sealed class OnnxNetworkWriter
         if (_network.Activations.Count > 0) _activations = new ActivationQdqWriter(b, _network.ActivationOf);
 
         // Fixed names first, so no layer or initializer can take them.
-        b.AddInput(options.InputName, DataType.Float, OnnxGraphBuilder.BatchDimension, graph.InputSize);
+        // An imported network keeps the original file's input (batch dimension and layout); others read [N, features].
+        InputContract? contract = graph.InputContract;
+        OnnxDim batch = contract is null ? OnnxGraphBuilder.BatchDimension
+            : contract.HasFixedBatch ? OnnxDim.Fixed(long.Parse(contract.Batch, CultureInfo.InvariantCulture)) : OnnxDim.Symbolic(contract.Batch);
+        int[] inputDims = contract?.Dimensions.ToArray() ?? new[] { graph.InputSize };
+        b.AddInput(options.InputName, DataType.Float, inputDims.Select(d => (OnnxDim)d).Prepend(batch).ToArray());
         b.Reserve(OnnxExporter.LogitsOutput);
         b.Reserve(OnnxExporter.ScoreOutput);
         b.Reserve(OnnxExporter.PredictedLabelOutput);
 
-        // ML.NET hands inputs over as flat vectors; the layers want the network's input shape (NCHW for images).
+        // The layers want the network's input shape (NCHW for images), which may differ from the declared input's.
         int[] s = graph.InputShape;
         string image = options.InputName;
-        if (s.Length > 1)
+        if (!s.SequenceEqual(inputDims))
         {
             string shape = b.AddInitializer(OnnxTensors.Int64Vector("input_shape", s.Select(d => (long)d).Prepend(-1L).ToArray()));
             image = b.AddNode("Reshape", new[] { options.InputName, shape }, "input_nchw");
@@ -71,9 +76,9 @@ internal sealed class OnnxNetworkWriter
             OnnxAttributes.Int("axis", 1), OnnxAttributes.Int("keepdims", 0));
 
         int k = graph.ClassCount;
-        b.AddOutput(OnnxExporter.LogitsOutput, DataType.Float, OnnxGraphBuilder.BatchDimension, k);
-        b.AddOutput(OnnxExporter.ScoreOutput, DataType.Float, OnnxGraphBuilder.BatchDimension, k);
-        b.AddOutput(OnnxExporter.PredictedLabelOutput, DataType.Int64, OnnxGraphBuilder.BatchDimension);
+        b.AddOutput(OnnxExporter.LogitsOutput, DataType.Float, batch, k);
+        b.AddOutput(OnnxExporter.ScoreOutput, DataType.Float, batch, k);
+        b.AddOutput(OnnxExporter.PredictedLabelOutput, DataType.Int64, batch);
 
         string version = OnnxExporter.ProducerVersion;
         b.SetMetadata(OnnxMetadataKeys.Producer, options.Producer);

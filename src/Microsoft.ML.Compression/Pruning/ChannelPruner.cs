@@ -23,6 +23,6 @@ public static class ChannelPruner
             throw new ArgumentException($"Network '{graph.Name}' has no weights to prune; train it first.", nameof(dependencies));
         // Each layer kind knows how it shrinks (Layer.Prune): filters, BatchNorm channels, input channels or features.
         var layers = graph.Layers.Select(l => l.Prune(dependencies.KeptOf(l, removed))).ToList();
-        return new NetworkGraph(graph.Name, graph.InputShape, layers);
+        return graph.WithLayers(layers);
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.OnnxRuntime;
@@ -19,16 +20,29 @@ internal static class OrtRunner
     }
 
     /// <summary>Runs <paramref name="rows"/> samples of <paramref name="inputs"/> through the model.</summary>
+    /// <remarks>
+    /// The rows are shaped as the model declares its input ([N, F] for networks built here; an imported network keeps
+    /// the original's, e.g. [N,1,28,28] or a fixed batch of 1, which then runs row by row).
+    /// </remarks>
     public static Result Run(byte[] model, float[] inputs, int rows, string inputName = "Features")
     {
         using InferenceSession session = Open(model);
-        var tensor = new DenseTensor<float>(inputs, new[] { rows, inputs.Length / rows });
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, tensor) });
-        Tensor<float> logits = results.Single(r => r.Name == "Logits").AsTensor<float>();
-        Tensor<float> score = results.Single(r => r.Name == "Score").AsTensor<float>();
-        Tensor<long> labels = results.Single(r => r.Name == "PredictedLabel").AsTensor<long>();
-        return new Result(logits.ToArray(), logits.Dimensions.ToArray(), score.ToArray(), score.Dimensions.ToArray(),
-            labels.ToArray(), labels.Dimensions.ToArray());
+        int[] declared = session.InputMetadata[inputName].Dimensions;
+        int batch = declared[0] > 0 ? declared[0] : rows, size = inputs.Length / rows;
+        var parts = new List<(float[] Logits, float[] Score, long[] Labels)>();
+        for (int start = 0; start < rows; start += batch)
+        {
+            int[] dims = declared.Select((d, i) => i == 0 ? batch : d).ToArray();
+            var tensor = new DenseTensor<float>(inputs.AsMemory(start * size, batch * size), dims);
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, tensor) });
+            parts.Add((results.Single(r => r.Name == "Logits").AsTensor<float>().ToArray(),
+                results.Single(r => r.Name == "Score").AsTensor<float>().ToArray(),
+                results.Single(r => r.Name == "PredictedLabel").AsTensor<long>().ToArray()));
+        }
+        float[] logits = parts.SelectMany(p => p.Logits).ToArray(), score = parts.SelectMany(p => p.Score).ToArray();
+        long[] labels = parts.SelectMany(p => p.Labels).ToArray();
+        int k = logits.Length / rows;
+        return new Result(logits, new[] { rows, k }, score, new[] { rows, k }, labels, new[] { rows });
     }
 
     /// <summary>Runs a model with one float input and returns its first output, flattened.</summary>

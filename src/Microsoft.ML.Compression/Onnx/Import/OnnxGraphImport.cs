@@ -19,6 +19,7 @@ internal sealed class OnnxGraphImport
     private readonly Dictionary<string, OnnxNode> _producers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TensorProto> _initializers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
+    private InputContract? _contract;
 
     public OnnxGraphImport(ModelProto model)
     {
@@ -97,7 +98,7 @@ internal sealed class OnnxGraphImport
         int[] inputShape = context.ShapeOf(NetworkGraph.InputName);
         try
         {
-            return new NetworkGraph(NetworkName(), inputShape, layers);
+            return new NetworkGraph(NetworkName(), inputShape, layers, _contract);
         }
         catch (InvalidOperationException e)
         {
@@ -182,6 +183,10 @@ internal sealed class OnnxGraphImport
             throw new NotSupportedException($"Graph input '{input.Name}' has a fixed batch of {dims[0]}; the importer needs a batch of 1 or a symbolic batch.");
         context.SetGraphInput(input.Name, features.Select(d => (int)d).ToArray());
         context.BatchIsOne = dims[0] == 1;
+        var first = tensor.Shape!.Dim[0];
+        string batch = dims[0] > 0 ? dims[0].ToString(CultureInfo.InvariantCulture)
+            : first.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam && first.DimParam.Length > 0 ? first.DimParam : "N";
+        _contract = new InputContract(batch, features.Select(d => (int)d).ToArray());
     }
 
     private string NetworkName()

@@ -1,6 +1,7 @@
 using System.IO;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx.Proto;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Import;
 using Microsoft.ML.Compression.Pruning;
@@ -52,6 +53,45 @@ public class FixtureImportTests
         Assert.AreEqual(OnnxFixtures.Get(name).Layout, report.InputLayout, report.ToString());
         if (name == "lenet_bn_opset9") Assert.AreEqual("1", report.Input!.BatchDimension, "a fixed batch of 1");
         if (name == "keras_nhwc") Assert.AreEqual("unk__6", report.Input!.BatchDimension, "the symbolic batch keeps its name");
+    }
+
+    [TestMethod]
+    [DataRow("keras_nhwc")]
+    [DataRow("lenet_bn_opset9")]
+    [DataRow("resnet18_fashion")]
+    public void ImportOnnxKeepsTheInputContractAndScoresThroughMlNetLikeTheFile(string name)
+    {
+        var fixture = OnnxFixtures.Get(name);
+        var ml = new MLContext(seed: 0);
+        using var imported = ml.Transforms.Compression.ImportOnnx(fixture.Path);
+
+        // The exported model declares the original's input: layout, and the batch fixed or under its symbolic name.
+        static string[] Dims(byte[] model)
+        {
+            var proto = ModelProto.Parser.ParseFrom(model);
+            var initializers = proto.Graph.Initializer.Select(t => t.Name).ToHashSet();
+            return proto.Graph.Input.Single(i => !initializers.Contains(i.Name)).Type.TensorType.Shape.Dim
+                .Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString() : d.DimParam).ToArray();
+        }
+        CollectionAssert.AreEqual(Dims(Bytes(name)), Dims(imported.OnnxModel));
+
+        // A feature column of the flattened, normalized images feeds it through ML.NET as it fed the file.
+        const int rows = 64;
+        float[] features = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, rows).Features.Select(v => (v - fixture.Mean) / fixture.Std).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new Row { Features = features.Skip(r * 784).Take(784).ToArray() }));
+        float[] scores = ml.Data.CreateEnumerable<Scored>(imported.Transform(data), reuseRowObject: false).SelectMany(p => p.Score).ToArray();
+        float[] expected = ForeignModels.Probabilities(Bytes(name), features, rows);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(expected, scores) <= 1e-4f, $"{name}: {TorchLogits.MaxAbsDifference(expected, scores)}");
+    }
+
+    private sealed class Row
+    {
+        [Microsoft.ML.Data.VectorType(784)] public float[] Features { get; set; } = System.Array.Empty<float>();
+    }
+
+    private sealed class Scored
+    {
+        public float[] Score { get; set; } = System.Array.Empty<float>();
     }
 
     [TestMethod]
