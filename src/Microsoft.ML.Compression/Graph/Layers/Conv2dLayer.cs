@@ -88,7 +88,10 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
         new Conv2dLayer(Name, inputs[0], InChannels, OutChannels, Window, Groups, HasBias);
 
     internal override nn.Module<Tensor, Tensor> CreateModule() =>
-        nn.Conv2d(InChannels, OutChannels, (Window.KernelHeight, Window.KernelWidth), groups: Groups, bias: HasBias);
+        // The module holds the parameters; Forward runs ConvolutionKernel (which also pads asymmetric windows), but the
+        // module alone computes the same for symmetric ones.
+        nn.Conv2d(InChannels, OutChannels, (Window.KernelHeight, Window.KernelWidth), stride: (Window.StrideHeight, Window.StrideWidth),
+            padding: (Window.PadTop, Window.PadLeft), dilation: (Window.DilationHeight, Window.DilationWidth), groups: Groups, bias: HasBias);
 
     internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module)
     {
