@@ -44,8 +44,8 @@ internal sealed class SliceConverter : IOpConverter
             if (steps[i] <= 0) throw node.Unsupported($"step {steps[i]} is not supported; only positive steps are.");
             if (axis == 0)
             {
-                var (batchFirst, _) = SliceEvaluator.Range(starts[i], ends[i], steps[i], long.MaxValue / 2);
-                if (batchFirst != 0 || steps[i] != 1 || (ends[i] < long.MaxValue / 4 && ends[i] != -1 + long.MaxValue))
+                // Exporters write "all of it" as 0 to INT32_MAX or INT64_MAX.
+                if (starts[i] != 0 || steps[i] != 1 || ends[i] < int.MaxValue)
                     throw node.Unsupported("slicing the batch axis is not supported.");
                 continue;
             }
