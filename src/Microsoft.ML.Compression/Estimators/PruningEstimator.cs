@@ -21,6 +21,7 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     private protected void CheckPerLayerRate()
     {
         ChannelDependencies deps = Settings.Dependencies(Network);
+        if (deps.Channels.Count == 0) deps = Settings.Dependencies(Network, linearUnits: true);
         ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), Settings.PruneRate, nameof(PruningOptions.PruneRate));
     }
 
@@ -36,10 +37,19 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
         return new FitResult(new CompressedNetwork(pruned), pruned, Method, Prunes: true);
     }
 
-    /// <summary>The dependency analysis of <paramref name="graph"/>; notes the convolutions it skips when <paramref name="noteSkipped"/>.</summary>
-    private protected ChannelDependencies Analyze(FitContext context, NetworkGraph graph, bool noteSkipped)
+    /// <summary>
+    /// The dependency analysis of <paramref name="graph"/>; notes the convolutions it skips when <paramref name="noteSkipped"/>.
+    /// With <paramref name="linearUnitsWithoutConvolutions"/>, a network without prunable convolution channels (an MLP)
+    /// has its Linear layers' hidden units pruned instead.
+    /// </summary>
+    private protected ChannelDependencies Analyze(FitContext context, NetworkGraph graph, bool noteSkipped, bool linearUnitsWithoutConvolutions = false)
     {
         var deps = Settings.Dependencies(graph);
+        if (deps.Channels.Count == 0 && linearUnitsWithoutConvolutions && Settings.Dependencies(graph, linearUnits: true) is { Channels.Count: > 0 } units)
+        {
+            context.Note($"{graph.Name} has no prunable convolution channels: pruning the hidden units of its Linear layers instead.");
+            deps = units;
+        }
         if (noteSkipped)
             foreach (var (layer, reason) in deps.SkippedLayers)
                 context.Note($"{layer} not pruned: {reason}");

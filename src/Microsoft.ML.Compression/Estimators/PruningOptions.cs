@@ -41,7 +41,8 @@ public abstract class PruningOptions : CompressionOptions
     public string[] ExcludeLayers { get; set; } = Array.Empty<string>();
 
     /// <summary>The channel dependencies of <paramref name="graph"/> under these options' residual mode and exclusions.</summary>
-    internal ChannelDependencies Dependencies(NetworkGraph graph) => new(graph, Residual, ExcludeLayers, nameof(ExcludeLayers));
+    internal ChannelDependencies Dependencies(NetworkGraph graph, bool linearUnits = false) =>
+        new(graph, Residual, ExcludeLayers, nameof(ExcludeLayers), linearUnits);
 
     /// <inheritdoc />
     public override void Validate()

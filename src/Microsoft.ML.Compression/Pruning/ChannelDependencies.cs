@@ -34,18 +34,23 @@ public sealed class ChannelDependencies
     /// <param name="residual">Whether channels summed by a residual Add are pruned together or kept.</param>
     /// <param name="excludedLayers">Convolutions whose output channels must all stay.</param>
     /// <param name="optionName">The option that named <paramref name="excludedLayers"/>, for error messages.</param>
+    /// <param name="linearUnits">
+    /// Whether the output units of Linear layers (hidden units of an MLP; never the logits) are prunable too, like a
+    /// convolution's filters. Off by default: structured pruning removes convolution channels.
+    /// </param>
     public ChannelDependencies(NetworkGraph graph, ResidualPruning residual = ResidualPruning.Coupled,
-        IReadOnlyCollection<string>? excludedLayers = null, string optionName = "excludedLayers")
+        IReadOnlyCollection<string>? excludedLayers = null, string optionName = "excludedLayers", bool linearUnits = false)
     {
         ArgumentNullException.ThrowIfNull(graph);
         if (!Enum.IsDefined(residual)) throw new ArgumentOutOfRangeException(nameof(residual), residual, "Unknown residual pruning mode.");
         Graph = graph;
         Residual = residual;
         var excluded = new HashSet<string>(excludedLayers ?? Array.Empty<string>());
+        _linearUnits = linearUnits;
         foreach (string name in excluded)
-            if (graph.Layers.FirstOrDefault(l => l.Name == name) is not { ChannelFlow: ChannelRule.Produces })
+            if (graph.Layers.FirstOrDefault(l => l.Name == name) is not { } named || !CreatesChannels(named))
                 throw new ArgumentException(
-                    $"{optionName} names '{name}', which is not a convolution of network '{graph.Name}' that creates prunable channels. Those layers: {string.Join(", ", graph.Layers.Where(l => l.ChannelFlow == ChannelRule.Produces).Select(l => l.Name))}.",
+                    $"{optionName} names '{name}', which is not a convolution of network '{graph.Name}' that creates prunable channels. Those layers: {string.Join(", ", graph.Layers.Where(CreatesChannels).Select(l => l.Name))}.",
                     optionName);
 
         var trace = new ChannelTrace();
@@ -54,7 +59,9 @@ public sealed class ChannelDependencies
             [NetworkGraph.InputName] = new(trace.NewAtoms(graph.InputShape[0], null, "the input's channels")),
         };
         foreach (Layer layer in graph.Layers)
-            atoms[layer.Name] = Trace(graph, layer, atoms, trace, excluded, residual);
+            atoms[layer.Name] = CreatesChannels(layer) && layer.ChannelFlow != ChannelRule.Produces
+                ? new(trace.NewAtoms(graph.ShapeOf(layer.Name)[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null))
+                : Trace(graph, layer, atoms, trace, excluded, residual);
         if (atoms[graph.OutputLayer.Name] is { Ids.Length: > 0 } logits)
             trace.Fix(logits.Ids, "the logits' channels");
 
@@ -67,6 +74,11 @@ public sealed class ChannelDependencies
             if (!_channels.Any(c => c.Filters.Any(f => f.Layer == conv.Name)))
                 _skipped[conv.Name] = atoms[conv.Name]!.Ids.Select(trace.ReasonOf).FirstOrDefault(r => r is not null) ?? "no prunable channel";
     }
+
+    private readonly bool _linearUnits;
+
+    /// <summary>True for the layers whose outputs are new prunable channels: dense convolutions, and Linear layers when their units are pruned.</summary>
+    private bool CreatesChannels(Layer layer) => layer.ChannelFlow == ChannelRule.Produces || (_linearUnits && layer is LinearLayer);
 
     /// <summary>The analysed network.</summary>
     public NetworkGraph Graph { get; }
@@ -185,7 +197,7 @@ public sealed class ChannelDependencies
         var rootOrder = new List<int>();
         foreach (Layer layer in graph.Layers)
         {
-            if (layer.ChannelFlow == ChannelRule.Produces)
+            if (CreatesChannels(layer))
             {
                 int[] a = atoms[layer.Name]!.Ids;
                 for (int o = 0; o < a.Length; o++)

@@ -20,9 +20,10 @@ public static class ChannelMasks
         dependencies.Validate(removed);
         foreach (Layer layer in dependencies.Graph.Layers)
         {
-            int rank = dependencies.Graph.ShapeOf(layer.Name).Length;
-            // Vectors (a flattened map) are masked already, upstream.
-            if (rank < 2 || dependencies.TensorOf(layer.Name) is not { } channels) continue;
+            int[] shape = dependencies.Graph.ShapeOf(layer.Name);
+            int rank = shape.Length;
+            // A flattened map is masked already, upstream; a vector of Linear units is masked unit by unit.
+            if (dependencies.TensorOf(layer.Name) is not { } channels || (rank == 1 && (channels.Block != 1 || channels.Ids.Length != shape[0]))) continue;
             float[] mask = channels.Ids.Select(id => id >= 0 && removed.Contains(id) ? 0f : 1f).ToArray();
             if (mask.All(m => m == 1f)) continue;
             module.SetOutputModule(layer.Name, new ChannelMaskModule(layer.Name, mask, rank, channels.Axis));

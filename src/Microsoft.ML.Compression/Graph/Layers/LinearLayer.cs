@@ -74,13 +74,15 @@ public sealed class LinearLayer : Layer, IWeightedLayer
 
     internal override ChannelRule ChannelFlow => ChannelRule.Consumes;
 
-    // Each kept input channel keeps all of its features (a block of H*W after flattening [C,H,W]).
+    // Each kept input channel keeps all of its features (a block of H*W after flattening [C,H,W]); output units go
+    // only when hidden units are pruned (otherwise every output is kept).
     internal override Layer Prune(KeptChannels kept)
     {
         int[] features = kept.KeptFeatures(InFeatures);
-        var pruned = new LinearLayer(Name, Inputs[0], features.Length, OutFeatures, HasBias);
-        SelectInto(pruned, new[] { "weight" }, 1, features);
-        if (Parameters.TryGetValue("bias", out var bias)) pruned.SetParameter("bias", bias.Clone());
+        var pruned = new LinearLayer(Name, Inputs[0], features.Length, kept.Output.Length, HasBias);
+        if (Parameters.TryGetValue("weight", out var weight))
+            pruned.SetParameter("weight", weight.Select(0, kept.Output).Select(1, features));
+        SelectInto(pruned, new[] { "bias" }, 0, kept.Output);
         return pruned;
     }
 
