@@ -152,6 +152,8 @@ public sealed class ChannelDependencies
             case ChannelRule.Produces:
                 if (inputs[0] is { Axis: not 0 } moved) trace.Fix(moved.Ids, $"read by '{layer.Name}' along another axis");
                 return new(trace.NewAtoms(output[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null));
+            case ChannelRule.PassThrough when inputs[0] is { } a && !IsElementwise(graph, layer) && !KeepsChannels(graph, layer, a):
+                goto default;
             case ChannelRule.PassThrough when inputs[0] is { Axis: 0 } || (inputs[0] is not null && IsElementwise(graph, layer)):
                 return inputs[0];
             case ChannelRule.PassThrough when inputs[0] is null:
@@ -185,7 +187,18 @@ public sealed class ChannelDependencies
         }
     }
 
-    // A parameter-free layer that keeps its input's shape moves no channel, whichever axis holds them.
+    // Passing channels through needs one channel per position of the output's channel axis: true for maps, and for
+    // vectors of units (one feature each); a flattened map's features are not channels, so a layer with per-feature
+    // parameters (a ScaleShift of a flattened map) stops pruning.
+    private static bool KeepsChannels(NetworkGraph graph, Layer layer, Atoms a)
+    {
+        int[] input = graph.ShapeOf(layer.Inputs[0]), output = graph.ShapeOf(layer.Name);
+        bool units = input.Length > 1 || (a.Block == 1 && a.Outer == 1 && a.Ids.Length == input[0]);
+        return units && a.Axis < output.Length && a.Ids.Length == output[a.Axis];
+    }
+
+    // A parameter-free layer that keeps its input's shape moves no channel, whichever axis holds them (a ReLU or a
+    // dropout after a Flatten lets the map's channels through).
     private static bool IsElementwise(NetworkGraph graph, Layer layer) =>
         layer.ParameterNames.Count == 0 && graph.ShapeOf(layer.Name).SequenceEqual(graph.ShapeOf(layer.Inputs[0]));
 

@@ -46,6 +46,25 @@ public class LinearUnitPruningTests
     }
 
     [TestMethod]
+    public void ALinearGatedSqueezeExcitePrunesWithTheConvolutionItScales()
+    {
+        // ops_zoo (PyTorch): conv3 -> pool -> x * unsqueeze(relu6(gemm(mean(x)))) -> flatten -> MatMul head.
+        NetworkGraph zoo = Microsoft.ML.Compression.Onnx.Import.OnnxImporter.Import(Fixtures.OnnxFixtures.Get("ops_zoo").Path);
+        var deps = new ChannelDependencies(zoo, linearUnits: true);
+        var gate = zoo.Layers.OfType<LinearLayer>().First();
+        Assert.IsTrue(deps.Groups.Any(g => g.Layers.Contains(gate.Name) && g.Layers.Any(l => zoo[l] is Conv2dLayer)),
+            "the gate's units go with the channels of the convolution they scale: " + string.Join("; ", deps.Groups.Select(g => g.Name)));
+        var removed = PruningTestNets.RandomRemoval(deps, 0.3, seed: 6);
+        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
+        Assert.IsTrue(pruned.ParameterCount < zoo.ParameterCount);
+        float[] inputs = TestWeights.RandomInputs(4, zoo.InputSize, seed: 7);
+        using var masked = new GraphModule(zoo);
+        ChannelMasks.Apply(masked, deps, removed);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), TorchLogits.Of(pruned, inputs, 4)) <= 1e-4f);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(pruned, inputs, 4), OrtRunner.Run(OnnxExporter.Export(pruned), inputs, 4).Logits) <= 1e-4f);
+    }
+
+    [TestMethod]
     public void L1PrunesAnImportedMlpsHiddenUnits()
     {
         NetworkGraph mlp = Mlp();

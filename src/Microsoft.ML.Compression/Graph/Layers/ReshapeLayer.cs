@@ -48,5 +48,14 @@ public sealed class ReshapeLayer : Layer
 
     internal override string BlockReason => $"reshape '{Name}' to {Format(_shape)}";
 
+    // [C] to [C,1,1] (a vector of units made a gate for a map, as a squeeze-and-excite written with Linear layers
+    // does) keeps unit c as channel c; any other reshape fixes the sizes.
+    private bool UnitsToMap => _shape.Length == 3 && _shape[1] == 1 && _shape[2] == 1;
+
+    internal override ChannelRule ChannelFlow => UnitsToMap ? ChannelRule.PassThrough : ChannelRule.Blocks;
+
+    internal override Layer Prune(KeptChannels kept) =>
+        UnitsToMap && kept.Output.Length != _shape[0] ? new ReshapeLayer(Name, Inputs[0], new[] { kept.Output.Length, 1, 1 }) : Clone();
+
     internal override bool KeepsInputGrid => true;
 }

@@ -69,21 +69,21 @@ public sealed class ScaleShiftLayer : Layer
         return onnx.Node("Add", new[] { scaled, bias });
     }
 
-    // On a map, channel c stays channel c. On a vector after a Flatten, channel masks (which act on maps) would not
-    // zero the shifted features, so pruning stops there.
-    internal override ChannelRule ChannelFlow => Rank == 3 ? ChannelRule.PassThrough : ChannelRule.Blocks;
+    // Channel c (or unit c of a vector of Linear units) stays c. On a flattened map its values are per feature, not
+    // per channel, so the dependency analysis stops pruning there (ChannelDependencies checks the input's atoms).
+    internal override ChannelRule ChannelFlow => ChannelRule.PassThrough;
 
     internal override string BlockReason => $"'{Name}', a per-feature ScaleShift of a vector";
 
     internal override Layer Prune(KeptChannels kept)
     {
-        if (Rank != 3) return Clone();
+        if (kept.Output.Length == Channels) return Clone();
         var pruned = new ScaleShiftLayer(Name, Inputs[0], kept.Output.Length, Rank);
         SelectInto(pruned, Names, 0, kept.Output);
         return pruned;
     }
 
-    internal override int? PrunableWidth => Rank == 3 ? Channels : null;
+    internal override int? PrunableWidth => Channels;
 }
 
 /// <summary>The trainable per-channel scale ("weight", starting at 1) and shift ("bias", starting at 0) of a <see cref="ScaleShiftLayer"/>.</summary>
