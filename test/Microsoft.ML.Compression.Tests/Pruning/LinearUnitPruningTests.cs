@@ -34,15 +34,7 @@ public class LinearUnitPruningTests
         var deps = new ChannelDependencies(mlp, linearUnits: true);
         Assert.AreEqual(64 + 32, deps.Channels.Count, "fc1's and fc2's units; fc3's are the logits");
         StringAssert.Contains(deps.SkippedLayers["fc3"], "logits");
-        var removed = PruningTestNets.RandomRemoval(deps, 0.4, seed: 2);
-        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
-        Assert.AreEqual(deps.PredictedParameterCount(removed), pruned.ParameterCount);
-        Assert.AreEqual(10, pruned.ClassCount);
-        float[] inputs = TestWeights.RandomInputs(4, mlp.InputSize, seed: 4);
-        using var masked = new GraphModule(mlp);
-        ChannelMasks.Apply(masked, deps, removed);
-        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), TorchLogits.Of(pruned, inputs, 4)) <= 1e-4f);
-        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(pruned, inputs, 4), OrtRunner.Run(OnnxExporter.Export(pruned), inputs, 4).Logits) <= 1e-4f);
+        Assert.AreEqual(10, PruningTestNets.AssertPrunedEqualsMaskedAndExports(deps, 0.4, seed: 2).ClassCount);
     }
 
     [TestMethod]
@@ -54,14 +46,7 @@ public class LinearUnitPruningTests
         var gate = zoo.Layers.OfType<LinearLayer>().First();
         Assert.IsTrue(deps.Groups.Any(g => g.Layers.Contains(gate.Name) && g.Layers.Any(l => zoo[l] is Conv2dLayer)),
             "the gate's units go with the channels of the convolution they scale: " + string.Join("; ", deps.Groups.Select(g => g.Name)));
-        var removed = PruningTestNets.RandomRemoval(deps, 0.3, seed: 6);
-        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
-        Assert.IsTrue(pruned.ParameterCount < zoo.ParameterCount);
-        float[] inputs = TestWeights.RandomInputs(4, zoo.InputSize, seed: 7);
-        using var masked = new GraphModule(zoo);
-        ChannelMasks.Apply(masked, deps, removed);
-        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), TorchLogits.Of(pruned, inputs, 4)) <= 1e-4f);
-        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(pruned, inputs, 4), OrtRunner.Run(OnnxExporter.Export(pruned), inputs, 4).Logits) <= 1e-4f);
+        PruningTestNets.AssertPrunedEqualsMaskedAndExports(deps, 0.3, seed: 6);
     }
 
     [TestMethod]

@@ -42,4 +42,26 @@ internal static class PruningTestNets
         }
         return removed;
     }
+
+    /// <summary>
+    /// Removes a random <paramref name="p"/> of <paramref name="deps"/>' channels and asserts that the smaller network
+    /// computes what the masked one does, is smaller as predicted, and exports to ONNX Runtime with the same logits.
+    /// </summary>
+    public static NetworkGraph AssertPrunedEqualsMaskedAndExports(Compression.Pruning.ChannelDependencies deps, double p, int seed, float tolerance = 1e-4f)
+    {
+        NetworkGraph network = deps.Graph;
+        var removed = RandomRemoval(deps, p, seed);
+        NetworkGraph pruned = Compression.Pruning.ChannelPruner.Prune(deps, removed);
+        Microsoft.VisualStudio.TestTools.UnitTesting.Assert.IsTrue(pruned.ParameterCount < network.ParameterCount);
+        Microsoft.VisualStudio.TestTools.UnitTesting.Assert.AreEqual(deps.PredictedParameterCount(removed), pruned.ParameterCount, "predicted size");
+        float[] inputs = Onnx.TestWeights.RandomInputs(4, network.InputSize, seed: seed + 1);
+        using var masked = new GraphModule(network);
+        Compression.Pruning.ChannelMasks.Apply(masked, deps, removed);
+        float[] small = TorchLogits.Of(pruned, inputs, 4);
+        float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), small);
+        Microsoft.VisualStudio.TestTools.UnitTesting.Assert.IsTrue(diff <= tolerance, $"pruned vs masked {diff}");
+        float[] ort = Onnx.OrtRunner.Run(Compression.Onnx.OnnxExporter.Export(pruned), inputs, 4).Logits;
+        Microsoft.VisualStudio.TestTools.UnitTesting.Assert.IsTrue(TorchLogits.MaxAbsDifference(small, ort) <= tolerance, "the pruned network exports");
+        return pruned;
+    }
 }

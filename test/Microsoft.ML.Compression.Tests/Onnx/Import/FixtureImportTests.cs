@@ -105,7 +105,7 @@ public class FixtureImportTests
         Assert.AreEqual(2, convs.Length);
         foreach (string conv in convs)
             Assert.IsTrue(deps.Groups.Any(g => g.Layers.Contains(conv)), $"{conv} is prunable: {string.Join("; ", deps.SkippedLayers.Select(kv => kv.Key + ": " + kv.Value))}");
-        AssertPrunedEqualsMasked(network, deps);
+        PruningTestNets.AssertPrunedEqualsMaskedAndExports(deps, 0.3, seed: 1, tolerance: 1e-3f);
     }
 
     [TestMethod]
@@ -115,7 +115,7 @@ public class FixtureImportTests
         var deps = new ChannelDependencies(network);
         Assert.IsTrue(network.Layers.OfType<AddLayer>().Count() >= 8);
         Assert.IsTrue(deps.Channels.Any(c => c.Filters.Select(f => f.Layer).Distinct().Count() > 1), "a residual channel couples several convolutions");
-        AssertPrunedEqualsMasked(network, deps);
+        PruningTestNets.AssertPrunedEqualsMaskedAndExports(deps, 0.3, seed: 1, tolerance: 1e-3f);
     }
 
     [TestMethod]
@@ -126,19 +126,5 @@ public class FixtureImportTests
         Assert.IsFalse(view.Layers.OfType<ReshapeLayer>().Any(), "x.view(x.size(0), -1) is a flatten");
         NetworkGraph lenet = OnnxImporter.Import(Bytes("lenet_bn_opset9"));
         Assert.IsTrue(lenet.Layers.OfType<BatchNorm2dLayer>().Count() >= 2, "BatchNormalization nodes stay layers (slimming reads their scales)");
-    }
-
-    private static void AssertPrunedEqualsMasked(NetworkGraph network, ChannelDependencies deps)
-    {
-        var removed = PruningTestNets.RandomRemoval(deps, 0.3, seed: 1);
-        NetworkGraph pruned = ChannelPruner.Prune(deps, removed);
-        Assert.IsTrue(pruned.ParameterCount < network.ParameterCount);
-        float[] inputs = TestWeights.RandomInputs(4, network.InputSize, seed: 2);
-        using var masked = new GraphModule(network);
-        ChannelMasks.Apply(masked, deps, removed);
-        float diff = TorchLogits.MaxAbsDifference(TorchLogits.Of(masked, inputs, 4), TorchLogits.Of(pruned, inputs, 4));
-        Assert.IsTrue(diff <= 1e-3f, $"pruned vs masked {diff}");
-        float[] ort = OrtRunner.Run(OnnxExporter.Export(pruned), inputs, 4).Logits;
-        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(pruned, inputs, 4), ort) <= 1e-3f, "the pruned network exports");
     }
 }

@@ -9,6 +9,10 @@ namespace Microsoft.ML.Compression.Onnx.Import.Converters;
 /// </summary>
 internal static class Reshaping
 {
+    /// <param name="node">The Reshape, Flatten, Squeeze or Unsqueeze node.</param>
+    /// <param name="context">The import.</param>
+    /// <param name="value">What the node reshapes.</param>
+    /// <param name="shape">The result's shape without the batch.</param>
     /// <param name="lazy">
     /// True for Squeeze/Unsqueeze, whose chains (e.g. [C,1,1] to [C,1] to [C]) should become one layer at most: the
     /// output is a view until a reader needs it. False for Reshape/Flatten, which become their layer at once, in
