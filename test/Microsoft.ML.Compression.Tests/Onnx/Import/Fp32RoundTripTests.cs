@@ -93,7 +93,7 @@ public sealed class Fp32RoundTripTests
         {
             "Add", "ArgMax", "AveragePool", "BatchNormalization", "BitShift", "BitwiseAnd", "Cast", "Clip", "Concat", "Constant", "Conv",
             "DequantizeLinear", "Flatten", "Gemm", "GlobalAveragePool", "Identity", "MaxPool", "Mul", "QuantizeLinear", "Relu", "Reshape",
-            "Slice", "Softmax", "Sub", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Pad", "Div",
+            "Slice", "Softmax", "Sub", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Pad", "Div", "Transpose",
         };
         string[] heads = { "ArgMax", "Softmax" }; // read past, never converted
         CollectionAssert.AreEqual(Array.Empty<string>(), written.Except(heads).Except(OnnxImporter.SupportedOpTypes).ToArray());

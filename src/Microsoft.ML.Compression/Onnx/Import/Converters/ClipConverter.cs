@@ -3,8 +3,8 @@ using Microsoft.ML.Compression.Graph;
 namespace Microsoft.ML.Compression.Onnx.Import.Converters;
 
 /// <summary>
-/// Clip to [0, 6] -> <see cref="ReLU6Layer"/>, to [0, +inf) -> <see cref="ReLULayer"/>. Bounds are constant scalar
-/// inputs since opset 11 and attributes before.
+/// Clip to [0, 6] -> <see cref="ReLU6Layer"/>, to [0, +inf) -> <see cref="ReLULayer"/>, to other bounds ->
+/// <see cref="ClipLayer"/>. Bounds are constant scalar inputs since opset 11 and attributes before.
 /// </summary>
 [OnnxOp("Clip")]
 internal sealed class ClipConverter : IOpConverter
@@ -25,7 +25,7 @@ internal sealed class ClipConverter : IOpConverter
         }
         if (min == 0 && max == 6) context.AddLayer(node, name => new ReLU6Layer(name, input));
         else if (min == 0 && max >= float.MaxValue) context.AddLayer(node, name => new ReLULayer(name, input));
-        else throw node.Unsupported($"Clip to [{min}, {max}] is not supported; only [0, 6] (ReLU6) and [0, inf) (ReLU) are.");
+        else context.AddLayer(node, name => new ClipLayer(name, input, min <= float.MinValue ? float.NegativeInfinity : min, max >= float.MaxValue ? float.PositiveInfinity : max));
     }
 
     private static float Bound(OnnxNode node, ImportContext context, int index, float fallback)
