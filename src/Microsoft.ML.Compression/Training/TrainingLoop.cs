@@ -99,7 +99,7 @@ public sealed class TrainingLoop
                     if (hook.ExtraLoss(module, batch, logits) is Tensor extra) loss = loss + extra;
                 loss.backward();
                 foreach (var hook in hooks) hook.AfterBackward(module, step);
-                optimizer.step();
+                NoCollection.Run(() => optimizer.step());
                 foreach (var hook in hooks) hook.AfterStep(module, step);
 
                 float lossValue = loss.item<float>();
