@@ -36,6 +36,7 @@ public class LayerKindTests
         ["dropout"] = () => Build(typeof(DropoutLayer), "k", b => b.Dropout(Pre(b), 0.3, "k"), 0, 0),
         ["maxpool"] = () => Build(typeof(MaxPool2dLayer), "k", b => b.MaxPool2d(Pre(b), 2, name: "k"), 0, 0),
         ["avgpool-padded"] = () => Build(typeof(AvgPool2dLayer), "k", b => b.AvgPool2d(Pre(b), 3, stride: 2, padding: 1, name: "k"), 0, 0),
+        ["global-max-pool"] = () => Build(typeof(GlobalMaxPoolLayer), "k", b => b.Add(new GlobalMaxPoolLayer("k", Pre(b))), 0, 0),
         ["gap"] = () => Build(typeof(GlobalAvgPoolLayer), "k", b => b.GlobalAvgPool(Pre(b), "k"), 0, 0),
         ["flatten"] = () => Build(typeof(FlattenLayer), "k", b => b.Flatten(Pre(b), "k"), 0, 0),
         ["add"] = () => Build(typeof(AddLayer), "k", b => b.Add(Pre(b), b.Conv2d(b.Input, 6, 1, name: "skip"), "k"), 0, 0),

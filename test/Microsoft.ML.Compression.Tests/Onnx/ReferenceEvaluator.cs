@@ -35,6 +35,7 @@ internal static class ReferenceEvaluator
         MaxPool2dLayer mp => Pool(x[0], s[0], outShape, mp, max: true),
         AvgPool2dLayer ap => Pool(x[0], s[0], outShape, ap, max: false),
         GlobalAvgPoolLayer => GlobalAvg(x[0], s[0]),
+        GlobalMaxPoolLayer => Enumerable.Range(0, s[0][0]).Select(c => x[0].Skip(c * s[0][1] * s[0][2]).Take(s[0][1] * s[0][2]).Max()).ToArray(),
         FlattenLayer or DropoutLayer => (float[])x[0].Clone(),
         AddLayer => Enumerable.Range(0, x[0].Length).Select(i => { float sum = x[0][i]; for (int k = 1; k < x.Length; k++) sum += x[k][i]; return sum; }).ToArray(),
         ConcatLayer => x.SelectMany(v => v).ToArray(), // channel-major layout: concatenating channel blocks
