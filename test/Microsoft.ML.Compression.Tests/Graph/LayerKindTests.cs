@@ -60,6 +60,8 @@ public class LayerKindTests
         ["reshape"] = () => Build(typeof(ReshapeLayer), "k", b => b.ReLU(b.Conv2d(b.Add(new ReshapeLayer("k", Pre(b), new[] { 12, 4, 8 })), 5, 3, padding: 1, name: "post")), 0, 0),
         ["clip"] = () => Build(typeof(ClipLayer), "k", b => b.Add(new ClipLayer("k", Raw(b), -0.5f, 0.75f)), 0, 0),
         ["clip-one-sided"] = () => Build(typeof(ClipLayer), "k", b => b.Add(new ClipLayer("k", Raw(b), float.NegativeInfinity, 0.25f)), 0, 0),
+        ["prelu"] = () => Build(typeof(PReLULayer), "k", b => b.Add(new PReLULayer("k", Raw(b), 6)), 6, 0),
+        ["prelu-shared"] = () => Build(typeof(PReLULayer), "k", b => b.Add(new PReLULayer("k", Raw(b), 1)), 1, 0),
         ["leaky-relu"] = () => Build(typeof(LeakyReLULayer), "k", b => b.LeakyReLU(Raw(b), 0.1, "k"), 0, 0),
         ["sigmoid"] = () => Build(typeof(SigmoidLayer), "k", b => b.Sigmoid(Raw(b), "k"), 0, 0),
         ["hard-sigmoid"] = () => Build(typeof(HardSigmoidLayer), "k", b => b.HardSigmoid(Raw(b), HardSigmoidLayer.TorchAlpha, 0.5, "k"), 0, 0),

@@ -43,6 +43,7 @@ internal static class ReferenceEvaluator
         SliceLayer sl => Slice(x[0], s[0], sl),
         TransposeLayer t => Transpose(x[0], s[0], t.Permutation.ToArray()),
         ClipLayer c => x[0].Select(v => Math.Min(Math.Max(v, c.Min), c.Max)).ToArray(),
+        PReLULayer p => x[0].Select((v, i) => v >= 0 ? v : p.Parameters["weight"].Data[p.Slopes == 1 ? 0 : i / (x[0].Length / s[0][0])] * v).ToArray(),
         LeakyReLULayer l => x[0].Select(v => v >= 0 ? v : (float)(l.Alpha * v)).ToArray(),
         SigmoidLayer => x[0].Select(v => (float)(1 / (1 + Math.Exp(-(double)v)))).ToArray(),
         HardSigmoidLayer h => x[0].Select(v => (float)Math.Clamp(h.Alpha * v + h.Beta, 0, 1)).ToArray(),
