@@ -17,7 +17,7 @@ internal sealed class PReluConverter : IOpConverter
         if (!slope.IsFloat) throw node.Unsupported($"the slope is {slope}; only FLOAT slopes are supported.");
         long[] aligned = slope.Shape.SkipWhile(d => d == 1).ToArray(); // leading 1s broadcast
         bool perChannel = slope.Count == shape[0] && shape[0] > 1 && slope.Shape.Length <= shape.Length + 1
-            && slope.Shape.Reverse().Take(shape.Length - 1).All(d => d == 1) && aligned.FirstOrDefault() == shape[0];
+            && Enumerable.Reverse(slope.Shape).Take(shape.Length - 1).All(d => d == 1) && aligned.FirstOrDefault() == shape[0];
         if (slope.Count != 1 && !perChannel)
             throw node.Unsupported($"the slope is {slope}; only a single slope or one per channel of its input [N,{string.Join(",", shape)}] is supported.");
         int count = slope.Count;
