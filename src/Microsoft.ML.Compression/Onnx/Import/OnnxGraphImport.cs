@@ -16,7 +16,7 @@ internal sealed class OnnxGraphImport
     private readonly ModelProto _model;
     private readonly GraphProto _graph;
     private readonly OnnxNode[] _nodes;
-    private readonly Dictionary<string, OnnxNode> _producers = new(StringComparer.Ordinal);
+    private readonly GraphWalk _walk;
     private readonly Dictionary<string, TensorProto> _initializers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _metadata = new(StringComparer.Ordinal);
     private InputContract? _contract;
@@ -27,10 +27,9 @@ internal sealed class OnnxGraphImport
         _graph = model.Graph ?? throw new InvalidDataException("The bytes are not an ONNX model: there is no graph.");
         if (_graph.Node.Count == 0) throw new InvalidDataException($"The ONNX graph '{_graph.Name}' has no nodes.");
         _nodes = _graph.Node.Select((n, i) => new OnnxNode(n, i)).ToArray();
-        foreach (OnnxNode node in _nodes)
-            foreach (string output in node.Outputs.Where(o => o.Length > 0))
-                if (!_producers.TryAdd(output, node))
-                    throw new InvalidDataException($"Tensor '{output}' is written by both {_producers[output].Description} and {node.Description}.");
+        _walk = new GraphWalk(_graph);
+        if (_walk.Duplicate is var (tensor, first, second))
+            throw new InvalidDataException($"Tensor '{tensor}' is written by both {_nodes[first].Description} and {_nodes[second].Description}.");
         foreach (TensorProto t in _graph.Initializer)
             if (!_initializers.TryAdd(t.Name, t))
                 throw new InvalidDataException($"The ONNX graph has two initializers named '{t.Name}'.");
@@ -40,8 +39,9 @@ internal sealed class OnnxGraphImport
 
     public NetworkGraph Run()
     {
-        string logits = FindLogits();
-        OnnxNode[] needed = NodesFeeding(logits);
+        if (_graph.Output.Count == 0) throw new InvalidDataException($"The ONNX graph '{_graph.Name}' has no outputs.");
+        string logits = _walk.Logits().Logits;
+        OnnxNode[] needed = _walk.NodesFeeding(logits).Select(i => _nodes[i]).ToArray();
         var context = new ImportContext(Opset(), _initializers, CountReads(needed, logits));
         if (_metadata.TryGetValue(OnnxMetadataKeys.InputShape, out string? shapeText))
             context.SetInputShape(ParseShape(shapeText), $"metadata_props '{OnnxMetadataKeys.InputShape}'");
@@ -104,44 +104,6 @@ internal sealed class OnnxGraphImport
         {
             throw new NotSupportedException($"The imported layers do not form a classifier network: {e.Message}", e);
         }
-    }
-
-    /// <summary>
-    /// The tensor holding the logits: the "Logits" output, else the input of a Softmax or LogSoftmax producing an
-    /// output (through Identity nodes), else the first output.
-    /// </summary>
-    private string FindLogits()
-    {
-        if (_graph.Output.Count == 0) throw new InvalidDataException($"The ONNX graph '{_graph.Name}' has no outputs.");
-        var outputs = _graph.Output.Select(o => o.Name).ToArray();
-        string chosen = outputs.FirstOrDefault(o => o == OnnxExporter.LogitsOutput)
-            ?? outputs.FirstOrDefault(o => IsProbabilityHead(Behind(o)))
-            ?? outputs[0];
-        string head = Behind(chosen);
-        return IsProbabilityHead(head) ? _producers[head].Inputs[0] : chosen;
-    }
-
-    // Softmax and LogSoftmax over the classes turn logits into (log-)probabilities; the scorer adds its own Softmax.
-    private bool IsProbabilityHead(string tensor) =>
-        _producers.TryGetValue(tensor, out OnnxNode? node) && node.OpType is "Softmax" or "LogSoftmax" && node.HasInput(0);
-
-    private string Behind(string tensor)
-    {
-        while (_producers.TryGetValue(tensor, out OnnxNode? node) && node.OpType == "Identity" && node.HasInput(0)) tensor = node.Inputs[0];
-        return tensor;
-    }
-
-    /// <summary>The nodes <paramref name="output"/> depends on, in file order.</summary>
-    private OnnxNode[] NodesFeeding(string output)
-    {
-        var needed = new HashSet<OnnxNode>();
-        var pending = new Stack<string>();
-        pending.Push(output);
-        while (pending.Count > 0)
-            if (_producers.TryGetValue(pending.Pop(), out OnnxNode? node) && needed.Add(node))
-                foreach (string input in node.Inputs.Where(i => i.Length > 0))
-                    pending.Push(input);
-        return _nodes.Where(needed.Contains).ToArray();
     }
 
     private static Dictionary<string, int> CountReads(IEnumerable<OnnxNode> nodes, string logits)

@@ -36,12 +36,12 @@ public static class OnnxImport
         ModelProto model = OnnxFile.Parse(bytes, source);
         GraphProto graph = model.Graph;
         var initializers = new HashSet<string>(graph.Initializer.Select(t => t.Name), StringComparer.Ordinal);
-        var producers = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < graph.Node.Count; i++)
-            foreach (string output in graph.Node[i].Output.Where(o => o.Length > 0))
-                producers.TryAdd(output, i);
+        var walk = new GraphWalk(graph);
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).Select(Describe).ToArray();
-        (string logits, string? softmax) = Logits(graph, producers);
+        (string logits, string? softmax) = walk.Logits();
+        // The logits may also feed a softmax output of their own (this library writes Logits and Score).
+        softmax ??= graph.Node.FirstOrDefault(n => n is { OpType: "Softmax" or "LogSoftmax", Input.Count: > 0 } && n.Input[0] == logits
+            && n.Output.Any(o => graph.Output.Any(g => g.Name == o)))?.OpType;
 
         NetworkGraph? network = null;
         var problems = new List<string>();
@@ -67,46 +67,23 @@ public static class OnnxImport
                 graph.Node.GroupBy(OpKey).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
             LogitsTensor = logits,
             FinalSoftmax = softmax,
-            UnsupportedOperators = Unsupported(graph, initializers, producers, logits),
+            UnsupportedOperators = Unsupported(graph, initializers, walk.NodesFeeding(logits)),
             Problems = problems,
             Network = network,
         };
-    }
-
-    /// <summary>As the importer finds them: the "Logits" output, else an output a Softmax/LogSoftmax writes, else the first; a final softmax's input.</summary>
-    private static (string Logits, string? Softmax) Logits(GraphProto graph, Dictionary<string, int> producers)
-    {
-        NodeProto? Producer(string tensor) => producers.TryGetValue(tensor, out int i) ? graph.Node[i] : null;
-        static bool IsSoftmax(NodeProto? n) => n is { OpType: "Softmax" or "LogSoftmax", Input.Count: > 0 };
-        var outputs = graph.Output.Select(o => o.Name).ToArray();
-        if (outputs.Length == 0) return ("", null);
-        string chosen = outputs.FirstOrDefault(o => o == OnnxExporter.LogitsOutput)
-            ?? outputs.FirstOrDefault(o => IsSoftmax(Producer(o))) ?? outputs[0];
-        NodeProto? head = Producer(chosen);
-        if (IsSoftmax(head)) return (head!.Input[0], head.OpType);
-        // The logits may also feed a softmax output of their own (this library writes Logits and Score).
-        NodeProto? reader = graph.Node.FirstOrDefault(n => IsSoftmax(n) && n.Input[0] == chosen && n.Output.Any(outputs.Contains));
-        return (chosen, reader?.OpType);
     }
 
     /// <summary>
     /// The op types among the nodes the logits depend on that the importer reads neither as a layer nor as a constant
     /// (an op with only a constant evaluator counts when an input is computed at run time).
     /// </summary>
-    private static UnsupportedOperator[] Unsupported(GraphProto graph, HashSet<string> initializers, Dictionary<string, int> producers, string logits)
+    private static UnsupportedOperator[] Unsupported(GraphProto graph, HashSet<string> initializers, int[] needed)
     {
-        var needed = new HashSet<int>();
-        var pending = new Stack<string>(new[] { logits });
-        while (pending.Count > 0)
-            if (producers.TryGetValue(pending.Pop(), out int i) && needed.Add(i))
-                foreach (string input in graph.Node[i].Input.Where(x => x.Length > 0)) pending.Push(input);
-
         var constants = new HashSet<string>(initializers, StringComparer.Ordinal);
         var found = new Dictionary<string, (string Reason, List<string> Nodes, int Count)>(StringComparer.Ordinal);
         var order = new List<string>();
-        for (int i = 0; i < graph.Node.Count; i++)
+        foreach (int i in needed)
         {
-            if (!needed.Contains(i)) continue;
             NodeProto node = graph.Node[i];
             bool standard = node.Domain is "" or "ai.onnx";
             bool constantInputs = node.Input.All(x => x.Length == 0 || constants.Contains(x));
