@@ -32,10 +32,12 @@ internal sealed class ConstantInputs
     }
 
     /// <summary>Input <paramref name="index"/> as integers (e.g. a shape or axes), or null when omitted.</summary>
-    public long[]? OptionalIntegers(int index)
+    public long[]? OptionalIntegers(int index) => IntegerVector(_node, index, Optional(index));
+
+    /// <summary>The values of <paramref name="t"/>, input <paramref name="index"/> of <paramref name="node"/>, which must be a 1-D (or scalar) integer tensor; null for null.</summary>
+    public static long[]? IntegerVector(OnnxNode node, int index, ConstantTensor? t)
     {
-        ConstantTensor? t = Optional(index);
         if (t is null) return null;
-        return !t.IsFloat && t.Rank <= 1 ? t.Integers : throw _node.Invalid($"input {index} must be a 1-D integer tensor, got {t}.");
+        return !t.IsFloat && t.Rank <= 1 ? t.Integers : throw node.Invalid($"input {index} must be a 1-D integer tensor, got {t}.");
     }
 }

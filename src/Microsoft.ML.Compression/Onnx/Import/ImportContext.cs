@@ -113,6 +113,9 @@ internal sealed class ImportContext
         throw Unknown(node, tensor);
     }
 
+    /// <summary>Input <paramref name="index"/> when given: a constant 1-D integer tensor (axes, shapes, bounds); else null.</summary>
+    public long[]? OptionalIntegers(OnnxNode node, int index) => ConstantInputs.IntegerVector(node, index, OptionalConstant(node, index));
+
     /// <summary>
     /// Input <paramref name="index"/> as a layer parameter: a FLOAT constant with exactly <paramref name="shape"/>'s
     /// element count (its own dims may differ, e.g. a [1,K] bias for [K]); the values are copied.

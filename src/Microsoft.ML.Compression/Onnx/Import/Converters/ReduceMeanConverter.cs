@@ -14,7 +14,7 @@ internal sealed class ReduceMeanConverter : IOpConverter
     {
         string input = context.LayerInput(node, 0);
         int[] shape = context.ShapeOf(input);
-        long[]? axes = context.Opset >= 18 ? context.OptionalConstant(node, 1)?.Integers : node.Ints("axes");
+        long[]? axes = context.Opset >= 18 ? context.OptionalIntegers(node, 1) : node.Ints("axes");
         var reduced = axes?.Select(a => Axes.Normalize(a, shape.Length + 1, node)).OrderBy(a => a).ToArray();
         bool channelsFirst = reduced is not null && reduced.SequenceEqual(new[] { 2, 3 });
         bool channelsLast = reduced is not null && reduced.SequenceEqual(new[] { 1, 2 });

@@ -14,26 +14,8 @@ internal sealed class SliceConverter : IOpConverter
     public void Convert(OnnxNode node, ImportContext context)
     {
         ActivationValue value = context.Activation(node, 0);
-        long[] starts, ends;
-        long[]? axes, steps = null;
-        if (context.Opset >= 10)
-        {
-            starts = Integers(node, context, 1) ?? throw node.Invalid("input 1 (starts) is required.");
-            ends = Integers(node, context, 2) ?? throw node.Invalid("input 2 (ends) is required.");
-            axes = Integers(node, context, 3);
-            steps = Integers(node, context, 4);
-        }
-        else
-        {
-            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is required.");
-            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is required.");
-            axes = node.Ints("axes");
-        }
+        var (starts, ends, axes, steps) = SliceArguments.Read(node, context.Opset, i => context.OptionalIntegers(node, i));
         int rank = value.Shape.Length + 1;
-        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        steps ??= Enumerable.Repeat(1L, starts.Length).ToArray();
-        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
-            throw node.Invalid("starts, ends, axes and steps must have the same length.");
 
         string current = context.LayerInput(node, 0);
         int[] shape = context.ShapeOf(current);
@@ -63,12 +45,5 @@ internal sealed class SliceConverter : IOpConverter
             string input = current;
             current = context.AddLayer(node, name => new SliceLayer(name, input, s.Axis, s.First, s.Count, s.Step)).Tensor;
         }
-    }
-
-    private static long[]? Integers(OnnxNode node, ImportContext context, int index)
-    {
-        ConstantTensor? t = context.OptionalConstant(node, index);
-        if (t is null) return null;
-        return !t.IsFloat && t.Rank <= 1 ? t.Integers : throw node.Invalid($"input {index} must be a 1-D integer tensor, got {t}.");
     }
 }

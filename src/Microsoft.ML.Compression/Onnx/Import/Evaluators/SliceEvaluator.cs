@@ -10,25 +10,7 @@ internal sealed class SliceEvaluator : IConstantEvaluator
     public IReadOnlyList<ConstantTensor> Evaluate(OnnxNode node, ConstantInputs inputs)
     {
         ConstantTensor data = inputs.Required(0);
-        long[] starts, ends;
-        long[]? axes, steps = null;
-        if (inputs.Opset >= 10)
-        {
-            starts = inputs.OptionalIntegers(1) ?? throw node.Invalid("input 1 (starts) is required.");
-            ends = inputs.OptionalIntegers(2) ?? throw node.Invalid("input 2 (ends) is required.");
-            axes = inputs.OptionalIntegers(3);
-            steps = inputs.OptionalIntegers(4);
-        }
-        else
-        {
-            starts = node.Ints("starts") ?? throw node.Invalid("attribute 'starts' is required.");
-            ends = node.Ints("ends") ?? throw node.Invalid("attribute 'ends' is required.");
-            axes = node.Ints("axes");
-        }
-        axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        steps ??= Enumerable.Repeat(1L, starts.Length).ToArray();
-        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
-            throw node.Invalid("starts, ends, axes and steps must have the same length.");
+        var (starts, ends, axes, steps) = SliceArguments.Read(node, inputs.Opset, inputs.OptionalIntegers);
 
         int rank = data.Rank;
         var first = new long[rank];
