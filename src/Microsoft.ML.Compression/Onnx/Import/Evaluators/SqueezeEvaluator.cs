@@ -8,11 +8,6 @@ internal sealed class SqueezeEvaluator : IConstantEvaluator
     {
         ConstantTensor data = inputs.Required(0);
         long[]? axes = inputs.Opset >= 13 ? inputs.OptionalIntegers(1) : node.Ints("axes");
-        var removed = axes is null
-            ? Enumerable.Range(0, data.Rank).Where(i => data.Shape[i] == 1).ToHashSet()
-            : axes.Select(a => Axes.Normalize(a, data.Rank, node)).ToHashSet();
-        foreach (int axis in removed)
-            if (data.Shape[axis] != 1) throw node.Invalid($"axis {axis} of {data} is not 1.");
-        return new[] { data.Reshaped(data.Shape.Where((_, i) => !removed.Contains(i)).ToArray()) };
+        return new[] { data.Reshaped(Axes.Squeezed(data.Shape, axes, node)) };
     }
 }

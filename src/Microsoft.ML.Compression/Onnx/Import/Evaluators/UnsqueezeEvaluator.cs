@@ -9,12 +9,6 @@ internal sealed class UnsqueezeEvaluator : IConstantEvaluator
         ConstantTensor data = inputs.Required(0);
         long[] axes = (inputs.Opset >= 13 ? inputs.OptionalIntegers(1) : node.Ints("axes"))
             ?? throw node.Invalid("the axes are required.");
-        int rank = data.Rank + axes.Length;
-        var inserted = axes.Select(a => Axes.Normalize(a, rank, node)).ToHashSet();
-        if (inserted.Count != axes.Length) throw node.Invalid("an axis is repeated.");
-        var shape = new long[rank];
-        for (int i = 0, j = 0; i < rank; i++)
-            shape[i] = inserted.Contains(i) ? 1 : data.Shape[j++];
-        return new[] { data.Reshaped(shape) };
+        return new[] { data.Reshaped(Axes.Unsqueezed(data.Shape, axes, node)) };
     }
 }
