@@ -59,9 +59,7 @@ public sealed class ChannelDependencies
             [NetworkGraph.InputName] = new(trace.NewAtoms(graph.InputShape[0], null, "the input's channels")),
         };
         foreach (Layer layer in graph.Layers)
-            atoms[layer.Name] = CreatesChannels(layer) && layer.ChannelFlow != ChannelRule.Produces
-                ? new(trace.NewAtoms(graph.ShapeOf(layer.Name)[0], layer.Name, excluded.Contains(layer.Name) ? "excluded by the options" : null))
-                : Trace(graph, layer, atoms, trace, excluded, residual);
+            atoms[layer.Name] = Trace(graph, layer, RuleOf(layer), atoms, trace, excluded, residual);
         if (atoms[graph.OutputLayer.Name] is { Ids.Length: > 0 } logits)
             trace.Fix(logits.Ids, "the logits' channels");
 
@@ -78,7 +76,10 @@ public sealed class ChannelDependencies
     private readonly bool _linearUnits;
 
     /// <summary>True for the layers whose outputs are new prunable channels: dense convolutions, and Linear layers when their units are pruned.</summary>
-    private bool CreatesChannels(Layer layer) => layer.ChannelFlow == ChannelRule.Produces || (_linearUnits && layer is LinearLayer);
+    private bool CreatesChannels(Layer layer) => RuleOf(layer) == ChannelRule.Produces;
+
+    // With linear units a Linear layer produces prunable outputs, as a dense convolution does.
+    private ChannelRule RuleOf(Layer layer) => _linearUnits && layer is LinearLayer ? ChannelRule.Produces : layer.ChannelFlow;
 
     /// <summary>The analysed network.</summary>
     public NetworkGraph Graph { get; }
@@ -142,12 +143,12 @@ public sealed class ChannelDependencies
             mapped ? input!.Block : 1, mapped ? input!.Ids.Length : Graph.ShapeOf(layer.Inputs[0])[0]);
     }
 
-    private static Atoms? Trace(NetworkGraph graph, Layer layer, Dictionary<string, Atoms?> atoms,
+    private static Atoms? Trace(NetworkGraph graph, Layer layer, ChannelRule rule, Dictionary<string, Atoms?> atoms,
         ChannelTrace trace, HashSet<string> excluded, ResidualPruning residual)
     {
         var inputs = layer.Inputs.Select(i => atoms[i]).ToArray();
         int[] output = graph.ShapeOf(layer.Name);
-        switch (layer.ChannelFlow)
+        switch (rule)
         {
             case ChannelRule.Produces:
                 if (inputs[0] is { Axis: not 0 } moved) trace.Fix(moved.Ids, $"read by '{layer.Name}' along another axis");
