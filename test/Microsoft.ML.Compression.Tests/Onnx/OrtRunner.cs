@@ -27,22 +27,35 @@ internal static class OrtRunner
     public static Result Run(byte[] model, float[] inputs, int rows, string inputName = "Features")
     {
         using InferenceSession session = Open(model);
+        var logits = new List<float>();
+        var score = new List<float>();
+        var labels = new List<long>();
+        RunRows(session, inputName, inputs, rows, results =>
+        {
+            logits.AddRange(results.Single(r => r.Name == "Logits").AsTensor<float>());
+            score.AddRange(results.Single(r => r.Name == "Score").AsTensor<float>());
+            labels.AddRange(results.Single(r => r.Name == "PredictedLabel").AsTensor<long>());
+        });
+        int k = logits.Count / rows;
+        return new Result(logits.ToArray(), new[] { rows, k }, score.ToArray(), new[] { rows, k }, labels.ToArray(), new[] { rows });
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="rows"/> flattened samples to <paramref name="inputName"/> shaped as the model declares it
+    /// (a symbolic batch takes them all at once, a fixed batch runs batch by batch) and hands each run's outputs on.
+    /// </summary>
+    public static void RunRows(InferenceSession session, string inputName, float[] inputs, int rows,
+        Action<IDisposableReadOnlyCollection<DisposableNamedOnnxValue>> onBatch)
+    {
         int[] declared = session.InputMetadata[inputName].Dimensions;
         int batch = declared[0] > 0 ? declared[0] : rows, size = inputs.Length / rows;
-        var parts = new List<(float[] Logits, float[] Score, long[] Labels)>();
         for (int start = 0; start < rows; start += batch)
         {
             int[] dims = declared.Select((d, i) => i == 0 ? batch : d).ToArray();
             var tensor = new DenseTensor<float>(inputs.AsMemory(start * size, batch * size), dims);
             using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(inputName, tensor) });
-            parts.Add((results.Single(r => r.Name == "Logits").AsTensor<float>().ToArray(),
-                results.Single(r => r.Name == "Score").AsTensor<float>().ToArray(),
-                results.Single(r => r.Name == "PredictedLabel").AsTensor<long>().ToArray()));
+            onBatch(results);
         }
-        float[] logits = parts.SelectMany(p => p.Logits).ToArray(), score = parts.SelectMany(p => p.Score).ToArray();
-        long[] labels = parts.SelectMany(p => p.Labels).ToArray();
-        int k = logits.Length / rows;
-        return new Result(logits, new[] { rows, k }, score, new[] { rows, k }, labels, new[] { rows });
     }
 
     /// <summary>Runs a model with one float input and returns its first output, flattened.</summary>

@@ -23,21 +23,11 @@ internal static class ForeignModels
         ModelProto proto = ModelProto.Parser.ParseFrom(model);
         var initializers = proto.Graph.Initializer.Select(t => t.Name).ToHashSet();
         ValueInfoProto input = proto.Graph.Input.Single(i => !initializers.Contains(i.Name));
-        var dims = input.Type.TensorType.Shape.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? (int)d.DimValue : -1).ToArray();
         string output = proto.Graph.Output[0].Name;
         string head = proto.Graph.Node.LastOrDefault(n => n.Output.Contains(output))?.OpType ?? "";
-        int batch = dims[0] > 0 ? dims[0] : rows; // a fixed batch of 1 runs row by row
-        int size = inputs.Length / rows;
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
-        using var session = new InferenceSession(model, options);
+        using var session = OrtRunner.Open(model);
         var result = new List<float>();
-        for (int start = 0; start < rows; start += batch)
-        {
-            int[] shape = dims.Select((d, i) => i == 0 ? batch : d).ToArray();
-            var tensor = new DenseTensor<float>(inputs.AsMemory(start * size, batch * size), shape);
-            using var outputs = session.Run(new[] { NamedOnnxValue.CreateFromTensor(input.Name, tensor) });
-            result.AddRange(outputs.First(o => o.Name == output).AsTensor<float>());
-        }
+        OrtRunner.RunRows(session, input.Name, inputs, rows, outputs => result.AddRange(outputs.First(o => o.Name == output).AsTensor<float>()));
         float[] values = result.ToArray();
         int classes = values.Length / rows;
         return head switch
@@ -49,8 +39,9 @@ internal static class ForeignModels
     }
 
     /// <summary>
-    /// Imports <paramref name="model"/>, writes it back in fp32, and asserts on <paramref name="rows"/> random inputs
-    /// in [0, 1) that ONNX Runtime's probabilities differ by at most <paramref name="tolerance"/> with the same top-1.
+    /// Imports <paramref name="model"/>, writes it back in fp32, and asserts on <paramref name="rows"/> inputs (MNIST
+    /// test images, or uniform noise in [0, 1)), normalized by <paramref name="mean"/> and <paramref name="std"/>, that
+    /// ONNX Runtime's probabilities differ by at most <paramref name="tolerance"/> with the same top-1, and TorchSharp's too.
     /// </summary>
     public static NetworkGraph AssertImportKeepsScores(byte[] model, int rows = 256, float tolerance = 1e-4f, int seed = 5,
         float mean = 0f, float std = 1f, bool realImages = false)
