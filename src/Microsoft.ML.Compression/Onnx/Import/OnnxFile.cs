@@ -66,10 +66,10 @@ internal static class OnnxFile
     /// <summary>Imports the model in <paramref name="bytes"/>, read from <paramref name="source"/>; errors name the source.</summary>
     public static NetworkGraph Import(byte[] bytes, string source)
     {
-        Parse(bytes, source);
+        ModelProto model = Parse(bytes, source);
         try
         {
-            return OnnxImporter.Import(bytes);
+            return OnnxImporter.Import(model);
         }
         catch (InvalidDataException e)
         {

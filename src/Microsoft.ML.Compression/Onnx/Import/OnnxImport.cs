@@ -47,7 +47,7 @@ public static class OnnxImport
         var problems = new List<string>();
         try
         {
-            network = OnnxImporter.Import(bytes);
+            network = OnnxImporter.Import(model);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

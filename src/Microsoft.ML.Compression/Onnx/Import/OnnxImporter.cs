@@ -40,8 +40,11 @@ public static class OnnxImporter
         {
             throw new InvalidDataException("The bytes are not a valid ONNX model: " + e.Message, e);
         }
-        return new OnnxGraphImport(proto).Run();
+        return Import(proto);
     }
+
+    /// <summary>Imports a model already parsed (by a caller that checked or inspected it first).</summary>
+    internal static NetworkGraph Import(ModelProto model) => new OnnxGraphImport(model).Run();
 
     /// <summary>Imports the model stored in the file <paramref name="path"/>.</summary>
     /// <param name="path">An .onnx file with its weights embedded.</param>
