@@ -20,6 +20,7 @@ internal sealed class ImportContext
     private readonly Dictionary<string, int[]> _shapes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _layerOutput = new(StringComparer.Ordinal); // layer -> the ONNX tensor it wrote
     private bool _inputReadByLayer;
+    private readonly Dictionary<string, string> _views = new(StringComparer.Ordinal); // IR tensor + view shape -> the layer holding it
     private int? _flatInputSize;
 
     /// <param name="opset">The ai.onnx opset of the model.</param>
@@ -173,15 +174,10 @@ internal sealed class ImportContext
         if (_views.TryGetValue(key, out string? existing)) return existing;
         string name = UniqueLayerName(stem);
         Layer layer = value.Shape.Length == 1 ? new FlattenLayer(name, value.Tensor) : new ReshapeLayer(name, value.Tensor, value.Shape);
-        int[] shape = layer.InferShape(new[] { ShapeOf(value.Tensor) });
-        _layers.Add(layer);
-        _shapes[name] = shape;
-        _inputReadByLayer |= value.Tensor == NetworkGraph.InputName;
+        Register(layer, layer.InferShape(new[] { ShapeOf(value.Tensor) })); // a view holds the values, so its shape fits
         _views[key] = name;
         return name;
     }
-
-    private readonly Dictionary<string, string> _views = new(StringComparer.Ordinal);
 
     /// <summary>True when the shape of the IR tensor is known (a layer's output, or the input once its shape is fixed).</summary>
     public bool IsShapeKnown(string irTensor) => _shapes.ContainsKey(irTensor) || (irTensor == NetworkGraph.InputName && InputShape is not null);
@@ -281,10 +277,15 @@ internal sealed class ImportContext
         {
             throw node.Invalid(e.Message);
         }
+        Register(layer, shape);
+        return new ActivationValue(layer.Name, shape);
+    }
+
+    private void Register(Layer layer, int[] shape)
+    {
         _layers.Add(layer);
         _shapes[layer.Name] = shape;
         _inputReadByLayer |= layer.Inputs.Contains(NetworkGraph.InputName);
-        return new ActivationValue(layer.Name, shape);
     }
 
     private string UniqueLayerName(OnnxNode node) => UniqueLayerName(LayerStem(node));
