@@ -50,6 +50,15 @@ public class LinearUnitPruningTests
     }
 
     [TestMethod]
+    public void ScopOnANetworkWithoutConvolutionChannelsSaysSo()
+    {
+        NetworkGraph mlp = TestWeights.FillRandom(Mlp(), seed: 3);
+        var scop = TestModels.Compression.Scop(mlp, new ScopPruner.Options { PruneRate = 0.3, Epochs = 1, KnockoffRows = 200 });
+        var e = Assert.ThrowsExactly<System.InvalidOperationException>(() => scop.Fit(TestModels.Train));
+        StringAssert.Contains(e.Message, "Network 'mlp' has no prunable convolution channels");
+    }
+
+    [TestMethod]
     public void L1PrunesAnImportedMlpsHiddenUnits()
     {
         NetworkGraph mlp = Mlp();
