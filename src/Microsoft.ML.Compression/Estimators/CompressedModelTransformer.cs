@@ -132,7 +132,7 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
     private DataViewSchema CheckFeatures(DataViewSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        FeatureSchema.Check(schema, FeatureColumnName, Compressed.Graph.InputSize);
+        FeatureSchema.Check(schema, FeatureColumnName, Compressed.Graph);
         return schema;
     }
 

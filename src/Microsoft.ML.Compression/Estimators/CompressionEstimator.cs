@@ -54,6 +54,8 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
     public CompressedModelTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
+        FeatureSchema.CheckLayout(trainData.Schema, Settings.FeatureColumnName, Network);
+        if (validationData is not null) FeatureSchema.CheckLayout(validationData.Schema, Settings.FeatureColumnName, Network);
         IHost host = _catalog.Environment.Register("Compression." + _name);
         using IChannel channel = host.Start(_name);
         var context = new FitContext(_catalog.Environment, host, channel, Settings, Network, trainData, validationData);

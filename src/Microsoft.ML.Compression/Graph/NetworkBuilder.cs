@@ -21,14 +21,29 @@ public sealed class NetworkBuilder
 
     /// <summary>Starts a network for [channels, height, width] inputs.</summary>
     public NetworkBuilder(string name, int channels, int height, int width)
+        : this(name, new ImageInput(channels, height, width))
     {
-        _name = name;
-        _inputShape = new[] { channels, height, width };
-        _shapes[NetworkGraph.InputName] = _inputShape;
     }
 
-    /// <summary>The graph input.</summary>
-    public string Input => NetworkGraph.InputName;
+    /// <summary>
+    /// Starts a network for <paramref name="input"/>: interleaved pixels are moved to [C,H,W] and normalized by the
+    /// network's first layers, so <see cref="Input"/> is already the normalized [C,H,W] map.
+    /// </summary>
+    public NetworkBuilder(string name, ImageInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        input.Validate();
+        _name = name;
+        _inputShape = input.Shape;
+        _shapes[NetworkGraph.InputName] = _inputShape;
+        Input = input.AddPrefix(this);
+    }
+
+    /// <summary>What the first layer reads: the graph input, or the [C,H,W] map an <see cref="ImageInput"/>'s layout and normalization layers make of it.</summary>
+    public string Input { get; }
+
+    /// <summary>Channels, height and width of <see cref="Input"/>.</summary>
+    public int[] InputShape => ShapeOf(Input);
 
     /// <summary>Shape of a layer added so far.</summary>
     public int[] ShapeOf(string layer) => _shapes[layer];

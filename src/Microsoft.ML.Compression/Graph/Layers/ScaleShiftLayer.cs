@@ -8,20 +8,25 @@ namespace Microsoft.ML.Compression.Graph;
 /// <summary>
 /// y = x * weight[c] + bias[c] per channel of a [C,H,W] map (or per feature of a [F] vector): what an imported
 /// model's Add/Sub/Mul/Div by a constant becomes when it cannot be folded into the layer before it, e.g. the input
-/// normalization (x - mean) / std. A scalar constant is the same value for every channel.
+/// normalization (x - mean) / std. A scalar constant is the same value for every channel. A layer made with
+/// <c>trainable: false</c> keeps its values through training (an <see cref="ImageInput"/>'s normalization).
 /// </summary>
 public sealed class ScaleShiftLayer : Layer
 {
     private static readonly string[] Names = { "weight", "bias" };
 
     /// <summary>Creates the layer for <paramref name="channels"/> channels of a [C,H,W] map (<paramref name="rank"/> 3) or features of a [F] vector (rank 1).</summary>
-    public ScaleShiftLayer(string name, string input, int channels, int rank = 3) : base(name, new[] { input })
+    public ScaleShiftLayer(string name, string input, int channels, int rank = 3, bool trainable = true) : base(name, new[] { input })
     {
         if (channels <= 0) throw new ArgumentOutOfRangeException(nameof(channels), channels, $"ScaleShift '{name}' needs channels > 0.");
         if (rank is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"ScaleShift '{name}' reads a [C,H,W] map (rank 3) or a [F] vector (rank 1).");
         Channels = channels;
         Rank = rank;
+        Trainable = trainable;
     }
+
+    /// <summary>False when training leaves the scale and shift as they are (a fixed input normalization).</summary>
+    public bool Trainable { get; }
 
     /// <summary>Channels (or features) scaled.</summary>
     public int Channels { get; }
@@ -53,9 +58,9 @@ public sealed class ScaleShiftLayer : Layer
     }
 
     /// <inheritdoc />
-    public override Layer WithInputs(IReadOnlyList<string> inputs) => new ScaleShiftLayer(Name, inputs[0], Channels, Rank);
+    public override Layer WithInputs(IReadOnlyList<string> inputs) => new ScaleShiftLayer(Name, inputs[0], Channels, Rank, Trainable);
 
-    internal override nn.Module<Tensor, Tensor> CreateModule() => new ScaleShiftModule(Name, Channels, Rank);
+    internal override nn.Module<Tensor, Tensor> CreateModule() => new ScaleShiftModule(Name, Channels, Rank, Trainable);
 
     internal override Tensor Forward(IReadOnlyList<Tensor> inputs, nn.Module<Tensor, Tensor>? module) => module!.call(inputs[0]);
 
@@ -78,7 +83,7 @@ public sealed class ScaleShiftLayer : Layer
     internal override Layer Prune(KeptChannels kept)
     {
         if (kept.Output.Length == Channels) return Clone();
-        var pruned = new ScaleShiftLayer(Name, Inputs[0], kept.Output.Length, Rank);
+        var pruned = new ScaleShiftLayer(Name, Inputs[0], kept.Output.Length, Rank, Trainable);
         SelectInto(pruned, Names, 0, kept.Output);
         return pruned;
     }
@@ -86,18 +91,31 @@ public sealed class ScaleShiftLayer : Layer
     internal override int? PrunableWidth => Channels;
 }
 
-/// <summary>The trainable per-channel scale ("weight", starting at 1) and shift ("bias", starting at 0) of a <see cref="ScaleShiftLayer"/>.</summary>
+/// <summary>
+/// The per-channel scale ("weight", starting at 1) and shift ("bias", starting at 0) of a <see cref="ScaleShiftLayer"/>:
+/// parameters, or buffers when the layer is not trainable (the optimizer never sees them).
+/// </summary>
 internal sealed class ScaleShiftModule : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter _weight, _bias;
+    private readonly Tensor _weight, _bias;
     private readonly long[] _view;
 
-    public ScaleShiftModule(string name, int channels, int rank) : base($"{name}_scale_shift")
+    public ScaleShiftModule(string name, int channels, int rank, bool trainable) : base($"{name}_scale_shift")
     {
-        _weight = new Parameter(torch.ones(channels));
-        _bias = new Parameter(torch.zeros(channels));
-        register_parameter("weight", _weight);
-        register_parameter("bias", _bias);
+        if (trainable)
+        {
+            var weight = new Parameter(torch.ones(channels));
+            var bias = new Parameter(torch.zeros(channels));
+            register_parameter("weight", weight);
+            register_parameter("bias", bias);
+            (_weight, _bias) = (weight, bias);
+        }
+        else
+        {
+            (_weight, _bias) = (torch.ones(channels), torch.zeros(channels));
+            register_buffer("weight", _weight);
+            register_buffer("bias", _bias);
+        }
         _view = rank == 3 ? new long[] { 1, channels, 1, 1 } : new long[] { 1, channels };
     }
 
