@@ -1,0 +1,41 @@
+using Microsoft.ML.Compression.Cli.Data;
+using Microsoft.ML.Compression.Graph;
+
+namespace Microsoft.ML.Compression.Cli.Commands;
+
+/// <summary>Options several verbs share: the model argument, the image options and the output path.</summary>
+public static class Common
+{
+    /// <summary>The single positional argument: the model file.</summary>
+    public static string ModelPath(CommandLine line) =>
+        line.Positionals.Count > 0 ? line.Positionals[0] : throw CliException.Usage($"'{line.Verb}' needs a model file: mlnet-compress {line.Verb} <model.onnx> ...");
+
+    /// <summary>The <c>--output</c>/<c>-o</c> path, which must end in .onnx.</summary>
+    public static string OutputPath(CommandLine line)
+    {
+        string output = line.Required("output", "the .onnx file to write (-o out.onnx)");
+        if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            throw CliException.Usage($"Option --output expects a path ending in .onnx, got '{output}'.");
+        return output;
+    }
+
+    /// <summary>The image spec of <c>--mean</c> and <c>--std</c> for a model reading <paramref name="input"/>.</summary>
+    public static ImageSpec Spec(CommandLine line, ImageInput input) => ImageSpec.Create(input,
+        line.Floats("mean", float.IsFinite, "comma-separated numbers in 0..1 pixel units (e.g. 0.1307 or 0.485,0.456,0.406)"),
+        line.Floats("std", v => float.IsFinite(v) && v > 0, "comma-separated positive numbers in 0..1 pixel units (e.g. 0.3081 or 0.229,0.224,0.225)"));
+
+    /// <summary><c>--seed</c>: shuffling, subsets and the library's seed. Default 0.</summary>
+    public static int Seed(CommandLine line) => line.Int("seed", 0);
+
+    /// <summary>The optional <c>--max-images</c> limit.</summary>
+    public static int? MaxImages(CommandLine line, int? fallback = null)
+    {
+        int v = line.Int("max-images", fallback ?? 0, min: 1);
+        return v == 0 ? null : v;
+    }
+
+    /// <summary>Loads a data option (<c>--calibration</c> or <c>--data</c>) with <c>--labels</c>.</summary>
+    public static ImageSet Load(MLContext ml, CommandLine line, string option, ImageSpec spec, int? maxImages, int seed) =>
+        ImageLoader.Load(ml, line.Required(option, "a folder of images (one subfolder per class) or an IDX images file"),
+            line.String("labels"), spec, maxImages, seed, "--" + option);
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Compression.Zoo;
+
+namespace Microsoft.ML.Compression.Cli.Commands;
+
+/// <summary>The verbs that train on labelled images: <c>qat</c>, <c>prune</c> and <c>train</c>.</summary>
+public static class TrainingCommands
+{
+    /// <summary>The zoo networks <c>train</c> builds.</summary>
+    public static readonly string[] Networks = { "lenet5", "lenet5-bn", "resnet20", "mobilenetv2", "vgg" };
+
+    /// <summary><c>qat &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; [--epochs 1]</c>: int8 quantization-aware training.</summary>
+    public static int Qat(CommandLine line)
+    {
+        string model = Common.ModelPath(line);
+        var run = new CompressionRun(line, "data", null);
+        var options = Training(line, run, new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = 0.01 });
+        return run.Execute("qat", model, null, null, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
+        {
+            options.OnEpoch = onEpoch;
+            return ml.Transforms.Compression.QuantizeAwareTraining(network, options).Fit(data);
+        }, new { method = "simqat-int8", options.Epochs, options.LearningRate, options.BatchSize });
+    }
+
+    /// <summary>
+    /// <c>prune &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; --rate 0.3 [--channel-multiple 8] [--epochs 1]</c>:
+    /// L1-norm filter pruning with fine-tuning.
+    /// </summary>
+    public static int Prune(CommandLine line)
+    {
+        string model = Common.ModelPath(line);
+        var run = new CompressionRun(line, "data", null);
+        var options = Training(line, run, new L1NormPruner.Options { Epochs = 1, LearningRate = 0.01 });
+        options.PruneRate = line.Double("rate", 0.3, min: 0, max: 0.95);
+        options.ChannelMultiple = line.Int("channel-multiple", 1, min: 1, max: 1024);
+        return run.Execute("prune", model, null, null, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
+        {
+            options.OnEpoch = onEpoch;
+            return ml.Transforms.Compression.L1NormPruning(network, options).Fit(data);
+        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.Epochs, options.LearningRate, options.BatchSize });
+    }
+
+    /// <summary>
+    /// <c>train --network lenet5|... --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; [--size 28] [--channels 1] [--epochs 5]</c>:
+    /// trains a zoo network from scratch on the images.
+    /// </summary>
+    public static int Train(CommandLine line)
+    {
+        string name = line.Choice("network", "", Networks);
+        if (name.Length == 0) throw CliException.Usage($"Option --network is required: one of {string.Join(", ", Networks)}.");
+        var (height, width) = Size(line.String("size") ?? "28");
+        int channels = line.Int("channels", 1, min: 1, max: 4);
+        var run = new CompressionRun(line, "data", null);
+        var options = Training(line, run, new NetworkTrainer.Options { Epochs = 5 });
+        var input = new ImageInput(channels, height, width);
+        NetworkGraph Build(int classes) => name switch
+        {
+            "lenet5" => NetworkZoo.LeNet5(classes, false, channels, height, width),
+            "lenet5-bn" => NetworkZoo.LeNet5(classes, true, channels, height, width),
+            "resnet20" => NetworkZoo.ResNet20(classes, 16, channels, height, width),
+            "mobilenetv2" => NetworkZoo.MobileNetV2(classes, 16, 4, channels, height, width),
+            _ => NetworkZoo.Vgg(classes, channels: channels, height: height, width: width),
+        };
+        return run.Execute("train", null, input, Build, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
+        {
+            options.OnEpoch = onEpoch;
+            return ml.Transforms.Compression.Train(network, options).Fit(data);
+        }, new { network = name, channels, height, width, options.Epochs, options.LearningRate, options.BatchSize });
+    }
+
+    /// <summary>Reads the training options every training verb shares into <paramref name="options"/>.</summary>
+    private static T Training<T>(CommandLine line, CompressionRun run, T options) where T : CompressionOptions
+    {
+        options.Epochs = line.Int("epochs", options.Epochs, min: 1, max: 10_000);
+        options.LearningRate = line.Double("lr", options.LearningRate, min: 1e-9, max: 10);
+        options.BatchSize = line.Int("batch-size", options.BatchSize, min: 1, max: 65_536);
+        options.Seed = run.Seed;
+        if (run.Threads > 0) options.Threads = run.Threads;
+        return options;
+    }
+
+    /// <summary>"28" or "32x24" (height x width).</summary>
+    private static (int Height, int Width) Size(string s)
+    {
+        string[] parts = s.Split('x', 'X');
+        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v is >= 8 and <= 4096))
+        {
+            int h = int.Parse(parts[0], CultureInfo.InvariantCulture);
+            return (h, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : h);
+        }
+        throw CliException.Usage($"Option --size expects a side or HEIGHTxWIDTH in pixels (8 to 4096), e.g. 28 or 32x24, got '{s}'.");
+    }
+}

@@ -1,0 +1,76 @@
+namespace Microsoft.ML.Compression.Cli;
+
+/// <summary>The text of <c>--help</c>, overall and per verb.</summary>
+public static class HelpText
+{
+    private const string Images =
+        "Images: a folder with one subfolder per class (root/<class>/<file>; PNG, JPEG, BMP, GIF), a folder of files\n" +
+        "  (unlabelled, enough for calibration), or an MNIST-style IDX images file (.gz too) with --labels <idx1 file>.\n" +
+        "  Each image is resized to the model's input, made gray for a 1-channel model, and fed as\n" +
+        "  (pixel / 255 - mean[c]) / std[c]  with --mean/--std in 0..1 pixel units, one value or one per channel\n" +
+        "  (PyTorch's transforms.Normalize after ToTensor; default mean 0, std 1: pixel / 255). Give the values the\n" +
+        "  model was trained with; the written model keeps the original's input.\n";
+
+    private const string ExitCodesText =
+        "Exit codes: 0 ok; 1 unexpected error; 2 bad arguments; 3 model file problem (missing, unreadable, not ONNX,\n" +
+        "  unsupported op); 4 data problem (no images, unreadable image, bad labels, wrong classes).\n" +
+        "  Errors are one line on stderr; --verbose adds the library's log and stack traces.\n";
+
+    private const string Common =
+        "  --mean M[,M,M] --std S[,S,S]   normalization (see Images)\n" +
+        "  --labels FILE                  IDX labels file when the images are an IDX file\n" +
+        "  --seed N                       shuffling, subsets and training seed (default 0)\n" +
+        "  --max-images N                 use a random subset of N images\n" +
+        "  --eval PATH [--eval-labels F]  also score the input and output models on these labelled images\n" +
+        "  --report FILE                  JSON report (default: the output path with .json)\n" +
+        "  --threads N                    CPU threads for training and scoring\n" +
+        "  --plain                        plain progress lines even on a terminal\n" +
+        "  --verbose                      the library's log, and stack traces on errors\n";
+
+    private const string Training =
+        "  --epochs N --lr X --batch-size N   training settings\n";
+
+    /// <summary>The overview: verbs, images, exit codes.</summary>
+    public static string Overview =>
+        "mlnet-compress: make image classifiers in ONNX files smaller (Microsoft.ML.Compression).\n\n" +
+        "Usage: mlnet-compress <verb> [arguments] [options]     mlnet-compress <verb> --help\n\n" +
+        "Verbs:\n" +
+        "  inspect  <model.onnx> [--json]                                 what the file holds, whether it can be compressed\n" +
+        "  quantize <model.onnx> --calibration <images> -o <out.onnx>     post-training int8 quantization\n" +
+        "  qat      <model.onnx> --data <images> -o <out.onnx>            int8 quantization-aware training\n" +
+        "  prune    <model.onnx> --data <images> -o <out.onnx> --rate R   L1-norm channel pruning + fine-tuning\n" +
+        "  train    --network <name> --data <images> -o <out.onnx>        train a zoo network (lenet5, resnet20, ...)\n" +
+        "  report   <model.onnx> [--data <images>] [--json]               parameters, bytes, ops, accuracy, latency\n\n" +
+        Images + "\n" + ExitCodesText + "\n" +
+        "Example:\n" +
+        "  mlnet-compress quantize lenet.onnx --calibration digits/ -o lenet-int8.onnx --mean 0.1307 --std 0.3081\n";
+
+    /// <summary>The help of one verb, or null for an unknown verb.</summary>
+    public static string? For(string verb) => verb switch
+    {
+        "inspect" => "Usage: mlnet-compress inspect <model.onnx> [--json]\n" +
+            "  Prints what the ONNX importer sees: inputs (batch, layout), outputs, op counts, unsupported ops, whether\n" +
+            "  the model can be imported and, if not, why. --json prints it as JSON. Exit code 3 when it cannot be imported.\n",
+        "quantize" => "Usage: mlnet-compress quantize <model.onnx> --calibration <images> -o <out.onnx> [options]\n" +
+            "  Post-training int8 quantization: per-channel int8 weights, uint8 activations calibrated on the images\n" +
+            "  (labels are not needed), written as standard QDQ ONNX.\n" +
+            "  --max-images N                 calibration images (default 512, a random subset by --seed)\n" +
+            "  --calibration-method minmax|percentile [--percentile 99.99]\n" + Common + "\n" + Images,
+        "qat" => "Usage: mlnet-compress qat <model.onnx> --data <labelled images> -o <out.onnx> [options]\n" +
+            "  Quantization-aware training (SimQAT int8), default 1 epoch at learning rate 0.01.\n" + Training + Common + "\n" + Images,
+        "prune" => "Usage: mlnet-compress prune <model.onnx> --data <labelled images> -o <out.onnx> --rate R [options]\n" +
+            "  L1-norm filter pruning: removes the fraction R (default 0.3) of each layer's channels, then fine-tunes.\n" +
+            "  --channel-multiple N           keep channel counts multiples of N (8 or 16 run faster in ONNX Runtime)\n" +
+            Training + Common + "\n" + Images,
+        "train" => "Usage: mlnet-compress train --network <name> --data <labelled images> -o <out.onnx> [options]\n" +
+            $"  Trains a network of the zoo from scratch: {string.Join(", ", Commands.TrainingCommands.Networks)}.\n" +
+            "  --size S | HxW                 input size in pixels (default 28); images are resized to it\n" +
+            "  --channels 1|3                 gray or RGB input (default 1)\n" +
+            Training + "  (default 5 epochs)\n" + Common + "\n" + Images,
+        "report" => "Usage: mlnet-compress report <model.onnx> [--data <labelled images>] [--json] [options]\n" +
+            "  Bytes, ops, metadata, parameters and MACs; with --data also top-1 accuracy and the median ONNX Runtime\n" +
+            "  time of one batch (the model's fixed batch, else 64) with --threads N (default 1).\n" +
+            "  --mean, --std, --labels, --max-images, --seed as for the other verbs.\n\n" + Images,
+        _ => null,
+    };
+}
