@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
@@ -150,8 +151,8 @@ internal sealed class ExperimentContext : IDisposable
     {
         if (_models.Count == 0) return; // an experiment that writes its own results (onnx-compress)
         int threads = Option("threads", 1);
-        float[] batch = OrtLatency.FirstRows(Test, _models[0].Model.FeatureColumnName, OrtLatency.BatchSize);
-        var latencies = OrtLatency.MedianMilliseconds(_models.Select(m => (m.Name, m.Model.OnnxModel)).ToArray(), batch, threads);
+        float[] batch = OnnxLatency.FirstRows(Test, _models[0].Model.FeatureColumnName, OnnxLatency.BatchSize);
+        var latencies = OnnxLatency.MedianMilliseconds(_models.Select(m => (m.Name, m.Model.OnnxModel)).ToArray(), batch, threads);
         foreach (var m in _models) m.LatencyMs = latencies[m.Name];
         foreach (var action in _afterLatency) action();
 
@@ -161,7 +162,7 @@ internal sealed class ExperimentContext : IDisposable
             ["dataset"] = Dataset,
             ["network"] = _models[0].Model.Report.Network,
             ["ort_threads"] = threads,
-            ["ort_batch"] = OrtLatency.BatchSize,
+            ["ort_batch"] = OnnxLatency.BatchSize,
             ["latency_method"] = "median over interleaved repetitions of one batch, all models in the same process",
             ["models"] = _models.Select(m => m.ToJson()).ToArray(),
             ["summary"] = _summary,
@@ -171,7 +172,7 @@ internal sealed class ExperimentContext : IDisposable
         File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
 
         Console.WriteLine();
-        Console.WriteLine($"| {Name} | method | accuracy | params | MACs | ONNX bytes | vs fp32 | ORT ms/batch{OrtLatency.BatchSize} ({threads} thr) | train s/epoch |");
+        Console.WriteLine($"| {Name} | method | accuracy | params | MACs | ONNX bytes | vs fp32 | ORT ms/batch{OnnxLatency.BatchSize} ({threads} thr) | train s/epoch |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var m in _models)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

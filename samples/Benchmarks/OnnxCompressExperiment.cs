@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Compression;
 using Microsoft.ML.Compression.Estimators;
@@ -59,12 +60,12 @@ internal static class OnnxCompressExperiment
         (float[] features, int[] labels) = ReadTest(x.Test);
         byte[] original = File.ReadAllBytes(model);
         int rowsPerRun;
-        using (InferenceSession session = OrtModel.Open(original, threads))
+        using (InferenceSession session = OnnxRunner.Open(original, threads))
         {
-            long size = OrtModel.SampleSize(session);
+            long size = OnnxRunner.SampleSize(session);
             if (size != features.Length / labels.Length)
                 throw new NotSupportedException($"The model's input takes {size} values per sample; {x.Dataset} has {features.Length / labels.Length}.");
-            rowsPerRun = OrtModel.FixedBatch(session) ?? OrtLatency.BatchSize;
+            rowsPerRun = OnnxRunner.FixedBatch(session) ?? OnnxLatency.BatchSize;
         }
 
         var c = x.Ml.Transforms.Compression;
@@ -79,7 +80,7 @@ internal static class OnnxCompressExperiment
         int[] reference = Predict(original, features, labels.Length, threads, logits);
         var measured = models.Where(m => m.Onnx is not null).ToArray();
         float[] latencyRows = features.AsSpan(0, rowsPerRun * (features.Length / labels.Length)).ToArray();
-        var latency = OrtLatency.MedianMilliseconds(measured.Select(m => (m.Name, m.Onnx!)).ToArray(), latencyRows, threads, rowsPerRun);
+        var latency = OnnxLatency.MedianMilliseconds(measured.Select(m => (m.Name, m.Onnx!)).ToArray(), latencyRows, threads, rowsPerRun);
 
         var rows = new List<Dictionary<string, object?>>();
         Console.WriteLine();
@@ -138,8 +139,8 @@ internal static class OnnxCompressExperiment
 
     private static int[] Predict(byte[] onnx, float[] features, int rows, int threads, string? output)
     {
-        using InferenceSession session = OrtModel.Open(onnx, threads);
-        return OrtModel.Predict(session, features, rows, OrtModel.FixedBatch(session) ?? EvaluationRows, output);
+        using InferenceSession session = OnnxRunner.Open(onnx, threads);
+        return OnnxRunner.Predict(session, features, rows, OnnxRunner.FixedBatch(session) ?? EvaluationRows, output);
     }
 
     /// <summary>Every test row's features (flattened) and 0-based class.</summary>

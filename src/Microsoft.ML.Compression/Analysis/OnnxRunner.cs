@@ -1,15 +1,13 @@
-using System;
-using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Benchmarks;
+namespace Microsoft.ML.Compression.Analysis;
 
 /// <summary>
 /// Runs any single-input ONNX classifier with ONNX Runtime directly: the input's name and dims come from the model
 /// (a symbolic batch takes the rows of a run; a fixed batch, e.g. 1, fixes the rows per run), whatever its layout,
 /// since the rows hold each sample flattened in the model's own layout.
 /// </summary>
-internal static class OrtModel
+public static class OnnxRunner
 {
     /// <summary>A session with <paramref name="threads"/> intra-op threads, sequential execution, default optimizations.</summary>
     public static InferenceSession Open(byte[] onnx, int threads)
@@ -73,7 +71,7 @@ internal static class OrtModel
         return predictions;
     }
 
-    private static System.Collections.Generic.KeyValuePair<string, NodeMetadata> SingleInput(InferenceSession session) =>
+    private static KeyValuePair<string, NodeMetadata> SingleInput(InferenceSession session) =>
         session.InputMetadata.Count == 1 ? session.InputMetadata.First()
-            : throw new NotSupportedException($"The model has {session.InputMetadata.Count} inputs; these benchmarks feed one.");
+            : throw new NotSupportedException($"The model has {session.InputMetadata.Count} inputs; this runner feeds one.");
 }

@@ -1,21 +1,20 @@
-using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Benchmarks;
+namespace Microsoft.ML.Compression.Analysis;
 
 /// <summary>
 /// ONNX Runtime latency of several models measured in one process: the same input batch, the same thread count,
 /// repetitions interleaved across models (so drift on a shared machine hits all alike), median per model.
 /// </summary>
-internal static class OrtLatency
+public static class OnnxLatency
 {
+    /// <summary>Rows per timed run unless told otherwise.</summary>
     public const int BatchSize = 64;
 
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="column"/> (a float vector), flattened.</summary>
     public static float[] FirstRows(IDataView data, string column, int rows)
     {
         var values = new List<float>();
@@ -38,14 +37,14 @@ internal static class OrtLatency
     public static Dictionary<string, double> MedianMilliseconds((string Name, byte[] Onnx)[] models, float[] batch,
         int threads, int rowsPerRun = BatchSize, int rounds = 15, int runsPerRound = 10)
     {
-        var sessions = models.Select(m => (m.Name, Session: OrtModel.Open(m.Onnx, threads))).ToArray();
+        var sessions = models.Select(m => (m.Name, Session: OnnxRunner.Open(m.Onnx, threads))).ToArray();
         var timings = sessions.ToDictionary(s => s.Name, _ => new List<double>());
         try
         {
             for (int round = -2; round < rounds; round++) // two warm-up rounds
                 foreach (var (name, session) in sessions)
                 {
-                    var (inputName, shape) = OrtModel.Input(session, rowsPerRun);
+                    var (inputName, shape) = OnnxRunner.Input(session, rowsPerRun);
                     string output = session.OutputMetadata.ContainsKey("Score") ? "Score" : session.OutputNames[0];
                     using var input = OrtValue.CreateTensorValueFromMemory(batch.AsMemory(0, (int)shape.Aggregate(1L, (a, d) => a * d)).ToArray(), shape);
                     using var runOptions = new RunOptions();
