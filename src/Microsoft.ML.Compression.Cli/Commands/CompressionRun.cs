@@ -132,18 +132,9 @@ public sealed class CompressionRun
     {
         if (_eval is null) return null;
         ImageSet test = ImageLoader.Load(ml, _eval, _evalLabels, spec, null, Seed, "--eval");
-        using var output = new OrtScorer(Output, Threads);
         test.RequireLabels(int.MaxValue, "--eval");
-        return progress.Run($"Evaluating on {test.Count:N0} images", null, _ =>
-        {
-            double? before = null;
-            if (modelPath is not null)
-            {
-                using var original = new OrtScorer(modelPath, Threads);
-                before = original.Accuracy(test.Features, test.Labels!);
-            }
-            return new Evaluation(Path.GetFullPath(_eval), test.Count, before, output.Accuracy(test.Features, test.Labels!));
-        });
+        return progress.Run($"Evaluating on {test.Count:N0} images", null, _ => new Evaluation(Path.GetFullPath(_eval), test.Count,
+            modelPath is null ? null : OnnxScoring.Accuracy(modelPath, test, Threads), OnnxScoring.Accuracy(Output, test, Threads)));
     }
 
     /// <summary>Top-1 accuracies on the evaluation images (input model, output model).</summary>

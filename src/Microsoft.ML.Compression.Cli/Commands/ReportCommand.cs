@@ -42,16 +42,11 @@ public static class ReportCommand
                 $"Model file '{path}' cannot be imported, so the tool cannot tell its image input: {string.Join(" | ", inspect.Problems)}"), path);
             var set = ImageLoader.Load(new MLContext(seed), data, labels, ImageSpec.Create(input, mean, std), max, seed, "--data");
             set.RequireLabels(inspect.Network.ClassCount, "--data");
-            using var scorer = new OrtScorer(path, threads);
             var progress = ProgressDisplay.Create(plain);
-            measured = progress.Run($"Scoring {set.Count:N0} images", null, _ => new
+            measured = progress.Run($"Scoring {set.Count:N0} images", null, _ =>
             {
-                source = Path.GetFullPath(data),
-                images = set.Count,
-                accuracy = scorer.Accuracy(set.Features, set.Labels!),
-                batch = scorer.Batch,
-                threads,
-                batchMilliseconds = scorer.MedianBatchMilliseconds(set.Features),
+                var (batch, ms) = OnnxScoring.Latency(path, set, threads);
+                return new { source = Path.GetFullPath(data), images = set.Count, accuracy = OnnxScoring.Accuracy(path, set, threads), batch, threads, batchMilliseconds = ms };
             });
         }
         var report = new

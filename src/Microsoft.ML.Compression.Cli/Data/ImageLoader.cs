@@ -1,7 +1,7 @@
 using System.IO;
+using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.Compression.Cli.Data;
 
@@ -60,28 +60,31 @@ public static class ImageLoader
 
     private static ImageSet LoadFolder(MLContext ml, string root, ImageSpec spec, int? maxImages, int seed, string option)
     {
-        var (files, classNames, warnings) = ImageFiles.List(root);
-        if (files.Count == 0)
-            throw CliException.BadData($"{option} '{root}' holds no images (PNG, JPEG, BMP or GIF files, directly or in one subfolder per class).");
-        int[] order = Subset(files.Count, maxImages, seed);
-        var chosen = order.Select(i => files[i]).ToArray();
-        float[][] features = Decode(ml, chosen.Select(f => f.Path).ToArray(), spec, option);
-        int[]? labels = classNames.Count == 0 ? null : chosen.Select(f => f.ClassIndex).ToArray();
-        return new ImageSet(root, spec, features, labels, classNames, warnings);
+        ImageFolderData listed;
+        try
+        {
+            listed = ImageFolder.Load(ml, root);
+        }
+        catch (Exception e) when (e is InvalidDataException or DirectoryNotFoundException)
+        {
+            throw CliException.BadData($"{option}: {e.Message}", e);
+        }
+        string[] paths = listed.Data.GetColumn<string>(ImageFolder.ImagePathColumn).ToArray();
+        string[] classes = listed.Data.GetColumn<string>(ImageFolder.LabelColumn).ToArray();
+        int[] order = Subset(paths.Length, maxImages, seed);
+        float[][] features = Decode(ml, order.Select(i => paths[i]).ToArray(), spec, option);
+        // A root without class folders lists one class named "": unlabelled images.
+        bool labelled = listed.ClassNames.Any(c => c.Length > 0);
+        var index = listed.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+        int[]? labels = labelled ? order.Select(i => index[classes[i]]).ToArray() : null;
+        return new ImageSet(listed.Root, spec, features, labels, labelled ? listed.ClassNames : Array.Empty<string>(), listed.Warnings);
     }
 
-    /// <summary>Decodes the files with ML.NET's image transforms (resize, gray when the model reads one channel) into normalized features.</summary>
+    /// <summary>Decodes the files with the library's <see cref="ImageFolder.PixelPipeline"/> (ML.NET's image transforms) into normalized features.</summary>
     private static float[][] Decode(MLContext ml, string[] paths, ImageSpec spec, string option)
     {
-        ImageInput input = spec.Input;
         var view = ml.Data.LoadFromEnumerable(paths.Select(p => new PathRow { ImagePath = p }).ToList());
-        IEstimator<ITransformer> pipeline = ml.Transforms.LoadImages("Image", null, "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", input.Width, input.Height, "Image"));
-        if (input.Channels == 1) pipeline = pipeline.Append(ml.Transforms.ConvertToGrayscale("Image"));
-        pipeline = pipeline.Append(ml.Transforms.ExtractPixels("Pixels", "Image",
-            colorsToExtract: input.Channels == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
-            interleavePixelColors: input.Layout == PixelLayout.Hwc));
-        IDataView pixels = pipeline.Fit(view).Transform(view);
+        IDataView pixels = ImageFolder.PixelPipeline(ml, spec.Input, nameof(PathRow.ImagePath), "Pixels").Fit(view).Transform(view);
         var features = new float[paths.Length][];
         using var cursor = pixels.GetRowCursor(new[] { pixels.Schema["Pixels"] });
         var getter = cursor.GetGetter<VBuffer<float>>(pixels.Schema["Pixels"]);
@@ -100,7 +103,7 @@ public static class ImageLoader
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
         {
-            throw CliException.BadData($"{option}: cannot read image '{paths[row]}': {e.Message}", e);
+            throw CliException.BadData($"{option}: cannot read image '{paths[Math.Min(row, paths.Length - 1)]}': {e.Message}", e);
         }
         return features;
     }

@@ -1,0 +1,54 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using SampleData;
+
+namespace Microsoft.ML.Compression.Tests.Cli;
+
+/// <summary>Runs the built mlnet-compress tool as a separate process, as a user or a script would.</summary>
+internal static class CliProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit code {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+    }
+
+    private static readonly Lazy<string> Dll = new(Locate);
+
+    /// <summary>
+    /// The tool's build output: the test project references the tool's project (without its assembly), so the same
+    /// build (any configuration) has written it beside the repository's other outputs.
+    /// </summary>
+    private static string Locate()
+    {
+        string repo = Path.GetDirectoryName(SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory))!;
+        // This assembly runs from test/<project>/bin/<configuration>/<framework>/.
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string configuration = framework.Parent!.Name;
+        string dll = Path.Combine(repo, "src", "Microsoft.ML.Compression.Cli", "bin", configuration, framework.Name, "Microsoft.ML.Compression.Cli.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The tool is not built at '{dll}'; build the solution (dotnet build -c {configuration}).", dll);
+        return dll;
+    }
+
+    /// <summary>Runs <c>dotnet &lt;tool dll&gt; args</c> with redirected (non-terminal) output, so progress comes as plain lines.</summary>
+    public static Result Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll.Value);
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"mlnet-compress {string.Join(' ', args)} ran over 3 minutes.");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The error lines the tool wrote (its stderr without progress lines).</summary>
+    public static string[] Errors(Result r) =>
+        r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("mlnet-compress: error:", StringComparison.Ordinal)).ToArray();
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Datasets;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Tests.Fixtures;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using SampleData;
+
+namespace Microsoft.ML.Compression.Tests.Cli;
+
+/// <summary>
+/// The mlnet-compress tool run as a process: quantizing an ONNX fixture with a folder of PNG calibration images gives
+/// the model the library gives for the same images, and each kind of failure has its exit code and a one-line message.
+/// </summary>
+[TestClass]
+public sealed class CliTests
+{
+    private const int CalibrationImages = 300;
+    private const int EvaluationImages = 2000;
+
+    private static string _work = null!;
+    private static string _calibration = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static void WriteCalibrationPngs(TestContext context)
+    {
+        _work = Path.Combine(Path.GetTempPath(), $"mlnet-compress-tests-{Guid.NewGuid():N}");
+        _calibration = Path.Combine(_work, "calibration");
+        // The first MNIST test images as PNGs in one folder per digit; the library call below reads the same images from IDX.
+        LabeledImages mnist = MnistIdx.Read(TestData.MnistDirectory, MnistSplit.Test, CalibrationImages);
+        for (int i = 0; i < mnist.Count; i++)
+        {
+            byte[] pixels = mnist.GetImage(i).ToArray().Select(v => (byte)MathF.Round(v * 255)).ToArray();
+            PngFiles.WriteGray(Path.Combine(_calibration, mnist.Labels[i].ToString(), $"{i:D5}.png"), mnist.Cols, mnist.Rows, pixels);
+        }
+    }
+
+    [ClassCleanup]
+    public static void DeleteWorkFolder()
+    {
+        if (_work is not null && Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+    }
+
+    [TestMethod]
+    public void Quantize_OfAnOnnxFixtureWithPngCalibration_WritesTheLibrarysPtqModel()
+    {
+        string fixture = OnnxFixtures.Get("lenet_bn_opset9").Path; // 28x28 gray, pixel / 255 (mean 0, std 1)
+        string output = Path.Combine(_work, "lenet-int8.onnx");
+        var clock = Stopwatch.StartNew();
+        var run = CliProcess.Run("quantize", fixture, "--calibration", _calibration, "-o", output, "--seed", "0");
+        TestContext.WriteLine($"mlnet-compress quantize took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Stdout, output);
+
+        // The same images through the library: PTQ from the ONNX file, calibrated on all of them.
+        var ml = new MLContext(seed: 0);
+        IDataView calibration = MnistIdx.Load(ml, TestData.MnistDirectory, MnistSplit.Test, CalibrationImages);
+        using var library = ml.Transforms.Compression.PostTrainingQuantization(StartingPoint.FromOnnx(fixture),
+            new PostTrainingQuantizer.Options { CalibrationSamples = CalibrationImages, Seed = 0 }).Fit(calibration);
+
+        byte[] tool = File.ReadAllBytes(output);
+        LabeledImages test = MnistIdx.Read(TestData.MnistDirectory, MnistSplit.Test, CalibrationImages + EvaluationImages);
+        float[] features = test.Features.AsSpan(CalibrationImages * 784).ToArray();
+        int[] labels = test.Labels.Skip(CalibrationImages).Select(l => (int)l).ToArray();
+        double Accuracy(byte[] onnx)
+        {
+            using var session = OnnxRunner.Open(onnx, threads: 1);
+            int[] predicted = OnnxRunner.Predict(session, features, EvaluationImages, OnnxRunner.FixedBatch(session) ?? 64);
+            return predicted.Where((p, i) => p == labels[i]).Count() / (double)EvaluationImages;
+        }
+        double toolAccuracy = Accuracy(tool), libraryAccuracy = Accuracy(library.OnnxModel);
+        TestContext.WriteLine($"tool {toolAccuracy:P2}, library {libraryAccuracy:P2}, bytes {tool.Length} / {library.OnnxModel.Length}");
+        Assert.AreEqual(libraryAccuracy, toolAccuracy, "accuracy of the tool's model vs the library's");
+        Assert.IsTrue(toolAccuracy > 0.95, $"the int8 LeNet scores {toolAccuracy:P2}");
+        CollectionAssert.AreEqual(library.OnnxModel, tool, "the tool's ONNX bytes differ from the library's for the same images and seed");
+
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json")));
+        Assert.AreEqual(CalibrationImages, report.RootElement.GetProperty("data").GetProperty("images").GetInt32());
+        Assert.AreEqual(tool.Length, report.RootElement.GetProperty("outputBytes").GetInt64());
+    }
+
+    [TestMethod]
+    public void MissingModelFile_ExitsWith3_NamingTheFile()
+    {
+        string missing = Path.Combine(_work, "no-such-model.onnx");
+        var run = CliProcess.Run("inspect", missing);
+        Assert.AreEqual(3, run.ExitCode, run.ToString());
+        var errors = CliProcess.Errors(run);
+        Assert.HasCount(1, errors, run.ToString());
+        StringAssert.Contains(errors[0], missing);
+        Assert.DoesNotContain("   at ", run.Stderr, "no stack trace without --verbose");
+    }
+
+    [TestMethod]
+    public void NotAnOnnxFile_ExitsWith3()
+    {
+        string text = Path.Combine(_work, "notes.onnx");
+        File.WriteAllText(text, "these are notes, not a model\n");
+        var run = CliProcess.Run("quantize", text, "--calibration", _calibration, "-o", Path.Combine(_work, "x.onnx"));
+        Assert.AreEqual(3, run.ExitCode, run.ToString());
+        StringAssert.Contains(CliProcess.Errors(run).Single(), "is not an ONNX model");
+    }
+
+    [TestMethod]
+    public void EmptyCalibrationFolder_ExitsWith4()
+    {
+        string empty = Directory.CreateDirectory(Path.Combine(_work, "empty")).FullName;
+        var run = CliProcess.Run("quantize", OnnxFixtures.Get("lenet_bn_opset9").Path, "--calibration", empty, "-o", Path.Combine(_work, "y.onnx"));
+        Assert.AreEqual(4, run.ExitCode, run.ToString());
+        StringAssert.Contains(CliProcess.Errors(run).Single(), empty);
+    }
+
+    [TestMethod]
+    public void BadOptionValues_ExitWith2_NamingTheOptionAndTheExpectedValue()
+    {
+        string fixture = OnnxFixtures.Get("lenet_bn_opset9").Path;
+        var badCount = CliProcess.Run("quantize", fixture, "--calibration", _calibration, "-o", Path.Combine(_work, "z.onnx"), "--max-images", "-5");
+        Assert.AreEqual(2, badCount.ExitCode, badCount.ToString());
+        StringAssert.Contains(CliProcess.Errors(badCount).Single(), "--max-images expects an integer >= 1, got '-5'");
+
+        var badStd = CliProcess.Run("quantize", fixture, "--calibration", _calibration, "-o", Path.Combine(_work, "z.onnx"), "--std", "0.3,0");
+        Assert.AreEqual(2, badStd.ExitCode, badStd.ToString());
+        StringAssert.Contains(CliProcess.Errors(badStd).Single(), "--std");
+
+        var unknown = CliProcess.Run("inspect", fixture, "--colour", "red");
+        Assert.AreEqual(2, unknown.ExitCode, unknown.ToString());
+        StringAssert.Contains(CliProcess.Errors(unknown).Single(), "--colour");
+    }
+
+    [TestMethod]
+    public void Help_ListsTheVerbsAndTheExitCodes()
+    {
+        var run = CliProcess.Run("--help");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        foreach (string text in new[] { "inspect", "quantize", "qat", "prune", "train", "report", "Exit codes", "(pixel / 255 - mean[c]) / std[c]" })
+            StringAssert.Contains(run.Stdout, text);
+    }
+
+    [TestMethod]
+    public void InspectJson_ReportsTheFixtureAsImportable()
+    {
+        var run = CliProcess.Run("inspect", OnnxFixtures.Get("lenet_bn_opset9").Path, "--json");
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        using JsonDocument json = JsonDocument.Parse(run.Stdout);
+        Assert.IsTrue(json.RootElement.GetProperty("canImport").GetBoolean());
+        Assert.AreEqual(10, json.RootElement.GetProperty("network").GetProperty("classes").GetInt32());
+    }
+}
