@@ -28,7 +28,7 @@ public static class HelpText
         "  --verbose                      the library's log, and stack traces on errors\n";
 
     private const string Training =
-        "  --epochs N --lr X --batch-size N   training settings\n";
+        "  --epochs N --lr X --batch-size N --optimizer sgd|adam   training settings\n";
 
     /// <summary>The overview: verbs, images, exit codes.</summary>
     public static string Overview =>
@@ -57,16 +57,17 @@ public static class HelpText
             "  --max-images N                 calibration images (default 512, a random subset by --seed)\n" +
             "  --calibration-method minmax|percentile [--percentile 99.99]\n" + Common + "\n" + Images,
         "qat" => "Usage: mlnet-compress qat <model.onnx> --data <labelled images> -o <out.onnx> [options]\n" +
-            "  Quantization-aware training (SimQAT int8), default 1 epoch at learning rate 0.01.\n" + Training + Common + "\n" + Images,
+            "  Quantization-aware training (SimQAT int8), default 1 epoch, SGD at learning rate 0.01.\n" + Training + Common + "\n" + Images,
         "prune" => "Usage: mlnet-compress prune <model.onnx> --data <labelled images> -o <out.onnx> --rate R [options]\n" +
-            "  L1-norm filter pruning: removes the fraction R (default 0.3) of each layer's channels, then fine-tunes.\n" +
+            "  L1-norm filter pruning: removes the fraction R (default 0.3) of each layer's channels, then fine-tunes\n" +
+            "  (default 1 epoch, SGD at learning rate 0.01).\n" +
             "  --channel-multiple N           keep channel counts multiples of N (8 or 16 run faster in ONNX Runtime)\n" +
             Training + Common + "\n" + Images,
         "train" => "Usage: mlnet-compress train --network <name> --data <labelled images> -o <out.onnx> [options]\n" +
             $"  Trains a network of the zoo from scratch: {string.Join(", ", Commands.TrainingCommands.Networks)}.\n" +
             "  --size S | HxW                 input size in pixels (default 28); images are resized to it\n" +
             "  --channels 1|3                 gray or RGB input (default 1)\n" +
-            Training + "  (default 5 epochs)\n" + Common + "\n" + Images,
+            Training + "  (default 5 epochs, Adam at learning rate 0.002)\n" + Common + "\n" + Images,
         "report" => "Usage: mlnet-compress report <model.onnx> [--data <labelled images>] [--json] [options]\n" +
             "  Bytes, ops, metadata, parameters and MACs; with --data also top-1 accuracy and the median ONNX Runtime\n" +
             "  time of one batch (the model's fixed batch, else 64) with --threads N (default 1).\n" +

@@ -22,7 +22,7 @@ public static class TrainingCommands
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.QuantizeAwareTraining(network, options).Fit(data);
-        }, new { method = "simqat-int8", options.Epochs, options.LearningRate, options.BatchSize });
+        }, new { method = "simqat-int8", options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class TrainingCommands
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.L1NormPruning(network, options).Fit(data);
-        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.Epochs, options.LearningRate, options.BatchSize });
+        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ public static class TrainingCommands
         var (height, width) = Size(line.String("size") ?? "28");
         int channels = line.Int("channels", 1, min: 1, max: 4);
         var run = new CompressionRun(line, "data", null);
-        var options = Training(line, run, new NetworkTrainer.Options { Epochs = 5 });
+        var options = Training(line, run, new NetworkTrainer.Options { Epochs = 5, Optimizer = OptimizerKind.Adam, LearningRate = 0.002 });
         var input = new ImageInput(channels, height, width);
         NetworkGraph Build(int classes) => name switch
         {
@@ -68,7 +68,7 @@ public static class TrainingCommands
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.Train(network, options).Fit(data);
-        }, new { network = name, channels, height, width, options.Epochs, options.LearningRate, options.BatchSize });
+        }, new { network = name, channels, height, width, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>Reads the training options every training verb shares into <paramref name="options"/>.</summary>
@@ -77,6 +77,7 @@ public static class TrainingCommands
         options.Epochs = line.Int("epochs", options.Epochs, min: 1, max: 10_000);
         options.LearningRate = line.Double("lr", options.LearningRate, min: 1e-9, max: 10);
         options.BatchSize = line.Int("batch-size", options.BatchSize, min: 1, max: 65_536);
+        options.Optimizer = line.Choice("optimizer", options.Optimizer.ToString().ToLowerInvariant(), "sgd", "adam") == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd;
         options.Seed = run.Seed;
         if (run.Threads > 0) options.Threads = run.Threads;
         return options;

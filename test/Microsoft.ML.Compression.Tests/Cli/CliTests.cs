@@ -86,6 +86,28 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void Train_OnAClassFolder_ShowsEachEpoch_AndReportScoresTheModel()
+    {
+        string output = Path.Combine(_work, "lenet-trained.onnx");
+        var train = CliProcess.Run("train", "--network", "lenet5", "--data", _calibration, "-o", output, "--epochs", "5", "--batch-size", "16", "--lr", "0.005");
+        Assert.AreEqual(0, train.ExitCode, train.ToString());
+        // Redirected output: plain progress lines on stderr, one per epoch (from the library's OnEpoch callback).
+        StringAssert.Contains(train.Stderr, "epoch 1/5");
+        StringAssert.Contains(train.Stderr, "epoch 5/5");
+        using (JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json"))))
+        {
+            Assert.AreEqual(5, json.RootElement.GetProperty("epochs").GetArrayLength());
+            Assert.AreEqual(10, json.RootElement.GetProperty("data").GetProperty("classes").GetArrayLength());
+        }
+
+        var report = CliProcess.Run("report", output, "--data", _calibration, "--json");
+        Assert.AreEqual(0, report.ExitCode, report.ToString());
+        using JsonDocument measured = JsonDocument.Parse(report.Stdout);
+        double accuracy = measured.RootElement.GetProperty("measured").GetProperty("accuracy").GetDouble();
+        Assert.IsTrue(accuracy > 0.6, $"LeNet-5 trained 5 epochs on {CalibrationImages} images scores {accuracy:P1} on them");
+    }
+
+    [TestMethod]
     public void MissingModelFile_ExitsWith3_NamingTheFile()
     {
         string missing = Path.Combine(_work, "no-such-model.onnx");
