@@ -16,34 +16,41 @@ internal static class CliProcess
 
     private static readonly Lazy<string> Dll = new(Locate);
 
+    /// <summary>The build configuration these tests (and so the tool beside them) were built in.</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    /// <summary>The repository root.</summary>
+    public static string RepositoryRoot => Path.GetDirectoryName(SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory))!;
+
     /// <summary>
     /// The tool's build output: the test project references the tool's project (without its assembly), so the same
     /// build (any configuration) has written it beside the repository's other outputs.
     /// </summary>
     private static string Locate()
     {
-        string repo = Path.GetDirectoryName(SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory))!;
-        // This assembly runs from test/<project>/bin/<configuration>/<framework>/.
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string configuration = framework.Parent!.Name;
-        string dll = Path.Combine(repo, "src", "Microsoft.ML.Compression.Cli", "bin", configuration, framework.Name, "Microsoft.ML.Compression.Cli.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"The tool is not built at '{dll}'; build the solution (dotnet build -c {configuration}).", dll);
+        // This assembly runs from test/<project>/bin/<configuration>/<framework>/; the tool's output has the same shape.
+        string framework = Path.GetFileName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string dll = Path.Combine(RepositoryRoot, "src", "Microsoft.ML.Compression.Cli", "bin", Configuration, framework, "Microsoft.ML.Compression.Cli.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"The tool is not built at '{dll}'; build the solution (dotnet build -c {Configuration}).", dll);
         return dll;
     }
 
     /// <summary>Runs <c>dotnet &lt;tool dll&gt; args</c> with redirected (non-terminal) output, so progress comes as plain lines.</summary>
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => Start("dotnet", TimeSpan.FromMinutes(3), null, new[] { Dll.Value }.Concat(args).ToArray());
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="args"/> in <paramref name="directory"/> (null: the current one).</summary>
+    public static Result Start(string program, TimeSpan timeout, string? directory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll.Value);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (directory is not null) start.WorkingDirectory = directory;
         foreach (string a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mlnet-compress {string.Join(' ', args)} ran over 3 minutes.");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} ran over {timeout.TotalMinutes:F0} minutes.");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
