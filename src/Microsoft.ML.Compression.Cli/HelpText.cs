@@ -4,7 +4,8 @@ namespace Microsoft.ML.Compression.Cli;
 public static class HelpText
 {
     private const string Images =
-        "Images: a folder with one subfolder per class (root/<class>/<file>; PNG, JPEG, BMP, GIF), a folder of files\n" +
+        "Images: a folder with one subfolder per class (root/<class>/<file>; PNG, JPEG, BMP, GIF, WebP; class folders in\n" +
+        "  ordinal name order are the model's outputs 0..N-1, so their number must match), a folder of files\n" +
         "  (unlabelled, enough for calibration), or an MNIST-style IDX images file (.gz too) with --labels <idx1 file>.\n" +
         "  Each image is resized to the model's input, made gray for a 1-channel model, and fed as\n" +
         "  (pixel / 255 - mean[c]) / std[c]  with --mean/--std in 0..1 pixel units, one value or one per channel\n" +

@@ -99,7 +99,7 @@ public sealed class CompressionRun
         string? folder = Path.GetDirectoryName(Path.GetFullPath(Output));
         if (folder is not null) Directory.CreateDirectory(folder);
         model.SaveOnnx(Output);
-        var evaluation = Evaluate(ml, progress, modelPath, spec);
+        var evaluation = Evaluate(ml, progress, modelPath, spec, start.ClassCount);
 
         long inputBytes = modelPath is null ? 0 : new FileInfo(modelPath).Length, outputBytes = new FileInfo(Output).Length;
         string reportPath = ReportFile.PathFor(Output, _reportPath);
@@ -128,11 +128,11 @@ public sealed class CompressionRun
     }
 
     /// <summary>Accuracy of the input and output files on <c>--eval</c> images, through ONNX Runtime; null without --eval.</summary>
-    private Evaluation? Evaluate(MLContext ml, ProgressDisplay progress, string? modelPath, ImageSpec spec)
+    private Evaluation? Evaluate(MLContext ml, ProgressDisplay progress, string? modelPath, ImageSpec spec, int classes)
     {
         if (_eval is null) return null;
         ImageSet test = ImageLoader.Load(ml, _eval, _evalLabels, spec, null, Seed, "--eval");
-        test.RequireLabels(int.MaxValue, "--eval");
+        test.RequireLabels(classes, "--eval");
         return progress.Run($"Evaluating on {test.Count:N0} images", null, _ => new Evaluation(Path.GetFullPath(_eval), test.Count,
             modelPath is null ? null : OnnxScoring.Accuracy(modelPath, test, Threads), OnnxScoring.Accuracy(Output, test, Threads)));
     }

@@ -77,7 +77,7 @@ public static class ImageLoader
         bool labelled = listed.ClassNames.Any(c => c.Length > 0);
         var index = listed.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
         int[]? labels = labelled ? order.Select(i => index[classes[i]]).ToArray() : null;
-        return new ImageSet(listed.Root, spec, features, labels, labelled ? listed.ClassNames : Array.Empty<string>(), listed.Warnings);
+        return new ImageSet(listed.Root, spec, features, labels, labelled ? listed.ClassNames : Array.Empty<string>(), listed.Warnings) { FromFolder = true };
     }
 
     /// <summary>Decodes the files with the library's <see cref="ImageFolder.PixelPipeline"/> (ML.NET's image transforms) into normalized features.</summary>

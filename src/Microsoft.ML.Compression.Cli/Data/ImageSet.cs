@@ -50,15 +50,24 @@ public sealed class ImageSet
         return ml.Data.LoadFromEnumerable(rows.ToList(), schema);
     }
 
-    /// <summary>Checks that the images have labels for <paramref name="classes"/> classes; a data error otherwise.</summary>
+    /// <summary>
+    /// Checks that the images are labelled for a model of <paramref name="classes"/> outputs: class folders (in ordinal
+    /// name order) map to outputs 0..N-1, so their number must be the model's; IDX labels must be below it.
+    /// </summary>
     public void RequireLabels(int classes, string option)
     {
         if (Labels is null)
             throw CliException.BadData($"{option} '{Source}' has no labels: give a folder with one subfolder per class, or an IDX labels file with --labels.");
+        if (FromFolder && ClassNames.Count != classes)
+            throw CliException.BadData(
+                $"{option} '{Source}' has {ClassNames.Count} class folders ({string.Join(", ", ClassNames.Take(12))}{(ClassNames.Count > 12 ? ", ..." : "")}), but the model predicts {classes} classes; give one folder per class, named so that they sort in the model's class order.");
         int max = Labels.Max();
         if (max >= classes)
-            throw CliException.BadData($"{option} '{Source}' has {Math.Max(ClassNames.Count, max + 1)} classes ({string.Join(", ", ClassNames.Take(12))}), but the model predicts {classes}.");
+            throw CliException.BadData($"{option} '{Source}' holds label {max}, but the model predicts {classes} classes (labels 0..{classes - 1}).");
     }
+
+    /// <summary>True when the labels are class folder names (not IDX labels).</summary>
+    public bool FromFolder { get; init; }
 
     private sealed class Row
     {

@@ -139,6 +139,21 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void ClassFoldersThatDoNotMatchTheModel_ExitWith4()
+    {
+        // Two class folders for a 10-class model: the folders cannot be the model's classes.
+        string twoClasses = Path.Combine(_work, "two-classes");
+        foreach (string digit in new[] { "0", "1" })
+        {
+            string folder = Directory.CreateDirectory(Path.Combine(twoClasses, digit)).FullName;
+            foreach (string png in Directory.GetFiles(Path.Combine(_calibration, digit)).Take(3)) File.Copy(png, Path.Combine(folder, Path.GetFileName(png)));
+        }
+        var run = CliProcess.Run("prune", OnnxFixtures.Get("lenet_bn_opset9").Path, "--data", twoClasses, "-o", Path.Combine(_work, "p.onnx"));
+        Assert.AreEqual(4, run.ExitCode, run.ToString());
+        StringAssert.Contains(CliProcess.Errors(run).Single(), "2 class folders");
+    }
+
+    [TestMethod]
     public void BadOptionValues_ExitWith2_NamingTheOptionAndTheExpectedValue()
     {
         string fixture = OnnxFixtures.Get("lenet_bn_opset9").Path;
