@@ -21,7 +21,7 @@ public static class HelpText
         "  --mean M[,M,M] --std S[,S,S]   normalization (see Images)\n" +
         "  --labels FILE                  IDX labels file when the images are an IDX file\n" +
         "  --seed N                       shuffling, subsets and training seed (default 0)\n" +
-        "  --max-images N                 use a random subset of N images\n" +
+        "  --max-images N                 use a random subset of N images (quantize: default 512)\n" +
         "  --eval PATH [--eval-labels F]  also score the input and output models on these labelled images\n" +
         "  --report FILE                  JSON report (default: the output path with .json)\n" +
         "  --threads N                    CPU threads for training and scoring\n" +
@@ -55,7 +55,6 @@ public static class HelpText
         "quantize" => "Usage: mlnet-compress quantize <model.onnx> --calibration <images> -o <out.onnx> [options]\n" +
             "  Post-training int8 quantization: per-channel int8 weights, uint8 activations calibrated on the images\n" +
             "  (labels are not needed), written as standard QDQ ONNX.\n" +
-            "  --max-images N                 calibration images (default 512, a random subset by --seed)\n" +
             "  --calibration-method minmax|percentile [--percentile 99.99]\n" + Common + "\n" + Images,
         "qat" => "Usage: mlnet-compress qat <model.onnx> --data <labelled images> -o <out.onnx> [options]\n" +
             "  Quantization-aware training (SimQAT int8), default 1 epoch, SGD at learning rate 0.01.\n" + Training + Common + "\n" + Images,

@@ -27,6 +27,9 @@ public static class Program
             CommandLine line = CommandLine.Parse(args, Flags);
             string help = HelpText.For(line.Verb)
                 ?? throw CliException.Usage($"Unknown verb '{line.Verb}'; the verbs are inspect, quantize, qat, prune, train, report (mlnet-compress --help).");
+            // Global flags every verb accepts (inspect and report have no log or progress of their own to change).
+            line.Has("verbose");
+            line.Has("plain");
             if (line.Has("help"))
             {
                 Console.Write(help);

@@ -117,6 +117,10 @@ public sealed class CliTests
         Assert.HasCount(1, errors, run.ToString());
         StringAssert.Contains(errors[0], missing);
         Assert.DoesNotContain("   at ", run.Stderr, "no stack trace without --verbose");
+
+        var verbose = CliProcess.Run("inspect", missing, "--verbose");
+        Assert.AreEqual(3, verbose.ExitCode, verbose.ToString());
+        StringAssert.Contains(verbose.Stderr, "   at ", "--verbose adds the stack trace");
     }
 
     [TestMethod]
