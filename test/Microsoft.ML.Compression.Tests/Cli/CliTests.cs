@@ -7,6 +7,7 @@ using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Tests.Fixtures;
+using Microsoft.ML.Compression.Tests.Onnx.Import;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using SampleData;
 
@@ -131,6 +132,21 @@ public sealed class CliTests
         var run = CliProcess.Run("quantize", text, "--calibration", _calibration, "-o", Path.Combine(_work, "x.onnx"));
         Assert.AreEqual(3, run.ExitCode, run.ToString());
         StringAssert.Contains(CliProcess.Errors(run).Single(), "is not an ONNX model");
+    }
+
+    [TestMethod]
+    public void UnsupportedOp_InspectReportsIt_AndQuantizeExitsWith3()
+    {
+        string path = Path.Combine(_work, "erf.onnx");
+        File.WriteAllBytes(path, TinyModels.Classifier((b, image) => b.AddNode("Erf", new[] { image }, "my_erf")));
+        var inspect = CliProcess.Run("inspect", path);
+        Assert.AreEqual(3, inspect.ExitCode, inspect.ToString());
+        StringAssert.Contains(inspect.Stdout, "Erf");
+        StringAssert.Contains(inspect.Stdout, "can import: no");
+
+        var quantize = CliProcess.Run("quantize", path, "--calibration", _calibration, "-o", Path.Combine(_work, "erf-int8.onnx"));
+        Assert.AreEqual(3, quantize.ExitCode, quantize.ToString());
+        StringAssert.Contains(CliProcess.Errors(quantize).Single(), "Erf");
     }
 
     [TestMethod]
