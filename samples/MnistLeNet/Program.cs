@@ -1,20 +1,24 @@
-// Trains LeNet-5 on MNIST inside an ML.NET pipeline, scores it with ONNX Runtime, saves and reloads it.
-// Run from the repository root: dotnet run -c Release --project samples/MnistLeNet
+// Trains LeNet-5 on MNIST inside an ML.NET pipeline, then compresses it three ways (int8 post-training quantization,
+// int8 quantization-aware training, pruning + int8) and compares accuracy, size and ONNX Runtime latency in one table.
+// The fp32 model is saved, reloaded and asked for one prediction, as any ML.NET model.
+// Run from the repository root: dotnet run -c Release --project samples/MnistLeNet [-- epochs]
 using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Compression;
+using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Datasets;
+using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Runtime;
 using SampleData;
 
-int epochs = args.Length > 0 ? int.Parse(args[0]) : 10;
+int epochs = args.Length > 0 ? int.Parse(args[0]) : 8;
+const int LatencyBatch = 32;
+var total = Stopwatch.StartNew();
 string repoData = SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory);
 string artifacts = Path.Combine(Path.GetDirectoryName(repoData)!, "artifacts", "mnist-lenet");
 Directory.CreateDirectory(artifacts);
@@ -26,24 +30,32 @@ string mnist = SampleDatasets.EnsureMnist(repoData, Console.WriteLine);
 IDataView train = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Train));
 IDataView test = ml.Data.Cache(MnistIdx.Load(ml, mnist, MnistSplit.Test));
 
-// 2. Pipeline: one estimator that trains LeNet-5 in TorchSharp and scores through ONNX Runtime.
-var pipeline = ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), "Features", "Label", epochs: epochs, batchSize: 64, learningRate: 0.05);
+// 2. Train LeNet-5 (with BatchNorm) in TorchSharp; the fitted model scores through ONNX Runtime.
+var fp32 = ml.Transforms.Compression.Train(NetworkZoo.LeNet5(batchNorm: true), "Features", "Label", epochs: epochs, batchSize: 64, learningRate: 0.05).Fit(train);
 
-// 3. Fit.
-var watch = Stopwatch.StartNew();
-var model = pipeline.Fit(train, test);
-double trainSeconds = watch.Elapsed.TotalSeconds;
+// 3. Compress it, each method starting from the trained model.
+var ptq = ml.Transforms.Compression.PostTrainingQuantization(fp32).Fit(train);
+var qat = ml.Transforms.Compression.QuantizeAwareTraining(fp32, epochs: 1).Fit(train);
+var prunedInt8 = ml.Transforms.Compression.Plan(fp32)
+    .L1NormPruning(new L1NormPruner.Options { PruneRate = 0.5, Epochs = 1 })
+    .QuantizeAwareTraining(new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = 0.005 })
+    .Fit(train);
 
-// 4. Evaluate with ML.NET's multiclass evaluator.
-var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-Console.WriteLine($"Test accuracy {metrics.MicroAccuracy:P2}, log-loss {metrics.LogLoss:F4} (trained in {trainSeconds:F0}s)");
-Console.WriteLine(model.Report);
+// 4. One table: accuracy on the 10,000 test images (ML.NET's evaluator), size, and ONNX Runtime latency.
+double Accuracy(ITransformer model) => ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+var comparison = new ModelComparison();
+comparison.Add("fp32", fp32, Accuracy(fp32));
+comparison.Add("int8 (PTQ)", ptq, Accuracy(ptq));
+comparison.Add("int8 (QAT)", qat, Accuracy(qat));
+comparison.Add("pruned 50% + int8", prunedInt8, Accuracy(prunedInt8));
+var rows = comparison.Measure(OnnxLatency.FirstRows(test, "Features", LatencyBatch), LatencyBatch);
 
 // 5. Save as a plain ML.NET model and as ONNX, reload, predict one image.
 string zip = Path.Combine(artifacts, "model.zip");
 string onnxPath = Path.Combine(artifacts, "model.onnx");
-ml.Model.Save(model, train.Schema, zip);
-model.SaveOnnx(onnxPath);
+ml.Model.Save(fp32, train.Schema, zip);
+fp32.SaveOnnx(onnxPath);
+prunedInt8.SaveOnnx(Path.Combine(artifacts, "model-pruned-int8.onnx"));
 ITransformer reloaded = ml.Model.Load(zip, out _);
 // PredictedLabel is a key whose values are the label column's class names: MapKeyToValue gives the name back.
 var named = reloaded.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel").Fit(reloaded.Transform(test)));
@@ -51,33 +63,12 @@ var engine = ml.Model.CreatePredictionEngine<Digit, DigitPrediction>(named);
 Digit first = ml.Data.CreateEnumerable<Digit>(test, reuseRowObject: false).First();
 DigitPrediction prediction = engine.Predict(first);
 // Keys read into typed rows hold raw key values: class + 1.
-Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedDigit} (key {prediction.PredictedLabel}, p = {prediction.Score.Max():P1})");
-
-// 6. Latency of the exported model in ONNX Runtime (batch 1, median of interleaved repetitions).
-double latencyMs = OnnxLatency.MedianMilliseconds(onnxPath, model.FeatureColumnName, ml.Data.CreateEnumerable<Digit>(test, false).Take(200).Select(d => d.Features).ToArray());
-
-var results = new
-{
-    dataset = "mnist",
-    network = model.Report.Network,
-    method = model.Report.Method,
-    epochs,
-    accuracy = metrics.MicroAccuracy,
-    log_loss = metrics.LogLoss,
-    @params = model.Report.Parameters,
-    macs = model.Report.Macs,
-    onnx_bytes = model.Report.OnnxBytes,
-    train_seconds = trainSeconds,
-    ort_latency_ms_per_image = latencyMs,
-};
-string json = JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true });
-File.WriteAllText(Path.Combine(artifacts, "results.json"), json);
-
+Console.WriteLine($"First test image: label {first.Label - 1}, predicted {prediction.PredictedDigit} (p = {prediction.Score.Max():P1})");
+Console.WriteLine(fp32.Report);
 Console.WriteLine();
-Console.WriteLine("| dataset | network | method | accuracy | params | MACs | ONNX bytes | train s | ORT ms/image |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-Console.WriteLine($"| mnist | {results.network} | {results.method} | {results.accuracy:P2} | {results.@params:N0} | {results.macs:N0} | {results.onnx_bytes:N0} | {trainSeconds:F0} | {latencyMs:F3} |");
-Console.WriteLine($"Wrote {onnxPath}, {zip} and results.json");
+ModelComparison.Print(rows, LatencyBatch, threads: 1);
+ModelComparison.WriteJson(Path.Combine(artifacts, "results.json"), new { dataset = "mnist", epochs, models = rows, total_seconds = total.Elapsed.TotalSeconds });
+Console.WriteLine($"Wrote {onnxPath}, {zip}, model-pruned-int8.onnx and results.json in {total.Elapsed.TotalMinutes:F1} min.");
 
 /// <summary>One MNIST row as ML.NET sees it.</summary>
 public sealed class Digit
@@ -92,26 +83,4 @@ public sealed class DigitPrediction
     public float[] Score { get; set; } = Array.Empty<float>();
     [KeyType(10)] public uint PredictedLabel { get; set; }
     public string PredictedDigit { get; set; } = "";
-}
-
-internal static class OnnxLatency
-{
-    public static double MedianMilliseconds(string modelPath, string inputName, float[][] images, int repetitions = 5)
-    {
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        using var session = new InferenceSession(modelPath, options);
-        var timings = new System.Collections.Generic.List<double>();
-        for (int r = 0; r < repetitions + 1; r++)
-        {
-            var watch = Stopwatch.StartNew();
-            foreach (float[] image in images)
-            {
-                using var tensor = OrtValue.CreateTensorValueFromMemory(image, new long[] { 1, image.Length });
-                using var outputs = session.Run(new RunOptions(), new[] { inputName }, new[] { tensor }, new[] { "Score" });
-            }
-            if (r > 0) timings.Add(watch.Elapsed.TotalMilliseconds / images.Length); // first pass warms up
-        }
-        timings.Sort();
-        return timings[timings.Count / 2];
-    }
 }

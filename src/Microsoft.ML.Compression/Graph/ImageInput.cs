@@ -41,6 +41,23 @@ public sealed record ImageInput(int Channels, int Height, int Width)
         Std = new[] { 0.229f * 255, 0.224f * 255, 0.225f * 255 },
     };
 
+    /// <summary>
+    /// The image input a pixel column holds, taken from how ExtractPixels wrote it: its dimensions [C,H,W] (planar) or
+    /// [H,W,C] (interleaved; told apart by the channel count, 1, 3 or 4, standing last). No normalization is set.
+    /// </summary>
+    /// <exception cref="ArgumentException">The column is missing, or is not a float vector with three dimensions; the message names it.</exception>
+    public static ImageInput FromColumn(DataViewSchema schema, string columnName = "Features")
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        if (schema.GetColumnOrNull(columnName) is not { Type: VectorDataViewType { ItemType: NumberDataViewType n } vector } || n != NumberDataViewType.Single
+            || vector.Dimensions.Length != 3 || vector.Dimensions.Any(d => d <= 0))
+            throw new ArgumentException($"Column '{columnName}' must be the float pixels ExtractPixels writes, with dimensions [C,H,W] or [H,W,C]; " +
+                $"it is {(schema.GetColumnOrNull(columnName) is { } c ? c.Type.ToString() : "not in the data")}. State the input with new ImageInput(channels, height, width) instead.", nameof(columnName));
+        int[] d = vector.Dimensions.ToArray();
+        bool interleaved = d[2] is 1 or 3 or 4 && d[0] is not (1 or 3 or 4);
+        return interleaved ? new ImageInput(d[2], d[0], d[1]) { Layout = PixelLayout.Hwc } : new ImageInput(d[0], d[1], d[2]);
+    }
+
     /// <summary>The input's shape without the batch, in its layout ([C,H,W] or [H,W,C]).</summary>
     public int[] Shape => Layout == PixelLayout.Chw ? new[] { Channels, Height, Width } : new[] { Height, Width, Channels };
 

@@ -138,8 +138,13 @@ public class ImageFolderTests
         }
         Assert.IsTrue(grayRow.Max() > 0, "the gray pixels arrive");
 
+        Assert.AreEqual(new ImageInput(3, Side, Side), ImageInput.FromColumn(pixels.Schema), "planar RGB read back from the column");
+
         IDataView oneChannel = ImageFolder.PixelPipeline(ml, new ImageInput(1, Side, Side) { Layout = PixelLayout.Hwc }).Fit(images.Data).Transform(images.Data);
         CollectionAssert.AreEqual(new[] { Side, Side, 1 }, ((VectorDataViewType)oneChannel.Schema["Features"].Type).Dimensions.ToArray());
+        Assert.AreEqual(new ImageInput(1, Side, Side) { Layout = PixelLayout.Hwc }, ImageInput.FromColumn(oneChannel.Schema));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ImageInput.FromColumn(oneChannel.Schema, ImageFolder.ImagePathColumn));
+        StringAssert.Contains(e.Message, "'ImagePath'");
     }
 
     [TestMethod]
