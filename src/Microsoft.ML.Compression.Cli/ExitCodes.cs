@@ -17,6 +17,9 @@ public static class ExitCodes
 
     /// <summary>The images: none found, unreadable, a bad label folder or file, sizes that do not fit the model.</summary>
     public const int Data = 4;
+
+    /// <summary>Stopped by Ctrl+C (the shells' 128 + SIGINT); nothing is written.</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>An error the tool reports as one line on stderr with its own exit code (see <see cref="ExitCodes"/>).</summary>

@@ -14,7 +14,7 @@ public static class HelpText
 
     private const string ExitCodesText =
         "Exit codes: 0 ok; 1 unexpected error; 2 bad arguments; 3 model file problem (missing, unreadable, not ONNX,\n" +
-        "  unsupported op); 4 data problem (no images, unreadable image, bad labels, wrong classes).\n" +
+        "  unsupported op); 4 data problem (no images, unreadable image, bad labels, wrong classes); 130 stopped by Ctrl+C.\n" +
         "  Errors are one line on stderr; --verbose adds the library's log and stack traces.\n";
 
     private const string Common =

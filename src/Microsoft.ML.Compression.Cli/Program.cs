@@ -50,6 +50,11 @@ public static class Program
             Fail(e.Message, e, verbose);
             return e.ExitCode;
         }
+        catch (OperationCanceledException e)
+        {
+            Fail("cancelled; no model was written.", e, verbose);
+            return ExitCodes.Cancelled;
+        }
         catch (Exception e)
         {
             Fail($"unexpected {e.GetType().Name}: {e.Message}{(verbose ? "" : " (--verbose shows the stack trace)")}", e, verbose);

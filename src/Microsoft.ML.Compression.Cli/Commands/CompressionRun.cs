@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO;
+using System.Threading;
 using Microsoft.ML.Compression.Cli.Data;
 using Microsoft.ML.Compression.Cli.Output;
 using Microsoft.ML.Compression.Estimators;
@@ -17,6 +18,7 @@ public sealed class CompressionRun
 {
     private readonly float[]? _mean, _std;
     private readonly string? _reportPath, _eval, _evalLabels;
+    private readonly CancellationTokenSource _cancel = new();
 
     /// <summary>Reads the shared options of <paramref name="line"/>; <paramref name="dataOption"/> names the images option.</summary>
     public CompressionRun(CommandLine line, string dataOption, int? defaultMaxImages)
@@ -62,6 +64,9 @@ public sealed class CompressionRun
     /// <summary>Training threads (0: libtorch's default).</summary>
     public int Threads { get; }
 
+    /// <summary>Cancelled by Ctrl+C during Fit: give it to the estimator's options.</summary>
+    public CancellationToken Token => _cancel.Token;
+
     /// <summary>Plain progress lines even on a terminal.</summary>
     public bool Plain { get; }
 
@@ -94,7 +99,23 @@ public sealed class CompressionRun
         NetworkGraph start = imported ?? build!(Math.Max(data.ClassNames.Count, 2));
         if (labelled) data.RequireLabels(start.ClassCount, "--" + DataOption);
         IDataView view = data.ToDataView(ml);
-        using CompressedModelTransformer model = progress.Run($"{verb} ({data.Count:N0} images)", epochs, onEpoch => fit(ml, start, view, onEpoch));
+        // Ctrl+C stops Fit before its next batch (the options' token) instead of killing the process mid-write.
+        ConsoleCancelEventHandler stop = (_, e) =>
+        {
+            e.Cancel = true;
+            _cancel.Cancel();
+        };
+        Console.CancelKeyPress += stop;
+        CompressedModelTransformer fitted;
+        try
+        {
+            fitted = progress.Run($"{verb} ({data.Count:N0} images)", epochs, onEpoch => fit(ml, start, view, onEpoch));
+        }
+        finally
+        {
+            Console.CancelKeyPress -= stop;
+        }
+        using CompressedModelTransformer model = fitted;
 
         string? folder = Path.GetDirectoryName(Path.GetFullPath(Output));
         if (folder is not null) Directory.CreateDirectory(folder);

@@ -27,6 +27,7 @@ public static class QuantizeCommand
                 Calibration = method == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
                 Percentile = percentile,
                 Seed = run.Seed,
+                CancellationToken = run.Token,
             };
             return ml.Transforms.Compression.PostTrainingQuantization(network, options).Fit(data);
         }, new { method = "ptq-int8", calibration = method, percentile = method == "percentile" ? percentile : (double?)null });

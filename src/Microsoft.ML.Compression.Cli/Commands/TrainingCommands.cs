@@ -79,6 +79,7 @@ public static class TrainingCommands
         options.BatchSize = line.Int("batch-size", options.BatchSize, min: 1, max: 65_536);
         options.Optimizer = line.Choice("optimizer", options.Optimizer.ToString().ToLowerInvariant(), "sgd", "adam") == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd;
         options.Seed = run.Seed;
+        options.CancellationToken = run.Token;
         if (run.Threads > 0) options.Threads = run.Threads;
         return options;
     }

@@ -55,6 +55,9 @@ internal static class CliProcess
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>The path of the built tool's dll (run it with <c>dotnet</c>).</summary>
+    public static string ToolDll => Dll.Value;
+
     /// <summary>The error lines the tool wrote (its stderr without progress lines).</summary>
     public static string[] Errors(Result r) =>
         r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("mlnet-compress: error:", StringComparison.Ordinal)).ToArray();

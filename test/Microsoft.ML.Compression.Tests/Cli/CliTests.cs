@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
@@ -106,6 +107,35 @@ public sealed class CliTests
         using JsonDocument measured = JsonDocument.Parse(report.Stdout);
         double accuracy = measured.RootElement.GetProperty("measured").GetProperty("accuracy").GetDouble();
         Assert.IsTrue(accuracy > 0.6, $"LeNet-5 trained 5 epochs on {CalibrationImages} images scores {accuracy:P1} on them");
+    }
+
+    [TestMethod]
+    public void CtrlC_DuringTraining_StopsWith130_AndWritesNothing()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("Sends SIGINT with kill(1).");
+        string output = Path.Combine(_work, "cancelled.onnx");
+        string images = Path.Combine(TestData.MnistDirectory, "train-images-idx3-ubyte"), labels = Path.Combine(TestData.MnistDirectory, "train-labels-idx1-ubyte");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string a in new[] { CliProcess.ToolDll, "train", "--network", "lenet5", "--data", images, "--labels", labels, "--epochs", "50", "-o", output })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        // Interrupt once training has started (the line that announces it), as a user pressing Ctrl+C would.
+        string? line;
+        while ((line = process.StandardError.ReadLine()) is not null)
+        {
+            stderr.AppendLine(line);
+            if (line.StartsWith("train (", StringComparison.Ordinal)) break;
+        }
+        Assert.IsNotNull(line, $"training never started: {stderr}");
+        Thread.Sleep(2000);
+        Process.Start("kill", $"-INT {process.Id}")!.WaitForExit();
+        string rest = process.StandardError.ReadToEnd();
+        Assert.IsTrue(process.WaitForExit(TimeSpan.FromMinutes(2)), "the tool did not stop after Ctrl+C");
+        Assert.AreEqual(130, process.ExitCode, $"{stderr}{rest}{stdout.Result}");
+        StringAssert.Contains(rest, "cancelled");
+        Assert.IsFalse(File.Exists(output), "a cancelled run wrote a model");
     }
 
     [TestMethod]
