@@ -98,30 +98,48 @@ public sealed class CompressionRun
 
         NetworkGraph start = imported ?? build!(Math.Max(data.ClassNames.Count, 2));
         if (labelled) data.RequireLabels(start.ClassCount, "--" + DataOption);
+        // Evaluation images are read before the long work, so a bad --eval fails before anything is written.
+        ImageSet? test = _eval is null ? null : ImageLoader.Load(ml, _eval, _evalLabels, spec, null, Seed, "--eval");
+        test?.RequireLabels(start.ClassCount, "--eval");
         IDataView view = data.ToDataView(ml);
-        // Ctrl+C stops Fit before its next batch (the options' token) instead of killing the process mid-write.
+        using CompressedModelTransformer model = Cancellable(() => progress.Run($"{verb} ({data.Count:N0} images)", epochs, onEpoch => fit(ml, start, view, onEpoch)));
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(Output));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        model.SaveOnnx(Output);
+        Evaluation? evaluation = test is null ? null : progress.Run($"Evaluating on {test.Count:N0} images", null, _ => new Evaluation(
+            Path.GetFullPath(_eval!), test.Count, modelPath is null ? null : OnnxScoring.Accuracy(modelPath, test, Threads), OnnxScoring.Accuracy(Output, test, Threads)));
+        string reportPath = WriteReport(verb, modelPath, settings, data, spec, model, evaluation, clock.Elapsed);
+        long inputBytes = modelPath is null ? 0 : new FileInfo(modelPath).Length, outputBytes = new FileInfo(Output).Length;
+        string change = modelPath is null ? "" : $" ({(double)outputBytes / inputBytes:P1} of {inputBytes:N0})";
+        string accuracy = evaluation is null ? "" : $"; accuracy {evaluation.OutputAccuracy:P2}" + (evaluation.InputAccuracy is double a ? $" (was {a:P2})" : "");
+        Console.WriteLine($"Wrote {Output}: {outputBytes:N0} bytes{change}{accuracy}; report {reportPath}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Runs <paramref name="fit"/> with Ctrl+C cancelling <see cref="Token"/>, so Fit stops before its next batch instead of the process dying mid-write.</summary>
+    private T Cancellable<T>(Func<T> fit)
+    {
         ConsoleCancelEventHandler stop = (_, e) =>
         {
             e.Cancel = true;
             _cancel.Cancel();
         };
         Console.CancelKeyPress += stop;
-        CompressedModelTransformer fitted;
         try
         {
-            fitted = progress.Run($"{verb} ({data.Count:N0} images)", epochs, onEpoch => fit(ml, start, view, onEpoch));
+            return fit();
         }
         finally
         {
             Console.CancelKeyPress -= stop;
         }
-        using CompressedModelTransformer model = fitted;
+    }
 
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(Output));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        model.SaveOnnx(Output);
-        var evaluation = Evaluate(ml, progress, modelPath, spec, start.ClassCount);
-
+    /// <summary>Writes the JSON report of a run and returns its path.</summary>
+    private string WriteReport(string verb, string? modelPath, object settings, ImageSet data, ImageSpec spec, CompressedModelTransformer model,
+        Evaluation? evaluation, TimeSpan elapsed)
+    {
         long inputBytes = modelPath is null ? 0 : new FileInfo(modelPath).Length, outputBytes = new FileInfo(Output).Length;
         string reportPath = ReportFile.PathFor(Output, _reportPath);
         ReportFile.Write(reportPath, new
@@ -140,22 +158,9 @@ public sealed class CompressionRun
             model = new { model.Report.Method, model.Report.Network, model.Report.Parameters, model.Report.Macs, model.Report.ParameterBytes, model.Report.OnnxBytes },
             epochs = model.Report.History,
             evaluation,
-            seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+            seconds = Math.Round(elapsed.TotalSeconds, 2),
         });
-        string change = modelPath is null ? "" : $" ({(double)outputBytes / inputBytes:P1} of {inputBytes:N0})";
-        string accuracy = evaluation is null ? "" : $"; accuracy {evaluation.OutputAccuracy:P2}" + (evaluation.InputAccuracy is double a ? $" (was {a:P2})" : "");
-        Console.WriteLine($"Wrote {Output}: {outputBytes:N0} bytes{change}{accuracy}; report {reportPath}");
-        return ExitCodes.Ok;
-    }
-
-    /// <summary>Accuracy of the input and output files on <c>--eval</c> images, through ONNX Runtime; null without --eval.</summary>
-    private Evaluation? Evaluate(MLContext ml, ProgressDisplay progress, string? modelPath, ImageSpec spec, int classes)
-    {
-        if (_eval is null) return null;
-        ImageSet test = ImageLoader.Load(ml, _eval, _evalLabels, spec, null, Seed, "--eval");
-        test.RequireLabels(classes, "--eval");
-        return progress.Run($"Evaluating on {test.Count:N0} images", null, _ => new Evaluation(Path.GetFullPath(_eval), test.Count,
-            modelPath is null ? null : OnnxScoring.Accuracy(modelPath, test, Threads), OnnxScoring.Accuracy(Output, test, Threads)));
+        return reportPath;
     }
 
     /// <summary>Top-1 accuracies on the evaluation images (input model, output model).</summary>

@@ -91,15 +91,17 @@ public sealed class CliTests
     public void Train_OnAClassFolder_ShowsEachEpoch_AndReportScoresTheModel()
     {
         string output = Path.Combine(_work, "lenet-trained.onnx");
-        var train = CliProcess.Run("train", "--network", "lenet5", "--data", _calibration, "-o", output, "--epochs", "5", "--batch-size", "16", "--lr", "0.005");
+        var train = CliProcess.Run("train", "--network", "lenet5", "--data", _calibration, "-o", output, "--epochs", "5", "--batch-size", "16", "--lr", "0.005", "--eval", _calibration);
         Assert.AreEqual(0, train.ExitCode, train.ToString());
         // Redirected output: plain progress lines on stderr, one per epoch (from the library's OnEpoch callback).
         StringAssert.Contains(train.Stderr, "epoch 1/5");
         StringAssert.Contains(train.Stderr, "epoch 5/5");
+        double evaluated;
         using (JsonDocument json = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json"))))
         {
             Assert.AreEqual(5, json.RootElement.GetProperty("epochs").GetArrayLength());
             Assert.AreEqual(10, json.RootElement.GetProperty("data").GetProperty("classes").GetArrayLength());
+            evaluated = json.RootElement.GetProperty("evaluation").GetProperty("outputAccuracy").GetDouble();
         }
 
         var report = CliProcess.Run("report", output, "--data", _calibration, "--json");
@@ -107,6 +109,7 @@ public sealed class CliTests
         using JsonDocument measured = JsonDocument.Parse(report.Stdout);
         double accuracy = measured.RootElement.GetProperty("measured").GetProperty("accuracy").GetDouble();
         Assert.IsTrue(accuracy > 0.6, $"LeNet-5 trained 5 epochs on {CalibrationImages} images scores {accuracy:P1} on them");
+        Assert.AreEqual(evaluated, accuracy, "train --eval and report --data score the same images alike");
     }
 
     [TestMethod]
