@@ -1,6 +1,3 @@
-using Microsoft.ML.Compression.Cli.Data;
-using Microsoft.ML.Compression.Graph;
-
 namespace Microsoft.ML.Compression.Cli.Commands;
 
 /// <summary>Options several verbs share: the model argument, the image options and the output path.</summary>
@@ -19,8 +16,8 @@ public static class Common
         return output;
     }
 
-    /// <summary>The image spec of <c>--mean</c> and <c>--std</c> for a model reading <paramref name="input"/>.</summary>
-    public static ImageSpec Spec(CommandLine line, ImageInput input) => ImageSpec.Create(input,
+    /// <summary><c>--mean</c> and <c>--std</c> as given (null when absent), in 0..1 pixel units.</summary>
+    public static (float[]? Mean, float[]? Std) MeanStd(CommandLine line) => (
         line.Floats("mean", float.IsFinite, "comma-separated numbers in 0..1 pixel units (e.g. 0.1307 or 0.485,0.456,0.406)"),
         line.Floats("std", v => float.IsFinite(v) && v > 0, "comma-separated positive numbers in 0..1 pixel units (e.g. 0.3081 or 0.229,0.224,0.225)"));
 
@@ -33,9 +30,4 @@ public static class Common
         int v = line.Int("max-images", fallback ?? 0, min: 1);
         return v == 0 ? null : v;
     }
-
-    /// <summary>Loads a data option (<c>--calibration</c> or <c>--data</c>) with <c>--labels</c>.</summary>
-    public static ImageSet Load(MLContext ml, CommandLine line, string option, ImageSpec spec, int? maxImages, int seed) =>
-        ImageLoader.Load(ml, line.Required(option, "a folder of images (one subfolder per class) or an IDX images file"),
-            line.String("labels"), spec, maxImages, seed, "--" + option);
 }

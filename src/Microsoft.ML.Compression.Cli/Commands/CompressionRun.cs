@@ -31,8 +31,7 @@ public sealed class CompressionRun
         _reportPath = line.String("report");
         Seed = Common.Seed(line);
         MaxImages = Common.MaxImages(line, defaultMaxImages);
-        _mean = line.Floats("mean", float.IsFinite, "comma-separated numbers in 0..1 pixel units (e.g. 0.1307 or 0.485,0.456,0.406)");
-        _std = line.Floats("std", v => float.IsFinite(v) && v > 0, "comma-separated positive numbers in 0..1 pixel units (e.g. 0.3081 or 0.229,0.224,0.225)");
+        (_mean, _std) = Common.MeanStd(line);
         _eval = line.String("eval");
         _evalLabels = line.String("eval-labels");
         Threads = line.Int("threads", 0, min: 0);

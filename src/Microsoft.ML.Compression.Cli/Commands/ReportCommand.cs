@@ -25,8 +25,7 @@ public static class ReportCommand
         int seed = Common.Seed(line);
         int? max = Common.MaxImages(line);
         int threads = line.Int("threads", 1, min: 0);
-        float[]? mean = line.Floats("mean", float.IsFinite, "comma-separated numbers in 0..1 pixel units");
-        float[]? std = line.Floats("std", v => float.IsFinite(v) && v > 0, "comma-separated positive numbers in 0..1 pixel units");
+        var (mean, std) = Common.MeanStd(line);
         string? labels = line.String("labels");
         bool plain = line.Has("plain");
         line.RejectUnused(1);
