@@ -86,6 +86,19 @@ public class ImageNetZooTests
     }
 
     [TestMethod]
+    public void NonSquareAndGrayImagesPickTheStemByTheShorterSide()
+    {
+        // 40 px: the pooled 3x3 stem; both sides halve four times after it.
+        NetworkGraph wide = NetworkZoo.ResNet18(ImageInput.Rgb(40, 100), baseWidth: 8);
+        CollectionAssert.AreEqual(new[] { 64, 3, 7 }, wide.ShapeOf("s4b2_relu2"));
+        Assert.AreEqual(3, ((Conv2dLayer)wide["stem_conv"]).Window.KernelHeight);
+        // One gray plane without normalization: no prefix layers, the stem reads the input itself.
+        NetworkGraph gray = NetworkZoo.MobileNetV2(new ImageInput(1, 28, 28), widthMultiplier: 0.5);
+        Assert.AreEqual(NetworkGraph.InputName, gray["stem_conv"].Inputs[0]);
+        CollectionAssert.AreEqual(new[] { 1280, 4, 4 }, gray.ShapeOf("head_relu"));
+    }
+
+    [TestMethod]
     public void ImagesSmallerThanTheTotalStrideAreRefused()
     {
         var error = Assert.ThrowsExactly<ArgumentException>(() => NetworkZoo.ResNet18(ImageInput.Rgb(4, 4)));
