@@ -8,7 +8,8 @@ public static partial class NetworkZoo
     /// A small MobileNetV2 (Sandler et al. 2018): a 3x3 stem of <paramref name="baseWidth"/> channels, inverted residual
     /// blocks (1x1 expansion by <paramref name="expansion"/>, 3x3 depthwise convolution, 1x1 linear projection, each with
     /// BatchNorm and ReLU6 but the last; a residual Add where shape allows) with widths 16, 24 (stride 2), 24, 32
-    /// (stride 2), 32 for the default base width, then a 1x1 head, global average pooling and one fc layer.
+    /// (stride 2), 32 for the default base width, then a 1x1 head, global average pooling and one fc layer. The paper's
+    /// network, for images of any size, is <see cref="MobileNetV2(ImageInput, int, double)"/>.
     /// </summary>
     public static NetworkGraph MobileNetV2(int classes = 10, int baseWidth = 16, int expansion = 4, int channels = 1, int height = 28, int width = 28)
     {

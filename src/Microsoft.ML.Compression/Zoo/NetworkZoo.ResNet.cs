@@ -8,6 +8,7 @@ public static partial class NetworkZoo
     /// ResNet-20 in the CIFAR style (He et al. 2016): a 3x3 stem, three stages of three BasicBlocks with
     /// <paramref name="baseWidth"/>, 2x and 4x channels, stride 2 at the start of stages 2 and 3 with a 1x1 conv + BN
     /// downsample shortcut, global average pooling and one fc layer. 28x28 inputs give 28, 14 and 7 pixel stages.
+    /// The ImageNet ResNets, for images of any size, are <see cref="ResNet18"/> and <see cref="ResNet34"/>.
     /// </summary>
     public static NetworkGraph ResNet20(int classes = 10, int baseWidth = 16, int channels = 1, int height = 28, int width = 28) =>
         ResNet("resnet20", 3, classes, baseWidth, channels, height, width);
@@ -41,7 +42,7 @@ public static partial class NetworkZoo
     /// <item>64 px and more: the ImageNet stem, 7x7 stride-2 conv, BN, ReLU, 3x3 stride-2 max pool (padding 1); the
     /// network divides the size by 32 (224 gives 56, 28, 14 and 7 pixel stages).</item>
     /// <item>33 to 63 px: a 3x3 stride-1 conv, BN, ReLU and the 3x3 stride-2 max pool; the network divides the size by
-    /// 16 (48 gives 24, 12, 6 and 3), so the last stage keeps at least 3 pixels where the ImageNet stem would leave 1 or 2.</item>
+    /// 16 (48 gives 24, 12, 6 and 3), so the last stage keeps 3 or 4 pixels where the ImageNet stem would leave 2.</item>
     /// <item>32 px and less: the CIFAR stem, a 3x3 stride-1 conv, BN, ReLU and no pooling; the network divides the size
     /// by 8 (32 gives 32, 16, 8 and 4).</item>
     /// </list>
