@@ -55,8 +55,9 @@ public sealed class GaussianKnockoffs
     /// <remarks>
     /// With at least as many varying features as rows (images), the covariance is kept as its diagonal plus the rows'
     /// low-rank part (<see cref="LowRankKnockoffConditional"/>): time grows as features x rows^2 instead of features^3,
-    /// memory as features x rows instead of features^2, so a 64x64 RGB input (12,288 features) fits in well under a
-    /// second from a few hundred rows. Fewer features than rows use [features, features] matrices.
+    /// memory as features x rows instead of features^2: a 64x64 RGB input (12,288 features) fits to 64 rows and samples
+    /// them in about half a second (measured), where the dense form needs 1.2 GB per matrix. Fewer features than rows
+    /// use [features, features] matrices.
     /// </remarks>
     public static GaussianKnockoffs Fit(float[] features, int rows, int size, double shrinkage = 0.1) => Fit(features, rows, size, shrinkage, dense: false);
 
