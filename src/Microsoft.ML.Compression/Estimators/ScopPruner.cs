@@ -42,7 +42,10 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         [Range(0.01, 0.5, 0.1, false)]
         public double KnockoffShrinkage { get; set; } = 0.1;
 
-        /// <summary>Training rows the Gaussian knockoffs are fitted to. Default 10,000.</summary>
+        /// <summary>
+        /// Training rows the Gaussian knockoffs are fitted to. Default 10,000. Fitting takes on the order of
+        /// features x rows x min(features, rows) operations (large images: fewer rows fit much faster).
+        /// </summary>
         [Range(100, 60000, 10000, true)]
         public int KnockoffRows { get; set; } = 10_000;
 
