@@ -40,7 +40,7 @@ public static class HelpText
         "  quantize <model.onnx> --calibration <images> -o <out.onnx>     post-training int8 quantization\n" +
         "  qat      <model.onnx> --data <images> -o <out.onnx>            int8 quantization-aware training\n" +
         "  prune    <model.onnx> --data <images> -o <out.onnx> --rate R   L1-norm channel pruning + fine-tuning\n" +
-        "  train    --network <name> --data <images> -o <out.onnx>        train a zoo network (lenet5, resnet20, ...)\n" +
+        "  train    --network <name> --data <images> -o <out.onnx>        train a zoo network (lenet5, resnet18, ...)\n" +
         "  report   <model.onnx> [--data <images>] [--json]               parameters, bytes, ops, accuracy, latency\n\n" +
         Images + "\n" + ExitCodesText + "\n" +
         "Example:\n" +
@@ -67,6 +67,9 @@ public static class HelpText
             $"  Trains a network of the zoo from scratch: {string.Join(", ", Commands.TrainingCommands.Networks)}.\n" +
             "  --size S | HxW                 input size in pixels (default 28); images are resized to it\n" +
             "  --channels 1|3                 gray or RGB input (default 1)\n" +
+            "  --base-width N                 ResNets and mobilenetv2-small: first-stage channels (resnet18/34: 64, others 16)\n" +
+            "  --width-multiplier X           mobilenetv2 (the paper's network): width multiplier (default 1.0)\n" +
+            "  The ResNet-18/34 and MobileNetV2 stems follow the image size (CIFAR-style at 32 px and less).\n" +
             Training + "  (default 5 epochs, Adam at learning rate 0.002)\n" + Common + "\n" + Images,
         "report" => "Usage: mlnet-compress report <model.onnx> [--data <labelled images>] [--json] [options]\n" +
             "  Bytes, ops, metadata, parameters and MACs; with --data also top-1 accuracy and the median ONNX Runtime\n" +

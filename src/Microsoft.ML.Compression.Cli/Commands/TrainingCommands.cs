@@ -10,7 +10,8 @@ namespace Microsoft.ML.Compression.Cli.Commands;
 public static class TrainingCommands
 {
     /// <summary>The zoo networks <c>train</c> builds.</summary>
-    public static readonly string[] Networks = { "lenet5", "lenet5-bn", "resnet20", "mobilenetv2", "vgg" };
+    public static readonly string[] Networks =
+        { "lenet5", "lenet5-bn", "vgg", "resnet20", "resnet18", "resnet34", "mobilenetv2", "mobilenetv2-small" };
 
     /// <summary><c>qat &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; [--epochs 1]</c>: int8 quantization-aware training.</summary>
     public static int Qat(CommandLine line)
@@ -55,20 +56,37 @@ public static class TrainingCommands
         int channels = line.Int("channels", 1, min: 1, max: 4);
         var run = new CompressionRun(line, "data", null);
         var options = Training(line, run, new NetworkTrainer.Options { Epochs = 5, Optimizer = OptimizerKind.Adam, LearningRate = 0.002 });
+        int baseWidth = line.Int("base-width", name is "resnet18" or "resnet34" ? 64 : 16, min: 1, max: 1024);
+        double multiplier = line.Double("width-multiplier", 1.0, min: 0.05, max: 4);
+        // No normalization in the network: the tool feeds (pixel / 255 - mean) / std to every network alike.
         var input = new ImageInput(channels, height, width);
-        NetworkGraph Build(int classes) => name switch
+        NetworkGraph Build(int classes)
         {
-            "lenet5" => NetworkZoo.LeNet5(classes, false, channels, height, width),
-            "lenet5-bn" => NetworkZoo.LeNet5(classes, true, channels, height, width),
-            "resnet20" => NetworkZoo.ResNet20(classes, 16, channels, height, width),
-            "mobilenetv2" => NetworkZoo.MobileNetV2(classes, 16, 4, channels, height, width),
-            _ => NetworkZoo.Vgg(classes, channels: channels, height: height, width: width),
-        };
+            try
+            {
+                return name switch
+                {
+                    "lenet5" => NetworkZoo.LeNet5(classes, false, channels, height, width),
+                    "lenet5-bn" => NetworkZoo.LeNet5(classes, true, channels, height, width),
+                    "vgg" => NetworkZoo.Vgg(classes, channels: channels, height: height, width: width),
+                    "resnet20" => NetworkZoo.ResNet20(classes, baseWidth, channels, height, width),
+                    "resnet18" => NetworkZoo.ResNet18(input, classes, baseWidth),
+                    "resnet34" => NetworkZoo.ResNet34(input, classes, baseWidth),
+                    "mobilenetv2" => NetworkZoo.MobileNetV2(input, classes, multiplier),
+                    _ => NetworkZoo.MobileNetV2(classes, baseWidth, 4, channels, height, width),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                throw CliException.Usage($"--network {name} cannot read {channels}x{height}x{width} images (--channels, --size): {e.Message}");
+            }
+        }
+        Build(2); // a size the network cannot read fails before any image is loaded
         return run.Execute("train", null, input, Build, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.Train(network, options).Fit(data);
-        }, new { network = name, channels, height, width, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
+        }, new { network = name, channels, height, width, baseWidth, widthMultiplier = multiplier, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>Reads the training options every training verb shares into <paramref name="options"/>.</summary>
