@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training.Augmentation;
 using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,11 +49,14 @@ public sealed class TrainingLoop
         if (train.FeatureSize != module.Graph.InputSize)
             throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
 
+        BatchAugmenter? augmenter = _options.Augmentation is { } a ? BatchAugmenter.For(a, module.Graph) : null;
+
         using var session = TorchSession.Enter(_checkAlive, _options.Threads);
-        return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList());
+        return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList(), augmenter);
     }
 
-    private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks)
+    private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks,
+        BatchAugmenter? augmenter)
     {
         torch.random.manual_seed(Seed);
         var parameters = module.parameters().Where(p => p.requires_grad).ToList();
@@ -90,8 +94,10 @@ public sealed class TrainingLoop
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
                 using var scope = torch.NewDisposeScope();
-                (Tensor x, Tensor y) = Batch(train, order, start, size);
-                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train);
+                (float[] features, long[] labels) = ReadBatch(train, order, start, size);
+                augmenter?.Apply(features, size, BatchAugmenter.RandomFor(Seed, epoch, b));
+                (Tensor x, Tensor y) = (torch.tensor(features, new long[] { size, train.FeatureSize }), torch.tensor(labels));
+                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
                 optimizer.zero_grad();
                 Tensor logits = module.call(x);
                 Tensor loss = lossHook?.Loss(module, batch, logits) ?? nn.functional.cross_entropy(logits, y);
@@ -154,18 +160,22 @@ public sealed class TrainingLoop
         return (lossSum / data.Count, (double)correct / data.Count);
     }
 
+    /// <summary>The rows order[start..start+size) as a [size, features] tensor and their labels.</summary>
     internal static (Tensor X, Tensor Y) Batch(LabeledDataset data, int[] order, int start, int size)
     {
-        int f = data.FeatureSize;
-        var x = new float[size * f];
+        (float[] x, long[] y) = ReadBatch(data, order, start, size);
+        return (torch.tensor(x, new long[] { size, data.FeatureSize }), torch.tensor(y));
+    }
+
+    /// <summary>The features of rows order[start..start+size), row-major in one array, and their labels.</summary>
+    internal static (float[] X, long[] Y) ReadBatch(LabeledDataset data, int[] order, int start, int size)
+    {
+        ReadOnlySpan<int> rows = order.AsSpan(start, size);
+        var x = new float[checked(size * data.FeatureSize)];
+        data.ReadRows(rows, x);
         var y = new long[size];
-        for (int i = 0; i < size; i++)
-        {
-            int row = order[start + i];
-            Array.Copy(data.Features, (long)row * f, x, (long)i * f, f);
-            y[i] = data.Labels[row];
-        }
-        return (torch.tensor(x, new long[] { size, f }), torch.tensor(y));
+        for (int i = 0; i < size; i++) y[i] = data.Labels[rows[i]];
+        return (x, y);
     }
 
     private static int[] Shuffle(int count, int seed, int epoch)
