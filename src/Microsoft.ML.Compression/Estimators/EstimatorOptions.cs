@@ -62,8 +62,9 @@ public abstract class EstimatorOptions
     }
 
     /// <summary>
-    /// A copy of these settings reading and writing the columns of <paramref name="columns"/> (e.g. a plan's step);
-    /// throws when these settings name other columns than their defaults and <paramref name="columns"/>'.
+    /// A copy of these settings reading and writing the columns of <paramref name="columns"/> (e.g. a plan's step), and
+    /// keeping rows where <paramref name="columns"/> does unless these settings chose a <see cref="DataCache"/> of their
+    /// own; throws when these settings name other columns than their defaults and <paramref name="columns"/>'.
     /// </summary>
     internal EstimatorOptions WithColumnsOf(EstimatorOptions columns)
     {
@@ -81,6 +82,7 @@ public abstract class EstimatorOptions
         copy.LabelColumnName = columns.LabelColumnName;
         copy.ScoreColumnName = columns.ScoreColumnName;
         copy.PredictedLabelColumnName = columns.PredictedLabelColumnName;
+        if (copy.DataCache == DataCaching.Auto) copy.DataCache = columns.DataCache;
         return copy;
     }
 }

@@ -73,6 +73,7 @@ public sealed class TrainingLoop
         var history = new List<EpochMetrics>();
         foreach (var hook in hooks) hook.OnTrainingStart(module);
         ITrainingHook? lossHook = LossHook(hooks);
+        var buffers = new BatchBuffers(train.FeatureSize);
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
@@ -94,9 +95,10 @@ public sealed class TrainingLoop
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
                 using var scope = torch.NewDisposeScope();
-                (float[] features, long[] labels) = ReadBatch(train, order, start, size);
+                float[] features = buffers.For(size);
+                long[] labels = ReadBatch(train, order, start, size, features);
                 augmenter?.Apply(features, size, BatchAugmenter.RandomFor(Seed, epoch, b));
-                (Tensor x, Tensor y) = (torch.tensor(features, new long[] { size, train.FeatureSize }), torch.tensor(labels));
+                (Tensor x, Tensor y) = (buffers.ToTensor(features, size), torch.tensor(labels));
                 var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
                 optimizer.zero_grad();
                 Tensor logits = module.call(x);
@@ -163,19 +165,19 @@ public sealed class TrainingLoop
     /// <summary>The rows order[start..start+size) as a [size, features] tensor and their labels.</summary>
     internal static (Tensor X, Tensor Y) Batch(LabeledDataset data, int[] order, int start, int size)
     {
-        (float[] x, long[] y) = ReadBatch(data, order, start, size);
+        var x = new float[checked(size * data.FeatureSize)];
+        long[] y = ReadBatch(data, order, start, size, x);
         return (torch.tensor(x, new long[] { size, data.FeatureSize }), torch.tensor(y));
     }
 
-    /// <summary>The features of rows order[start..start+size), row-major in one array, and their labels.</summary>
-    internal static (float[] X, long[] Y) ReadBatch(LabeledDataset data, int[] order, int start, int size)
+    /// <summary>Reads the features of rows order[start..start+size) into <paramref name="features"/> (row-major) and returns their labels.</summary>
+    internal static long[] ReadBatch(LabeledDataset data, int[] order, int start, int size, float[] features)
     {
         ReadOnlySpan<int> rows = order.AsSpan(start, size);
-        var x = new float[checked(size * data.FeatureSize)];
-        data.ReadRows(rows, x);
+        data.ReadRows(rows, features);
         var y = new long[size];
         for (int i = 0; i < size; i++) y[i] = data.Labels[rows[i]];
-        return (x, y);
+        return y;
     }
 
     private static int[] Shuffle(int count, int seed, int epoch)

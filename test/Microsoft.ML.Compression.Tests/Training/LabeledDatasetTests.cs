@@ -107,6 +107,14 @@ public class LabeledDatasetTests
     }
 
     [TestMethod]
+    public void PlanStepsKeepRowsWhereThePlanDoes()
+    {
+        var plan = new CompressionPlan.Options { DataCache = DataCaching.Disk };
+        Assert.AreEqual(DataCaching.Disk, new NetworkTrainer.Options().WithColumnsOf(plan).DataCache, "a step left at Auto follows the plan");
+        Assert.AreEqual(DataCaching.Memory, new NetworkTrainer.Options { DataCache = DataCaching.Memory }.WithColumnsOf(plan).DataCache, "a step's own choice stays");
+    }
+
+    [TestMethod]
     public void DataCacheIsValidated()
     {
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new NetworkTrainer.Options { DataCache = (DataCaching)7 }.Validate());
