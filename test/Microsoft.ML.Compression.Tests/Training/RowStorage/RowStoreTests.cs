@@ -40,6 +40,23 @@ public class RowStoreTests
     }
 
     [TestMethod]
+    public void LongByteRowsComeBackExactly()
+    {
+        // Every byte value, at every offset within a vector, plus a tail shorter than a vector.
+        const int size = 3 * 256 + 13;
+        float[] row = Enumerable.Range(0, size).Select(i => (float)(i * 7 % 256)).ToArray();
+        using var store = new DiskRowStore(size);
+        store.Append(row);
+        store.Append(row.Reverse().ToArray());
+        store.Complete();
+        Assert.AreEqual(2, store.ByteRows);
+        var back = new float[2 * size];
+        store.Read(new[] { 0, 1 }, back);
+        CollectionAssert.AreEqual(row, back.Take(size).ToArray());
+        CollectionAssert.AreEqual(row.Reverse().ToArray(), back.Skip(size).ToArray());
+    }
+
+    [TestMethod]
     public void CacheFileIsGoneAfterDispose()
     {
         var store = new DiskRowStore(3);
