@@ -73,7 +73,7 @@ public sealed class TrainingLoop
         var history = new List<EpochMetrics>();
         foreach (var hook in hooks) hook.OnTrainingStart(module);
         ITrainingHook? lossHook = LossHook(hooks);
-        var buffers = new BatchBuffers(train.FeatureSize);
+        using var reader = new BatchReader(train, _options.BatchSize, augmenter, Seed);
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
@@ -82,6 +82,7 @@ public sealed class TrainingLoop
             foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
             var watch = Stopwatch.StartNew();
             int[] order = Shuffle(train.Count, Seed, epoch);
+            reader.StartEpoch(epoch, order);
             double lossSum = 0;
             long correct = 0, seen = 0;
             double lr = _options.LearningRate;
@@ -95,10 +96,7 @@ public sealed class TrainingLoop
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
                 using var scope = torch.NewDisposeScope();
-                float[] features = buffers.For(size);
-                long[] labels = ReadBatch(train, order, start, size, features);
-                augmenter?.Apply(features, size, BatchAugmenter.RandomFor(Seed, epoch, b));
-                (Tensor x, Tensor y) = (buffers.ToTensor(features, size), torch.tensor(labels));
+                (Tensor x, Tensor y) = reader.Take(b);
                 var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
                 optimizer.zero_grad();
                 Tensor logits = module.call(x);
