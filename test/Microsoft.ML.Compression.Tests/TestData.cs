@@ -24,7 +24,14 @@ public static class TestData
     /// <summary>The first <paramref name="rows"/> MNIST rows of a split as an IDataView (Features float[784], Label key).</summary>
     public static IDataView Mnist(MLContext ml, MnistSplit split, int rows) => MnistIdx.Load(ml, MnistDirectory, split, rows);
 
-    /// <summary>The same rows as tensors-ready arrays.</summary>
+    /// <summary>The same rows as tensors-ready arrays (in memory).</summary>
     public static LabeledDataset MnistArrays(MnistSplit split, int rows) =>
-        LabeledDataset.Read(Mnist(new MLContext(0), split, rows), "Features", "Label", 784, 10);
+        LabeledDataset.Read(Mnist(new MLContext(0), split, rows), "Features", "Label", 784, 10, caching: DataCaching.Memory);
+
+    /// <summary>The features of the first <paramref name="rows"/> rows of a split, row-major.</summary>
+    public static float[] MnistFeatures(MnistSplit split, int rows)
+    {
+        using LabeledDataset data = MnistArrays(split, rows);
+        return data.ReadRows(0, data.Count);
+    }
 }

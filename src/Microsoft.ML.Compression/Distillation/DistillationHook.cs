@@ -8,7 +8,8 @@ namespace Microsoft.ML.Compression.Distillation;
 /// <summary>
 /// Trains a network against a teacher: the step's loss becomes <see cref="DistillationLoss"/> plus, for each
 /// <see cref="FeatureHint"/>, hintWeight x MSE(adapter(student feature), teacher feature). Without hints the teacher's
-/// logits are computed once per training set (the loop does not augment, so they are fixed) and looked up by row.
+/// logits are computed once per training set and looked up by row, unless the batch was augmented (then the teacher
+/// sees the same changed images as the student).
 /// </summary>
 internal sealed class DistillationHook : ITrainingHook, IDisposable
 {
@@ -55,7 +56,7 @@ internal sealed class DistillationHook : ITrainingHook, IDisposable
     public Tensor? Loss(GraphModule module, TrainingBatch batch, Tensor logits)
     {
         Tensor teacherLogits;
-        if (_hints.Count == 0)
+        if (_hints.Count == 0 && !batch.Augmented)
             teacherLogits = CachedLogits(batch);
         else
             using (torch.no_grad())

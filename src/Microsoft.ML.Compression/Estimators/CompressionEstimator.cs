@@ -1,6 +1,7 @@
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Scoring;
 using Microsoft.ML.Compression.Training;
+using Microsoft.ML.Compression.Training.Augmentation;
 using Microsoft.ML.Runtime;
 using Microsoft.ML;
 using TorchSharp;
@@ -27,6 +28,7 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         (options as CompressionOptions)?.CheckTeacher(network);
+        if (options is TrainingOptions { Augmentation: { } augmentation }) BatchAugmenter.For(augmentation, network);
         _catalog = catalog;
         _name = name;
         Network = network;
@@ -58,7 +60,7 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
         if (validationData is not null) FeatureSchema.CheckLayout(validationData.Schema, Settings.FeatureColumnName, Network);
         IHost host = _catalog.Environment.Register("Compression." + _name);
         using IChannel channel = host.Start(_name);
-        var context = new FitContext(_catalog.Environment, host, channel, Settings, Network, trainData, validationData);
+        using var context = new FitContext(_catalog.Environment, host, channel, Settings, Network, trainData, validationData);
         using (TorchSession.Enter(context.CheckAlive, Settings.Threads))
         {
             context.CheckAlive();

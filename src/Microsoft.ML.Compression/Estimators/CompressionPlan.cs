@@ -157,8 +157,8 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         void CheckAlive() => FitContext.CheckAlive(_catalog.Environment, host, _options.CancellationToken);
         using var session = TorchSession.Enter(CheckAlive, _options.Threads);
         NetworkGraph start = _start.Network;
-        LabeledDataset? validation = validationData is null ? null
-            : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, start.InputSize, start.ClassCount);
+        using LabeledDataset? validation = validationData is null ? null
+            : LabeledDataset.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, start.InputSize, start.ClassCount, caching: _options.DataCache);
 
         var rows = new List<PlanStepReport> { StartRow(start, validation) };
         StartingPoint current = _start;

@@ -1,4 +1,5 @@
 using System.Threading;
+using Microsoft.ML.Compression.Training;
 
 namespace Microsoft.ML.Compression.Estimators;
 
@@ -36,6 +37,14 @@ public abstract class EstimatorOptions
     /// <summary>CPU threads TorchSharp uses during Fit (restored afterwards); null (default) keeps libtorch's setting.</summary>
     public int? Threads { get; set; }
 
+    /// <summary>
+    /// Where Fit keeps the rows it reads from the data (once, on first use): <see cref="DataCaching.Memory"/> as
+    /// floats, <see cref="DataCaching.Disk"/> in a temporary file (one byte per value for raw pixels) read back batch by
+    /// batch, for data larger than memory, with the same trained result; <see cref="DataCaching.Auto"/> (default) uses
+    /// memory up to 512 MiB of floats and disk beyond.
+    /// </summary>
+    public DataCaching DataCache { get; set; } = DataCaching.Auto;
+
     /// <summary>Stops Fit between batches; <c>MLContext.CancelExecution()</c> does too.</summary>
     public CancellationToken CancellationToken { get; set; }
 
@@ -48,12 +57,14 @@ public abstract class EstimatorOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
         if (ScoreColumnName == PredictedLabelColumnName)
             throw new ArgumentException($"ScoreColumnName and PredictedLabelColumnName are both '{ScoreColumnName}'; the two outputs need different names.", nameof(PredictedLabelColumnName));
+        if (!Enum.IsDefined(DataCache)) throw new ArgumentOutOfRangeException(nameof(DataCache), DataCache, "DataCache must be Auto, Memory or Disk.");
         if (Threads is < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1 (or null for libtorch's setting).");
     }
 
     /// <summary>
-    /// A copy of these settings reading and writing the columns of <paramref name="columns"/> (e.g. a plan's step);
-    /// throws when these settings name other columns than their defaults and <paramref name="columns"/>'.
+    /// A copy of these settings reading and writing the columns of <paramref name="columns"/> (e.g. a plan's step), and
+    /// keeping rows where <paramref name="columns"/> does unless these settings chose a <see cref="DataCache"/> of their
+    /// own; throws when these settings name other columns than their defaults and <paramref name="columns"/>'.
     /// </summary>
     internal EstimatorOptions WithColumnsOf(EstimatorOptions columns)
     {
@@ -71,6 +82,7 @@ public abstract class EstimatorOptions
         copy.LabelColumnName = columns.LabelColumnName;
         copy.ScoreColumnName = columns.ScoreColumnName;
         copy.PredictedLabelColumnName = columns.PredictedLabelColumnName;
+        if (copy.DataCache == DataCaching.Auto) copy.DataCache = columns.DataCache;
         return copy;
     }
 }

@@ -9,9 +9,9 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <summary>
 /// What a method's Fit works with (see <see cref="CompressionEstimator{TOptions}"/>): the data as tensors-ready rows
 /// (read on first use), the log, the resolved seed, cancellation, and training runs that distil from the options'
-/// teacher and collect the epochs' metrics.
+/// teacher and collect the epochs' metrics. Disposing it deletes the rows it read (their cache file, on disk).
 /// </summary>
-internal sealed class FitContext
+internal sealed class FitContext : IDisposable
 {
     private readonly IHostEnvironment _environment;
     private readonly IHost _host;
@@ -20,6 +20,7 @@ internal sealed class FitContext
     private readonly NetworkGraph _network;
     private readonly List<EpochMetrics> _history = new();
     private readonly List<string> _notes = new();
+    private readonly List<LabeledDataset> _read = new();
     private LabeledDataset? _train, _validation;
     private TrainingOptions? _settings;
 
@@ -51,14 +52,31 @@ internal sealed class FitContext
         ?? throw new InvalidOperationException($"{Options.GetType().Name} has no training settings.");
 
     /// <summary>The training rows with 0-based labels.</summary>
-    public LabeledDataset Train => _train ??= LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName, _network.InputSize, _network.ClassCount);
+    public LabeledDataset Train => _train ??= Keep(LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName,
+        _network.InputSize, _network.ClassCount, caching: Options.DataCache));
 
     /// <summary>The validation rows, or null without validation data.</summary>
     public LabeledDataset? Validation => _validationData is null ? null
-        : _validation ??= LabeledDataset.Read(_validationData, Options.FeatureColumnName, Options.LabelColumnName, _network.InputSize, _network.ClassCount);
+        : _validation ??= Keep(LabeledDataset.Read(_validationData, Options.FeatureColumnName, Options.LabelColumnName,
+            _network.InputSize, _network.ClassCount, caching: Options.DataCache));
 
     /// <summary>The first <paramref name="maxRows"/> rows' features only (e.g. calibration data, which needs no labels).</summary>
-    public LabeledDataset Features(int maxRows) => LabeledDataset.ReadFeatures(_trainData, Options.FeatureColumnName, _network.InputSize, maxRows);
+    public LabeledDataset Features(int maxRows) =>
+        Keep(LabeledDataset.ReadFeatures(_trainData, Options.FeatureColumnName, _network.InputSize, maxRows, Options.DataCache));
+
+    private LabeledDataset Keep(LabeledDataset data)
+    {
+        _read.Add(data);
+        return data;
+    }
+
+    /// <summary>Disposes every data set read (deleting cache files); call at the end of Fit.</summary>
+    public void Dispose()
+    {
+        foreach (LabeledDataset data in _read) data.Dispose();
+        _read.Clear();
+        _train = _validation = null;
+    }
 
     /// <summary>Every epoch trained so far, in order.</summary>
     public IReadOnlyList<EpochMetrics> History => _history;

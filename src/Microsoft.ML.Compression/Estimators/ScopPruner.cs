@@ -106,7 +106,8 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
     {
         if (Settings.Knockoffs == KnockoffKind.ShuffledBatch)
             return x => x.index_select(0, torch.randperm(x.shape[0]));
-        var gaussian = GaussianKnockoffs.Fit(train.Features, Math.Min(Settings.KnockoffRows, train.Count), featureSize, Settings.KnockoffShrinkage);
+        int rows = Math.Min(Settings.KnockoffRows, train.Count);
+        var gaussian = GaussianKnockoffs.Fit(train.ReadRows(0, rows), rows, featureSize, Settings.KnockoffShrinkage);
         return gaussian.Sample;
     }
 

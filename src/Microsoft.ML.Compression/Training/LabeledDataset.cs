@@ -1,93 +1,156 @@
+using Microsoft.ML.Compression.Training.RowStorage;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Compression.Training;
 
 /// <summary>
 /// Features and 0-based class labels read once from an IDataView through its cursor. The loop then shuffles row
-/// indices each epoch, which is cheaper and more reproducible than re-reading a shuffled view.
+/// indices each epoch, which is cheaper and more reproducible than re-reading a shuffled view. The rows live in memory
+/// or in a temporary file (see <see cref="DataCaching"/>); labels are always in memory. Dispose it to delete the file.
 /// </summary>
-public sealed class LabeledDataset
+public sealed class LabeledDataset : IDisposable
 {
-    private LabeledDataset(float[] features, int[] labels, int featureSize)
+    private readonly RowStore _rows;
+
+    private LabeledDataset(RowStore rows, int[] labels)
     {
-        Features = features;
+        _rows = rows;
         Labels = labels;
-        FeatureSize = featureSize;
     }
 
-    /// <summary>Row-major features, <see cref="Count"/> x <see cref="FeatureSize"/>.</summary>
-    public float[] Features { get; }
-
-    /// <summary>0-based class index of each row.</summary>
+    /// <summary>0-based class index of each row (-1 for data read without labels).</summary>
     public int[] Labels { get; }
 
     /// <summary>Values per row.</summary>
-    public int FeatureSize { get; }
+    public int FeatureSize => _rows.FeatureSize;
 
     /// <summary>Rows.</summary>
     public int Count => Labels.Length;
 
+    /// <summary>Where the rows are: <see cref="DataCaching.Memory"/> or <see cref="DataCaching.Disk"/>.</summary>
+    public DataCaching Storage => _rows.OnDisk ? DataCaching.Disk : DataCaching.Memory;
+
+    /// <summary>
+    /// Copies the features of <paramref name="rows"/> into <paramref name="destination"/>, row i at
+    /// i x <see cref="FeatureSize"/>. Safe to call from several threads at once.
+    /// </summary>
+    public void ReadRows(ReadOnlySpan<int> rows, Span<float> destination) => _rows.Read(rows, destination);
+
+    /// <summary>The features of <paramref name="count"/> consecutive rows from <paramref name="start"/>, row-major.</summary>
+    public float[] ReadRows(int start, int count)
+    {
+        if (start < 0 || count < 0 || start > Count - count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start}..{start + count - 1} are not all among the {Count} rows.");
+        var values = new float[RowLayout.Values(count, FeatureSize)];
+        int[] rows = new int[count];
+        for (int i = 0; i < count; i++) rows[i] = start + i;
+        ReadRows(rows, values);
+        return values;
+    }
+
+    /// <summary>Deletes the rows' file (disk storage) or lets go of the arrays.</summary>
+    public void Dispose() => _rows.Dispose();
+
     /// <summary>
     /// Reads <paramref name="featureColumn"/> (a known-size float vector of <paramref name="featureSize"/> values) and
     /// <paramref name="labelColumn"/> (a key type, whose raw value k means class k-1, or an unsigned/signed integer
-    /// or float holding the 0-based class) and checks every label is below <paramref name="classCount"/>.
+    /// or float holding the 0-based class) and checks every label is below <paramref name="classCount"/>; the rows are
+    /// kept as <paramref name="caching"/> says.
     /// </summary>
-    public static LabeledDataset Read(IDataView data, string featureColumn, string labelColumn, int featureSize, int classCount, int? maxRows = null)
+    public static LabeledDataset Read(IDataView data, string featureColumn, string labelColumn, int featureSize, int classCount, int? maxRows = null,
+        DataCaching caching = DataCaching.Auto)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(labelColumn);
-        return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows);
+        return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows, caching);
     }
 
     /// <summary>Reads the training data and, if given, the validation data for <paramref name="network"/>.</summary>
     internal static (LabeledDataset Train, LabeledDataset? Validation) ReadTrainAndValidation(IDataView trainData, IDataView? validationData,
-        string featureColumn, string labelColumn, Graph.NetworkGraph network)
+        string featureColumn, string labelColumn, Graph.NetworkGraph network, DataCaching caching = DataCaching.Auto)
     {
         ArgumentNullException.ThrowIfNull(trainData);
-        var train = Read(trainData, featureColumn, labelColumn, network.InputSize, network.ClassCount);
-        var validation = validationData is null ? null : Read(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount);
+        var train = Read(trainData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
+        var validation = validationData is null ? null : Read(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
         return (train, validation);
     }
 
     /// <summary>
     /// Reads only <paramref name="featureColumn"/> (e.g. calibration data, which needs no labels); every label is -1.
     /// </summary>
-    public static LabeledDataset ReadFeatures(IDataView data, string featureColumn, int featureSize, int? maxRows = null)
+    public static LabeledDataset ReadFeatures(IDataView data, string featureColumn, int featureSize, int? maxRows = null, DataCaching caching = DataCaching.Auto)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return ReadCore(data, featureColumn, null, featureSize, 0, maxRows);
+        return ReadCore(data, featureColumn, null, featureSize, 0, maxRows, caching);
     }
 
-    private static LabeledDataset ReadCore(IDataView data, string featureColumn, string? labelColumn, int featureSize, int classCount, int? maxRows)
+    private static LabeledDataset ReadCore(IDataView data, string featureColumn, string? labelColumn, int featureSize, int classCount, int? maxRows,
+        DataCaching caching)
     {
+        if (!Enum.IsDefined(caching)) throw new ArgumentOutOfRangeException(nameof(caching), caching, "Unknown data caching.");
         DataViewSchema.Column features = SchemaChecks.CheckFeatureColumn(data.Schema, featureColumn, featureSize);
         DataViewSchema.Column? label = labelColumn is null ? null : SchemaChecks.CheckLabelColumn(data.Schema, labelColumn, classCount);
 
-        long? knownRows = data.GetRowCount();
-        int capacity = (int)Math.Min(maxRows ?? int.MaxValue, knownRows ?? 1024);
-        var x = new List<float>(capacity * featureSize);
-        var y = new List<int>(capacity);
-        using DataViewRowCursor cursor = data.GetRowCursor(label is { } l ? new[] { features, l } : new[] { features });
-        var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-        Func<int> getLabel = label is { } column ? LabelGetter(cursor, column) : () => -1;
-        VBuffer<float> buffer = default;
-        float[] dense = new float[featureSize];
-        while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
+        long? knownRows = data.GetRowCount() is long n ? Math.Min(n, maxRows ?? long.MaxValue) : maxRows;
+        RowStore rows = RowLayout.StartsOnDisk(caching, knownRows, featureSize) ? new DiskRowStore(featureSize) : new MemoryRowStore(featureSize, knownRows);
+        try
         {
-            int cls = getLabel();
-            if (label is { } checkedLabel && (cls < 0 || cls >= classCount))
-                throw new ArgumentOutOfRangeException(nameof(data),
-                    $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
-            getFeatures(ref buffer);
-            buffer.CopyTo(dense);
-            x.AddRange(dense);
-            y.Add(cls);
+            var y = new List<int>((int)Math.Min(knownRows ?? 1024, 1 << 20));
+            using DataViewRowCursor cursor = data.GetRowCursor(label is { } l ? new[] { features, l } : new[] { features });
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
+            Func<int> getLabel = label is { } column ? LabelGetter(cursor, column) : () => -1;
+            VBuffer<float> buffer = default;
+            float[] dense = new float[featureSize];
+            while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
+            {
+                int cls = getLabel();
+                if (label is { } checkedLabel && (cls < 0 || cls >= classCount))
+                    throw new ArgumentOutOfRangeException(nameof(data),
+                        $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
+                getFeatures(ref buffer);
+                buffer.CopyTo(dense);
+                rows.Append(dense);
+                y.Add(cls);
+                // Auto with a view that did not say how many rows it has: past the limit, move to disk.
+                if (caching == DataCaching.Auto && rows is MemoryRowStore memory && memory.Bytes > RowLayout.AutoMemoryLimitBytes)
+                    rows = Spill(memory);
+            }
+            if (y.Count == 0)
+                throw new ArgumentException(label is null
+                    ? $"The data has no rows; at least one row of '{featureColumn}' is needed."
+                    : $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
+            rows.Complete();
+            return new LabeledDataset(rows, y.ToArray());
         }
-        if (y.Count == 0)
-            throw new ArgumentException(label is null
-                ? $"The data has no rows; at least one row of '{featureColumn}' is needed."
-                : $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
-        return new LabeledDataset(x.ToArray(), y.ToArray(), featureSize);
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
+    }
+
+    // Copies the rows read so far into a file and frees the memory.
+    private static DiskRowStore Spill(MemoryRowStore memory)
+    {
+        var disk = new DiskRowStore(memory.FeatureSize);
+        try
+        {
+            memory.Complete();
+            float[] row = new float[memory.FeatureSize];
+            int[] index = new int[1];
+            for (index[0] = 0; index[0] < memory.Count; index[0]++)
+            {
+                memory.Read(index, row);
+                disk.Append(row);
+            }
+        }
+        catch
+        {
+            disk.Dispose();
+            throw;
+        }
+        memory.Dispose();
+        return disk;
     }
 
     private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label)

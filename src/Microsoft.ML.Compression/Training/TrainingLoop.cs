@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training.Augmentation;
 using Microsoft.ML.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,11 +49,14 @@ public sealed class TrainingLoop
         if (train.FeatureSize != module.Graph.InputSize)
             throw new ArgumentException($"Training rows have {train.FeatureSize} features but network '{module.Graph.Name}' expects {module.Graph.InputSize}.", nameof(train));
 
+        BatchAugmenter? augmenter = _options.Augmentation is { } a ? BatchAugmenter.For(a, module.Graph) : null;
+
         using var session = TorchSession.Enter(_checkAlive, _options.Threads);
-        return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList());
+        return RunCore(module, train, validation, (hooks ?? Array.Empty<ITrainingHook>()).OfType<ITrainingHook>().ToList(), augmenter);
     }
 
-    private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks)
+    private IReadOnlyList<EpochMetrics> RunCore(GraphModule module, LabeledDataset train, LabeledDataset? validation, IReadOnlyList<ITrainingHook> hooks,
+        BatchAugmenter? augmenter)
     {
         torch.random.manual_seed(Seed);
         var parameters = module.parameters().Where(p => p.requires_grad).ToList();
@@ -69,6 +73,7 @@ public sealed class TrainingLoop
         var history = new List<EpochMetrics>();
         foreach (var hook in hooks) hook.OnTrainingStart(module);
         ITrainingHook? lossHook = LossHook(hooks);
+        using var reader = new BatchReader(train, _options.BatchSize, augmenter, Seed);
 
         for (int epoch = 1; epoch <= _options.Epochs; epoch++)
         {
@@ -77,6 +82,7 @@ public sealed class TrainingLoop
             foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
             var watch = Stopwatch.StartNew();
             int[] order = Shuffle(train.Count, Seed, epoch);
+            reader.StartEpoch(epoch, order);
             double lossSum = 0;
             long correct = 0, seen = 0;
             double lr = _options.LearningRate;
@@ -90,8 +96,8 @@ public sealed class TrainingLoop
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
                 using var scope = torch.NewDisposeScope();
-                (Tensor x, Tensor y) = Batch(train, order, start, size);
-                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train);
+                (Tensor x, Tensor y) = reader.Take(b);
+                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
                 optimizer.zero_grad();
                 Tensor logits = module.call(x);
                 Tensor loss = lossHook?.Loss(module, batch, logits) ?? nn.functional.cross_entropy(logits, y);
@@ -154,18 +160,22 @@ public sealed class TrainingLoop
         return (lossSum / data.Count, (double)correct / data.Count);
     }
 
+    /// <summary>The rows order[start..start+size) as a [size, features] tensor and their labels.</summary>
     internal static (Tensor X, Tensor Y) Batch(LabeledDataset data, int[] order, int start, int size)
     {
-        int f = data.FeatureSize;
-        var x = new float[size * f];
+        var x = new float[checked(size * data.FeatureSize)];
+        long[] y = ReadBatch(data, order, start, size, x);
+        return (torch.tensor(x, new long[] { size, data.FeatureSize }), torch.tensor(y));
+    }
+
+    /// <summary>Reads the features of rows order[start..start+size) into <paramref name="features"/> (row-major) and returns their labels.</summary>
+    internal static long[] ReadBatch(LabeledDataset data, int[] order, int start, int size, float[] features)
+    {
+        ReadOnlySpan<int> rows = order.AsSpan(start, size);
+        data.ReadRows(rows, features);
         var y = new long[size];
-        for (int i = 0; i < size; i++)
-        {
-            int row = order[start + i];
-            Array.Copy(data.Features, (long)row * f, x, (long)i * f, f);
-            y[i] = data.Labels[row];
-        }
-        return (torch.tensor(x, new long[] { size, f }), torch.tensor(y));
+        for (int i = 0; i < size; i++) y[i] = data.Labels[rows[i]];
+        return y;
     }
 
     private static int[] Shuffle(int count, int seed, int epoch)

@@ -1,4 +1,5 @@
 using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Training.Augmentation;
 using Microsoft.ML.SearchSpace;
 
 namespace Microsoft.ML.Compression.Training;
@@ -70,6 +71,12 @@ public class TrainingOptions : EstimatorOptions
     [Range(0.01, 1.0, 0.1, false)]
     public double StepGamma { get; set; } = 0.1;
 
+    /// <summary>
+    /// Random crops and flips of the training images (never of validation or calibration data), drawn from the seed;
+    /// needs a network with an image input. Default null: the images as they are.
+    /// </summary>
+    public ImageAugmentation? Augmentation { get; set; }
+
     /// <summary>A copy of these settings with <paramref name="seed"/> (the seed a Fit resolved from the MLContext).</summary>
     internal TrainingOptions WithSeed(int seed)
     {
@@ -109,5 +116,6 @@ public class TrainingOptions : EstimatorOptions
         if (!(StepGamma > 0) || StepGamma > 1) throw new ArgumentOutOfRangeException(nameof(StepGamma), StepGamma, "StepGamma must be in (0, 1].");
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown learning-rate schedule.");
+        Augmentation?.Validate();
     }
 }

@@ -47,6 +47,24 @@ public class FeatureHintTests
     }
 
     [TestMethod]
+    public void AugmentedBatchesGetTheTeachersLogitsOfTheChangedImages()
+    {
+        using LabeledDataset data = TestData.MnistArrays(MnistSplit.Train, 64);
+        using var student = new GraphModule(NetworkZoo.LeNet5());
+        using var hook = new DistillationHook(student, TestModels.LeNetWithBatchNorm, 4, 0.5, System.Array.Empty<FeatureHint>(), 1);
+        int[] rows = Enumerable.Range(0, 64).ToArray();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        (Tensor x, Tensor y) = TrainingLoop.Batch(data, rows, 0, rows.Length);
+        Tensor changed = x.flip(1); // any images other than the stored rows
+        Tensor augmented = hook.Loss(student, new TrainingBatch(changed, y, rows, data, Augmented: true), student.call(changed))!;
+        Assert.IsNull(hook.TeacherTrainingAccuracy, "augmented batches do not read logits cached for the stored rows");
+        Tensor cached = hook.Loss(student, new TrainingBatch(changed, y, rows, data), student.call(changed))!;
+        Assert.IsNotNull(hook.TeacherTrainingAccuracy, "plain batches use the cache");
+        Assert.AreNotEqual(augmented.item<float>(), cached.item<float>(), "the teacher saw the changed images, not the stored ones");
+    }
+
+    [TestMethod]
     public void EqualWidthsNeedNoAdapter()
     {
         using var student = new GraphModule(NetworkZoo.LeNet5());

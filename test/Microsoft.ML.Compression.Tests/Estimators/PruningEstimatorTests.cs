@@ -88,7 +88,7 @@ public class PruningEstimatorTests
     public void OnnxRuntimeAndMLNetScoreLikeTorchSharp(string name)
     {
         CompressedModelTransformer model = Models[name];
-        float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
+        float[] images = TestData.MnistFeatures(MnistSplit.Test, 256);
         using var module = new GraphModule(model.Network);
         float[] expected = TorchLogits.Of(module, images, 256);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;

@@ -81,8 +81,7 @@ public class QuantizationEstimatorTests
         Assert.IsTrue(conv.BatchNormFrozen, "BN frozen after 5 steps");
 
         // Frozen: a training forward leaves the running statistics alone and computes the folded inference form.
-        LabeledDataset batch = TestData.MnistArrays(MnistSplit.Train, 64);
-        using var x = torch.tensor(batch.Features, new long[] { 64, 784 });
+        using var x = torch.tensor(TestData.MnistFeatures(MnistSplit.Train, 64), new long[] { 64, 784 });
         model.Module.train();
         using (var _ = model.Module.call(x)) { }
         (NetworkGraph floatNet, CompressedNetwork q) = model.Finish();

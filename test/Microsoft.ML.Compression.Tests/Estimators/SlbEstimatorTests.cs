@@ -117,7 +117,7 @@ public class SlbEstimatorTests
     public void OnnxRuntimeAndMLNetScoreLikeTorchSharp(string name)
     {
         CompressedModelTransformer model = Models[name];
-        float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
+        float[] images = TestData.MnistFeatures(MnistSplit.Test, 256);
         float[] expected = TorchLogits.Of(model.Compressed, images, 256);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
         float maxDiff = TorchLogits.MaxAbsDifference(expected, ort);
@@ -147,7 +147,7 @@ public class SlbEstimatorTests
         Assert.IsTrue(model.Compressed.Activations.Count > 0);
         ModelProto onnx = ModelProto.Parser.ParseFrom(model.OnnxModel);
         Assert.IsTrue(onnx.Graph.Node.Count(n => n.OpType == "QuantizeLinear") >= 2);
-        float[] images = TestData.MnistArrays(MnistSplit.Test, 256).Features;
+        float[] images = TestData.MnistFeatures(MnistSplit.Test, 256);
         float[] expected = TorchLogits.Of(model.Compressed, images, 256);
         float[] ort = OrtRunner.Run(model.OnnxModel, images, 256).Logits;
         int agree = Enumerable.Range(0, 256).Count(r => OrtRunner.ArgMax(expected, r, 10) == OrtRunner.ArgMax(ort, r, 10));
@@ -203,7 +203,7 @@ public class SlbEstimatorTests
         using var module = new GraphModule(TestModels.LeNetWithBatchNorm);
         Assert.AreEqual(2, BatchNormCalibration.Recalibrate(module, data, rows: 512, batchSize: 128));
         // bn1's input is conv1's output: its mean per channel over all 512 images equals the average of the 4 batch means.
-        using var x = TorchSharp.torch.tensor(data.Features, new long[] { 512, 1, 28, 28 });
+        using var x = TorchSharp.torch.tensor(data.ReadRows(0, 512), new long[] { 512, 1, 28, 28 });
         using var y = module.ModuleOf("conv1")!.call(x);
         float[] expected = y.mean(new long[] { 0, 2, 3 }).data<float>().ToArray();
         NetworkGraph calibrated = module.ToGraph();

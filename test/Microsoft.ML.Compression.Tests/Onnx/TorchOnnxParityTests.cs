@@ -34,11 +34,11 @@ public class TorchOnnxParityTests
     public void EveryLayerKind()
     {
         // The all-layer graph takes 12x12 inputs: use the centre crops of real digits.
-        LabeledDataset digits = TestData.MnistArrays(MnistSplit.Test, Images);
+        float[] digits = TestData.MnistFeatures(MnistSplit.Test, Images);
         float[] crops = new float[Images * 144];
         for (int n = 0; n < Images; n++)
             for (int y = 0; y < 12; y++)
-                Array.Copy(digits.Features, n * 784 + (y + 8) * 28 + 8, crops, n * 144 + y * 12, 12);
+                Array.Copy(digits, n * 784 + (y + 8) * 28 + 8, crops, n * 144 + y * 12, 12);
         AssertParity(Graph.GraphModuleTests.AllLayersNetwork(), crops, 144);
     }
 
@@ -49,8 +49,7 @@ public class TorchOnnxParityTests
         torch.random.manual_seed(0);
         using var module = new GraphModule(net);
         new TrainingLoop(new TrainingOptions { Epochs = 1, BatchSize = 64 }).Run(module, train);
-        LabeledDataset test = TestData.MnistArrays(MnistSplit.Test, Images);
-        AssertParity(module.ToGraph(), test.Features, 784);
+        AssertParity(module.ToGraph(), TestData.MnistFeatures(MnistSplit.Test, Images), 784);
     }
 
     private static void AssertParity(NetworkGraph trained, float[] inputs, int featureSize)

@@ -17,7 +17,7 @@ public class GaussianKnockoffsTests
     [TestMethod]
     public void KnockoffsMatchTheDataMomentsAndAreExchangeable()
     {
-        float[] images = TestData.MnistArrays(MnistSplit.Train, Rows).Features;
+        float[] images = TestData.MnistFeatures(MnistSplit.Train, Rows);
         var knockoffs = GaussianKnockoffs.Fit(images, Rows, 784, Shrinkage);
         Assert.IsTrue(knockoffs.SmallestCorrelationEigenvalue >= Shrinkage * 0.99, $"shrinkage bounds lambda_min: {knockoffs.SmallestCorrelationEigenvalue}");
         double s = knockoffs.EquicorrelatedS[0];
@@ -69,7 +69,7 @@ public class GaussianKnockoffsTests
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GaussianKnockoffs.Fit(new float[20], 10, 2, shrinkage: 1));
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GaussianKnockoffs.Fit(new float[20], 10, 2)).Message, "constant");
-        var k = GaussianKnockoffs.Fit(TestData.MnistArrays(MnistSplit.Train, 200).Features, 200, 784);
+        var k = GaussianKnockoffs.Fit(TestData.MnistFeatures(MnistSplit.Train, 200), 200, 784);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => k.Sample(torch.zeros(2, 100))).Message, "784");
     }
 }

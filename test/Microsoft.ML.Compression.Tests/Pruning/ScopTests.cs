@@ -87,7 +87,7 @@ public class ScopTests
         Assert.IsTrue(model.Pruning.Notes.Any(n => n.Contains("scores:", StringComparison.Ordinal)), "score distribution per layer");
         Assert.AreEqual(3, model.Report.History.Count, "1 control epoch + 2 fine-tuning epochs");
 
-        float[] images = TestData.MnistArrays(MnistSplit.Test, 128).Features;
+        float[] images = TestData.MnistFeatures(MnistSplit.Test, 128);
         using var module = new GraphModule(model.Network);
         float[] torchLogits = TorchLogits.Of(module, images, 128);
         Assert.IsTrue(TorchLogits.MaxAbsDifference(torchLogits, OrtRunner.Run(model.OnnxModel, images, 128).Logits) <= 1e-4);

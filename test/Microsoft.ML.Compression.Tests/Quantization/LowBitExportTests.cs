@@ -32,7 +32,7 @@ public class LowBitExportTests
         NetworkGraph trained = TestModels.LeNetWithBatchNorm;
         CompressedNetwork network = RoundAll(trained, bits);
         byte[] onnx = OnnxExporter.Export(network);
-        float[] images = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, Images).Features;
+        float[] images = TestData.MnistFeatures(Microsoft.ML.Compression.Datasets.MnistSplit.Test, Images);
 
         OrtRunner.Result ort = OrtRunner.Run(onnx, images, Images);
         float[] expected = TorchLogits.Of(network, images, Images);

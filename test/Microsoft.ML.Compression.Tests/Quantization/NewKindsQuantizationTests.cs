@@ -31,7 +31,7 @@ public class NewKindsQuantizationTests
 
         Assert.IsFalse(q.Activations.ContainsKey("pad"), "zero padding keeps its input's grid");
         Assert.IsTrue(q.Activations.ContainsKey("se") && q.Activations.ContainsKey("normalize"), "Mul and ScaleShift outputs get their own grids");
-        float[] inputs = TestData.MnistArrays(MnistSplit.Test, 64).Features;
+        float[] inputs = TestData.MnistFeatures(MnistSplit.Test, 64);
         float[] simulated = TorchLogits.Of(q, inputs, 64);
         float[] ort = OrtRunner.Run(OnnxExporter.Export(q), inputs, 64).Logits;
         float range = simulated.Max() - simulated.Min();

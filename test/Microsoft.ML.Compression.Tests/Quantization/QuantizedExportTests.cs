@@ -91,11 +91,11 @@ public class QuantizedExportTests
     /// </summary>
     internal static Dictionary<string, int> AssertAgreement(CompressedNetwork q)
     {
-        LabeledDataset test = TestData.MnistArrays(MnistSplit.Test, Images);
+        float[] features = TestData.MnistFeatures(MnistSplit.Test, Images);
         float[] simulated;
         using (var module = q.ToModule())
         using (torch.no_grad())
-        using (var x = torch.tensor(test.Features, new long[] { Images, 784 }))
+        using (var x = torch.tensor(features, new long[] { Images, 784 }))
         using (var logits = module.call(x))
             simulated = logits.data<float>().ToArray();
 
@@ -106,7 +106,7 @@ public class QuantizedExportTests
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = optimizedPath };
             using (var session = new InferenceSession(OnnxExporter.Export(q), options))
             {
-                var input = NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(test.Features, new[] { Images, 784 }));
+                var input = NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(features, new[] { Images, 784 }));
                 using var results = session.Run(new[] { input }, new[] { OnnxExporter.LogitsOutput });
                 ort = results.First().AsEnumerable<float>().ToArray();
             }

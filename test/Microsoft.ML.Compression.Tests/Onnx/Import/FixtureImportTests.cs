@@ -77,7 +77,7 @@ public class FixtureImportTests
 
         // A feature column of the flattened, normalized images feeds it through ML.NET as it fed the file.
         const int rows = 64;
-        float[] features = TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, rows).Features.Select(v => (v - fixture.Mean) / fixture.Std).ToArray();
+        float[] features = TestData.MnistFeatures(Microsoft.ML.Compression.Datasets.MnistSplit.Test, rows).Select(v => (v - fixture.Mean) / fixture.Std).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new Row { Features = features.Skip(r * 784).Take(784).ToArray() }));
         float[] scores = ml.Data.CreateEnumerable<Scored>(imported.Transform(data), reuseRowObject: false).SelectMany(p => p.Score).ToArray();
         float[] expected = ForeignModels.Probabilities(Bytes(name), features, rows);

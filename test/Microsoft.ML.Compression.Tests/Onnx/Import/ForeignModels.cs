@@ -48,7 +48,7 @@ internal static class ForeignModels
     {
         NetworkGraph network = OnnxImporter.Import(model);
         // Real images (MNIST test digits, 784 pixels / 255) or uniform noise in [0, 1), normalized as the model expects.
-        float[] inputs = realImages ? TestData.MnistArrays(Microsoft.ML.Compression.Datasets.MnistSplit.Test, rows).Features.ToArray() : TestWeights.RandomInputs(rows, network.InputSize, seed);
+        float[] inputs = realImages ? TestData.MnistFeatures(Microsoft.ML.Compression.Datasets.MnistSplit.Test, rows) : TestWeights.RandomInputs(rows, network.InputSize, seed);
         if (!realImages)
             for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] + 1f) / 2f;
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (inputs[i] - mean) / std;
