@@ -16,9 +16,9 @@ using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms;
 using SampleData;
 
-int imagesPerClass = Setting(args, "--images-per-class", 1000);
-int epochs = Setting(args, "--epochs", 4);
-int fineTuneEpochs = Setting(args, "--fine-tune-epochs", 1);
+int imagesPerClass = Setting(args, "--images-per-class", 3000);
+int epochs = Setting(args, "--epochs", 8);
+int fineTuneEpochs = Setting(args, "--fine-tune-epochs", 2);
 const int Side = 32, LatencyBatch = 32;
 var total = Stopwatch.StartNew();
 string repoData = SampleDatasets.FindRepositoryDataRoot(AppContext.BaseDirectory);

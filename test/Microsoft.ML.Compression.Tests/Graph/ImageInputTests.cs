@@ -42,7 +42,7 @@ public class ImageInputTests
             Assert.AreEqual(input.Mean![c], read.Mean![c], 1e-3);
             Assert.AreEqual(input.Std![c], read.Std![c], 1e-3);
         }
-        Assert.IsNull(ImageInput.Of(Net(new ImageInput(3, 8, 8))).Mean);
+        Assert.IsNull(ImageInput.Of(Net(new ImageInput(3, 8, 8)))!.Mean);
         CollectionAssert.AreEqual(new[] { 8, 8, 3 }, Net(input).InputShape, "the graph reads interleaved pixels");
     }
 
