@@ -121,7 +121,7 @@ public sealed class FashionMnistDataTests
     [ClassInitialize]
     public static void FetchAndParseOnce(TestContext context)
     {
-        string dir = SampleDatasets.EnsureFashionMnist(SampleDatasets.FindRepositoryDataRoot(), context.WriteLine);
+        string dir = SampleDatasets.EnsureFashionMnist(TestData.DataRoot, context.WriteLine);
         var clock = Stopwatch.StartNew();
         _train = FashionMnist.Read(dir, FashionSplit.Train);
         long trainMs = clock.ElapsedMilliseconds;

@@ -17,7 +17,7 @@ public sealed class MnistDataTests
 
     [ClassInitialize]
     public static void FetchOnce(TestContext context)
-        => _dir = SampleDatasets.EnsureMnist(SampleDatasets.FindRepositoryDataRoot(), context.WriteLine);
+        => _dir = TestData.MnistDirectory;
 
     [TestMethod]
     public void TrainSplit_HasSixtyThousandImagesOfTheKnownShape()
@@ -72,7 +72,7 @@ public sealed class MnistDataTests
     public void EnsureMnist_IsIdempotent()
     {
         string? message = null;
-        string again = SampleDatasets.EnsureMnist(SampleDatasets.FindRepositoryDataRoot(), m => message = m);
+        string again = SampleDatasets.EnsureMnist(TestData.DataRoot, m => message = m);
         Assert.AreEqual(_dir, again);
         Assert.IsNull(message, "Nothing should be fetched when the files are present.");
     }

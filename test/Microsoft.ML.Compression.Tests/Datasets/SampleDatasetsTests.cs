@@ -1,5 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.ML.Compression.Datasets;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using SampleData;
 
@@ -28,5 +33,43 @@ public sealed class SampleDatasetsTests
     {
         Assert.ThrowsExactly<ArgumentException>(() => SampleDatasets.EnsureMnist(" "));
         Assert.ThrowsExactly<ArgumentNullException>(() => SampleDatasets.EnsureFashionMnist(null!));
+    }
+
+    [TestMethod]
+    public void FindMismatches_NamesChangedAndMissingFilesAndRecordsVerifiedOnes()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"pins-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string a = Path.Combine(folder, "a.bin");
+            File.WriteAllText(a, "hello");
+            var pins = new Dictionary<string, string>
+            {
+                ["a.bin"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("hello"))),
+                ["b.bin"] = new string('0', 64),
+            };
+            CollectionAssert.AreEqual(new[] { "b.bin" }, SampleDatasets.FindMismatches(folder, pins).ToArray(), "b.bin is missing");
+            string marker = Path.Combine(folder, SampleDatasets.VerifiedMarkerName);
+            Assert.IsTrue(File.Exists(marker), "a verified file is recorded");
+            StringAssert.Contains(File.ReadAllText(marker), pins["a.bin"]);
+
+            // Same size, new content and time: the record no longer vouches for it, so it is hashed and caught.
+            File.WriteAllText(a, "hellp");
+            File.SetLastWriteTimeUtc(a, File.GetLastWriteTimeUtc(a).AddSeconds(5));
+            CollectionAssert.AreEquivalent(new[] { "a.bin", "b.bin" }, SampleDatasets.FindMismatches(folder, pins).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void MnistPinsCoverEveryFileAndTheDataMatchesThem()
+    {
+        CollectionAssert.AreEquivalent(MnistIdx.FileNames.ToArray(), SampleDatasets.MnistSha256.Keys.ToArray());
+        CollectionAssert.AreEquivalent(FashionMnist.FileNames.ToArray(), SampleDatasets.FashionMnistSha256.Keys.ToArray());
+        Assert.AreEqual(0, SampleDatasets.FindMismatches(TestData.MnistDirectory, SampleDatasets.MnistSha256).Count);
     }
 }

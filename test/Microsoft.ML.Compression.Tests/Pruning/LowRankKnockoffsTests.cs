@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using Microsoft.ML.Compression.Pruning.Scop;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using TorchSharp;
@@ -53,20 +52,21 @@ public class LowRankKnockoffsTests
     }
 
     [TestMethod]
-    public void ImageSizedInputsFitInAMoment()
+    public void ImageSizedInputsUseTheLowRankForm()
     {
         // 64x64 RGB: 12,288 features, whose dense covariance alone would take 1.2 GB and hours to decompose.
         const int rows = 64, size = 3 * 64 * 64;
         var random = new Random(5);
         var pixels = new float[rows * size];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = random.Next(256);
-        var clock = Stopwatch.StartNew();
         var knockoffs = GaussianKnockoffs.Fit(pixels, rows, size);
+        // What makes this quick is the form chosen, not the machine: with more features than rows, Fit must pick the
+        // diagonal-plus-low-rank conditional and never build the 12,288 x 12,288 dense one. (A wall-clock bound here
+        // failed on loaded machines and passed for a dense fit on fast ones.)
+        Assert.IsInstanceOfType<LowRankKnockoffConditional>(knockoffs.Conditional);
         using var scope = torch.NewDisposeScope();
         Tensor x = torch.tensor(pixels, new long[] { rows, 3, 64, 64 });
         Tensor k = knockoffs.Sample(x);
-        clock.Stop();
-        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(10), $"fit and sample took {clock.Elapsed}");
         CollectionAssert.AreEqual(x.shape, k.shape);
         Assert.AreEqual(0.1, knockoffs.SmallestCorrelationEigenvalue, 1e-12);
         Assert.IsFalse(k.isnan().any().item<bool>() || k.isinf().any().item<bool>(), "finite knockoffs");
