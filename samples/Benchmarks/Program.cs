@@ -19,13 +19,14 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["kd-fashion-small"] = DistillationExperiments.SmallStudent,
     ["onnx-compress"] = OnnxCompressExperiment.Run,
     ["big-data"] = Benchmarks.BigData.BigDataExperiment.Run,
+    ["soak"] = SoakExperiment.Run,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))
 {
     Console.Error.WriteLine(args.Length == 0 ? "Name an experiment." : $"Unknown experiment '{args[0]}'.");
     Console.Error.WriteLine("Experiments: " + string.Join(", ", experiments.Keys.Order()));
-    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency); onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]");
+    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency); onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]");
     return 2;
 }
 
