@@ -200,7 +200,7 @@ internal static class SoakExperiment
         return Directory.GetDirectories(root, prefix + "*").Sum(d => Directory.GetFiles(d, "*", SearchOption.AllDirectories).Length);
     }
 
-    // The kind of each open descriptor: "socket", "pipe", "anon_inode:[eventfd]", or a file's folder.
+    // The kind of each open descriptor: "socket", "pipe", "anon_inode:[eventfd]", a file's folder, or a temp file's path.
     private static Dictionary<string, int> HandleKinds()
     {
         var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -211,7 +211,8 @@ internal static class SoakExperiment
             try { target = new FileInfo(fd).LinkTarget; }
             catch (IOException) { continue; }
             if (target is null) continue;
-            string kind = target.StartsWith('/') ? Path.GetDirectoryName(target) ?? target : target.Split(':')[0] + (target.StartsWith("anon_inode", StringComparison.Ordinal) ? ":" + target.Split(':')[1] : "");
+            string kind = target.StartsWith(Path.GetTempPath(), StringComparison.Ordinal) ? target // a temp file is named in full
+                : target.StartsWith('/') ? Path.GetDirectoryName(target) ?? target : target.Split(':')[0] + (target.StartsWith("anon_inode", StringComparison.Ordinal) ? ":" + target.Split(':')[1] : "");
             kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
         }
         return kinds;
