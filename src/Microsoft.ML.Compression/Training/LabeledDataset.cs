@@ -65,13 +65,32 @@ public sealed class LabeledDataset : IDisposable
         return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows, caching);
     }
 
+    /// <summary>As <see cref="Read"/>, for validation data: its messages name the validation data.</summary>
+    internal static LabeledDataset ReadValidation(IDataView data, string featureColumn, string labelColumn, int featureSize, int classCount,
+        DataCaching caching = DataCaching.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(labelColumn);
+        return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, null, caching, "validation data");
+    }
+
     /// <summary>Reads the training data and, if given, the validation data for <paramref name="network"/>.</summary>
     internal static (LabeledDataset Train, LabeledDataset? Validation) ReadTrainAndValidation(IDataView trainData, IDataView? validationData,
         string featureColumn, string labelColumn, Graph.NetworkGraph network, DataCaching caching = DataCaching.Auto)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var train = Read(trainData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
-        var validation = validationData is null ? null : Read(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
+        LabeledDataset? validation = null;
+        try
+        {
+            validation = validationData is null ? null
+                : ReadValidation(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching);
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
         return (train, validation);
     }
 
@@ -85,7 +104,7 @@ public sealed class LabeledDataset : IDisposable
     }
 
     private static LabeledDataset ReadCore(IDataView data, string featureColumn, string? labelColumn, int featureSize, int classCount, int? maxRows,
-        DataCaching caching)
+        DataCaching caching, string role = "data")
     {
         if (!Enum.IsDefined(caching)) throw new ArgumentOutOfRangeException(nameof(caching), caching, "Unknown data caching.");
         DataViewSchema.Column features = SchemaChecks.CheckFeatureColumn(data.Schema, featureColumn, featureSize);
@@ -98,7 +117,7 @@ public sealed class LabeledDataset : IDisposable
             var y = new List<int>((int)Math.Min(knownRows ?? 1024, 1 << 20));
             using DataViewRowCursor cursor = data.GetRowCursor(label is { } l ? new[] { features, l } : new[] { features });
             var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            Func<int> getLabel = label is { } column ? LabelGetter(cursor, column) : () => -1;
+            Func<int> getLabel = label is { } column ? LabelGetter(cursor, column, classCount) : () => -1;
             VBuffer<float> buffer = default;
             float[] dense = new float[featureSize];
             while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
@@ -109,6 +128,7 @@ public sealed class LabeledDataset : IDisposable
                         $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
                 getFeatures(ref buffer);
                 buffer.CopyTo(dense);
+                CheckFinite(dense, featureColumn, cursor.Position, role);
                 rows.Append(dense);
                 y.Add(cls);
                 // Auto with a view that did not say how many rows it has: past the limit, move to disk.
@@ -117,8 +137,11 @@ public sealed class LabeledDataset : IDisposable
             }
             if (y.Count == 0)
                 throw new ArgumentException(label is null
-                    ? $"The data has no rows; at least one row of '{featureColumn}' is needed."
-                    : $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
+                    ? $"The {role} has no rows; at least one row of '{featureColumn}' is needed."
+                    : role == "data"
+                        ? $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'."
+                        : $"The {role} has no rows; leave it out (null) or give at least one labeled example in '{featureColumn}'/'{labelColumn}'.",
+                    nameof(data));
             rows.Complete();
             return new LabeledDataset(rows, y.ToArray());
         }
@@ -153,7 +176,18 @@ public sealed class LabeledDataset : IDisposable
         return disk;
     }
 
-    private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label)
+    // NaN or an infinity in the features would turn the loss into NaN many steps later; name the row now instead.
+    private static void CheckFinite(float[] row, string featureColumn, long position, string role)
+    {
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (!float.IsFinite(row[i]))
+                throw new ArgumentOutOfRangeException(nameof(row),
+                    $"Row {position} of column '{featureColumn}' in the {role} holds {row[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; every feature value must be a finite number (not NaN or an infinity).");
+        }
+    }
+
+    private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, int classCount)
     {
         DataViewType type = label.Type;
         if (type is KeyDataViewType key)
@@ -172,7 +206,10 @@ public sealed class LabeledDataset : IDisposable
         return () =>
         {
             float v = 0; gf(ref v);
-            return v == MathF.Floor(v) && v >= 0 && v < int.MaxValue ? (int)v : -1;
+            if (v != MathF.Floor(v) || !float.IsFinite(v))
+                throw new ArgumentOutOfRangeException(nameof(label),
+                    $"Row {cursor.Position} of column '{label.Name}' holds {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}, which is not an integer class index (expected a whole number 0..{classCount - 1}).");
+            return v > int.MinValue && v < int.MaxValue ? (int)v : -1;
         };
     }
 }
