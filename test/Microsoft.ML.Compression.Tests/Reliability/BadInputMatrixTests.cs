@@ -9,10 +9,13 @@ using System.Text;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Compression.Tests.Fixtures;
 using Microsoft.ML.Compression.Tests.Onnx.Import;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -154,7 +157,37 @@ public sealed class BadInputMatrixTests
         Add("training data empty", new(typeof(ArgumentException), Fit(Array.Empty<FloatRow>()), "no rows", "'Features'", "'Label'"));
         Add("validation data empty", new(typeof(ArgumentException), Fit(new[] { Row(), Row(1) }, Array.Empty<FloatRow>()), "validation data has no rows", "'Label'"));
         Add("batch size 0", new(aoor, Fit(new[] { Row() }, configure: o => o.BatchSize = 0), "BatchSize") { ParamName = "BatchSize" });
+        foreach (var (label, value) in new[] { ("NaN", float.NaN), ("+Infinity", float.PositiveInfinity) })
+            cases.Add($"calibration: activation range ends in {label}", new(typeof(ArgumentException),
+                () => QuantParams.FromRange(-1f, value, "conv2.output"), "'conv2.output'", value.ToString(CultureInfo.InvariantCulture), "finite"));
+        cases.Add("calibration: BatchNorm recalibration on one row", new(typeof(ArgumentException), () =>
+        {
+            var ml = new MLContext(0);
+            using LabeledDataset one = LabeledDataset.Read(ml.Data.LoadFromEnumerable(new[] { Row(4) }), "Features", "Label", Size, 10);
+            using var module = new GraphModule(NetworkZoo.LeNet5(batchNorm: true)); // untrained: only the refusal matters
+            BatchNormCalibration.Recalibrate(module, one, rows: 100);
+        }, "at least 2 rows", "has 1", "'bn1'", "left as trained") { ParamName = "data" });
         return cases;
+    }
+
+    /// <summary>One class and chance-level loss are legal: a warning in MLContext.Log naming them, not an error.</summary>
+    [TestMethod]
+    public void OneClassAndChanceLevelLossWarnInTheLog()
+    {
+        var ml = new MLContext(seed: 0);
+        var warnings = new List<string>();
+        ml.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        var options = new NetworkTrainer.Options
+        {
+            Epochs = 3, BatchSize = 2,
+            OnEpoch = m => throw new OperationCanceledException($"stop after epoch {m.Epoch}"),
+        };
+        IDataView data = ml.Data.LoadFromEnumerable(new[] { Row(3), Row(3, 7, 1f) });
+        var stop = Assert.ThrowsExactly<OperationCanceledException>(() => ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), options).Fit(data));
+        StringAssert.Contains(stop.Message, "epoch 1", "the warnings come before the user's callback");
+        string all = string.Join("\n", warnings);
+        StringAssert.Contains(all, "'Label' is class 3");
+        StringAssert.Contains(all, "chance level (ln 10");
     }
 
     // ---- options, generated from [Range] and [Choice] ----
