@@ -12,11 +12,23 @@ public sealed class LabeledDataset : IDisposable
 {
     private readonly RowStore _rows;
 
-    private LabeledDataset(RowStore rows, int[] labels)
+    private LabeledDataset(RowStore rows, int[] labels, float largestMagnitude)
     {
         _rows = rows;
         Labels = labels;
+        LargestMagnitude = largestMagnitude;
     }
+
+    /// <summary>The largest |value| among all features (seen once while reading).</summary>
+    internal float LargestMagnitude { get; }
+
+    /// <summary>
+    /// For a divergence message: when the features reach far beyond the few units a network expects (e.g. raw
+    /// 0..255 pixels), a sentence saying so; otherwise empty.
+    /// </summary>
+    internal string UnscaledHint() => LargestMagnitude > 10
+        ? $" The features reach {LargestMagnitude.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}: check the data for extreme values, and scale the features (e.g. pixels / 255 or NormalizeMeanVariance) if they are not normalized."
+        : "";
 
     /// <summary>0-based class index of each row (-1 for data read without labels).</summary>
     public int[] Labels { get; }
@@ -120,6 +132,7 @@ public sealed class LabeledDataset : IDisposable
             Func<int> getLabel = label is { } column ? LabelGetter(cursor, column, classCount) : () => -1;
             VBuffer<float> buffer = default;
             float[] dense = new float[featureSize];
+            float largest = 0;
             while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
             {
                 int cls = getLabel();
@@ -128,7 +141,7 @@ public sealed class LabeledDataset : IDisposable
                         $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
                 getFeatures(ref buffer);
                 buffer.CopyTo(dense);
-                CheckFinite(dense, featureColumn, cursor.Position, role);
+                largest = Math.Max(largest, CheckFinite(dense, featureColumn, cursor.Position, role));
                 rows.Append(dense);
                 y.Add(cls);
                 // Auto with a view that did not say how many rows it has: past the limit, move to disk.
@@ -143,7 +156,7 @@ public sealed class LabeledDataset : IDisposable
                         : $"The {role} has no rows; leave it out (null) or give at least one labeled example in '{featureColumn}'/'{labelColumn}'.",
                     nameof(data));
             rows.Complete();
-            return new LabeledDataset(rows, y.ToArray());
+            return new LabeledDataset(rows, y.ToArray(), largest);
         }
         catch
         {
@@ -177,14 +190,18 @@ public sealed class LabeledDataset : IDisposable
     }
 
     // NaN or an infinity in the features would turn the loss into NaN many steps later; name the row now instead.
-    private static void CheckFinite(float[] row, string featureColumn, long position, string role)
+    // Returns the row's largest |value|.
+    private static float CheckFinite(float[] row, string featureColumn, long position, string role)
     {
+        float largest = 0;
         for (int i = 0; i < row.Length; i++)
         {
+            largest = Math.Max(largest, Math.Abs(row[i]));
             if (!float.IsFinite(row[i]))
                 throw new ArgumentOutOfRangeException(nameof(row),
                     $"Row {position} of column '{featureColumn}' in the {role} holds {row[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; every feature value must be a finite number (not NaN or an infinity).");
         }
+        return largest;
     }
 
     private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, int classCount)

@@ -170,6 +170,18 @@ public sealed class BadInputMatrixTests
         return cases;
     }
 
+    /// <summary>The divergence message adds a hint about scaling when the features reach far beyond a few units.</summary>
+    [TestMethod]
+    public void DivergenceHintAppearsOnlyForUnscaledFeatures()
+    {
+        var ml = new MLContext(0);
+        using LabeledDataset raw = LabeledDataset.Read(ml.Data.LoadFromEnumerable(new[] { Row(1, 10, 255f), Row(2, 3, -7f) }), "Features", "Label", Size, 10);
+        StringAssert.Contains(raw.UnscaledHint(), "The features reach 255");
+        StringAssert.Contains(raw.UnscaledHint(), "scale the features");
+        using LabeledDataset scaled = LabeledDataset.Read(ml.Data.LoadFromEnumerable(new[] { Row(1, 10, 1f), Row(2, 3, -3f) }), "Features", "Label", Size, 10);
+        Assert.AreEqual("", scaled.UnscaledHint());
+    }
+
     /// <summary>One class and chance-level loss are legal: a warning in MLContext.Log naming them, not an error.</summary>
     [TestMethod]
     public void OneClassAndChanceLevelLossWarnInTheLog()
