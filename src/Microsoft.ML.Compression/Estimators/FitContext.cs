@@ -52,7 +52,7 @@ internal sealed class FitContext : IDisposable
         ?? throw new InvalidOperationException($"{Options.GetType().Name} has no training settings.");
 
     /// <summary>The training rows with 0-based labels.</summary>
-    public LabeledDataset Train => _train ??= WarnIfOneClass(Keep(LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName,
+    public LabeledDataset Train => _train ??= CheckTrainingRows(Keep(LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName,
         _network.InputSize, _network.ClassCount, caching: Options.DataCache)));
 
     /// <summary>The validation rows, or null without validation data.</summary>
@@ -64,9 +64,16 @@ internal sealed class FitContext : IDisposable
     public LabeledDataset Features(int maxRows) =>
         Keep(LabeledDataset.ReadFeatures(_trainData, Options.FeatureColumnName, _network.InputSize, maxRows, Options.DataCache));
 
-    // One class is legal (e.g. fine-tuning on a slice) but usually a mistake: say so in the log, do not fail.
-    private LabeledDataset WarnIfOneClass(LabeledDataset data)
+    // One class is legal (e.g. fine-tuning on a slice) but usually a mistake: say so in the log, do not fail. One row
+    // for a network with BatchNorm cannot train at all: fail, naming the layers.
+    private LabeledDataset CheckTrainingRows(LabeledDataset data)
     {
+        // A batch of one row has no variance: BatchNorm cannot train on it (libtorch's own error does not name the data).
+        string[] norms = _network.Layers.OfType<BatchNorm2dLayer>().Select(l => l.Name).ToArray();
+        if (data.Count < 2 && norms.Length > 0)
+            throw new ArgumentException(
+                $"The training data has {data.Count} row, but {_network.Name}'s BatchNorm layers ({string.Join(", ", norms.Select(n => $"'{n}'"))}) need at least 2 rows to train.",
+                "trainData");
         int first = data.Labels[0];
         if (_network.ClassCount > 1 && Array.TrueForAll(data.Labels, label => label == first))
             Channel.Warning(MessageSensitivity.None,

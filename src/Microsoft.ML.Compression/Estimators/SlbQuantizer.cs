@@ -4,7 +4,6 @@ using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Quantization.Slb;
 using Microsoft.ML.Compression.Training;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
 
 namespace Microsoft.ML.Compression.Estimators;
@@ -134,12 +133,7 @@ public sealed class SlbQuantizer : CompressionEstimator<SlbQuantizer.Options>
             (layer, module, scales) => new SlbWeightModule(layer, module, Settings.WeightBits, scales, Settings.LogitInitialization));
         var slbLayers = model.Layers.Values.Cast<SlbWeightModule>().ToList();
         LabeledDataset train = context.Train;
-        // One row cannot re-estimate BatchNorm statistics (a batch of one has no variance): keep the trained ones and say so.
-        bool canCalibrate = train.Count >= 2;
-        if (Settings.BatchNormCalibration && !canCalibrate)
-            context.Channel.Warning(MessageSensitivity.None,
-                $"BatchNorm recalibration skipped: the training data has {train.Count} row and it needs at least 2; the running statistics stay as trained.");
-        Action<GraphModule>? calibrate = Settings.BatchNormCalibration && canCalibrate
+        Action<GraphModule>? calibrate = Settings.BatchNormCalibration
             ? module => BatchNormCalibration.Recalibrate(module, train, Settings.BatchNormCalibrationRows)
             : null;
         int stepsPerEpoch = (train.Count + Settings.BatchSize - 1) / Settings.BatchSize;

@@ -156,6 +156,12 @@ public sealed class BadInputMatrixTests
         Add("key label with 20 values", new(aoor, Fit(new[] { new KeyRow20 { Label = 15 } }), "'Label'", "20 values", "10 output classes"));
         Add("training data empty", new(typeof(ArgumentException), Fit(Array.Empty<FloatRow>()), "no rows", "'Features'", "'Label'"));
         Add("validation data empty", new(typeof(ArgumentException), Fit(new[] { Row(), Row(1) }, Array.Empty<FloatRow>()), "validation data has no rows", "'Label'"));
+        Add("one training row for a BatchNorm network", new(typeof(ArgumentException), () =>
+        {
+            var ml = new MLContext(seed: 0);
+            var options = new NetworkTrainer.Options { Epochs = 2, OnEpoch = _ => Assert.Fail("training must not start on bad input") };
+            ml.Transforms.Compression.Train(NetworkZoo.LeNet5(batchNorm: true), options).Fit(ml.Data.LoadFromEnumerable(new[] { Row(1) }));
+        }, "training data has 1 row", "'bn1'", "at least 2 rows") { ParamName = "trainData" });
         Add("batch size 0", new(aoor, Fit(new[] { Row() }, configure: o => o.BatchSize = 0), "BatchSize") { ParamName = "BatchSize" });
         foreach (var (label, value) in new[] { ("NaN", float.NaN), ("+Infinity", float.PositiveInfinity) })
             cases.Add($"calibration: activation range ends in {label}", new(typeof(ArgumentException),
@@ -168,6 +174,22 @@ public sealed class BadInputMatrixTests
             BatchNormCalibration.Recalibrate(module, one, rows: 100);
         }, "at least 2 rows", "has 1", "'bn1'", "left as trained") { ParamName = "data" });
         return cases;
+    }
+
+    /// <summary>Small but usable data trains: the first epoch is reached (and stopped there).</summary>
+    [TestMethod]
+    [DataRow("one training row", 1, 0, 64)]
+    [DataRow("one validation row", 2, 1, 64)]
+    [DataRow("batch size 64 above the 3 rows", 3, 0, 64)]
+    [DataRow("batch size 8 above the 2 rows, one validation row", 2, 1, 8)]
+    public void SmallDataStillTrains(string name, int trainRows, int validationRows, int batchSize)
+    {
+        var ml = new MLContext(seed: 0);
+        var options = new NetworkTrainer.Options { Epochs = 2, BatchSize = batchSize, OnEpoch = m => throw new OperationCanceledException("epoch reached") };
+        IDataView train = ml.Data.LoadFromEnumerable(Enumerable.Range(0, trainRows).Select(i => Row((uint)i)).ToArray());
+        IDataView? validation = validationRows == 0 ? null : ml.Data.LoadFromEnumerable(Enumerable.Range(0, validationRows).Select(i => Row((uint)i)).ToArray());
+        var stop = Assert.ThrowsExactly<OperationCanceledException>(() => ml.Transforms.Compression.Train(NetworkZoo.LeNet5(), options).Fit(train, validation), name);
+        Assert.AreEqual("epoch reached", stop.Message, name);
     }
 
     /// <summary>The divergence message adds a hint about scaling when the features reach far beyond a few units.</summary>
