@@ -52,17 +52,48 @@ internal sealed class FitContext : IDisposable
         ?? throw new InvalidOperationException($"{Options.GetType().Name} has no training settings.");
 
     /// <summary>The training rows with 0-based labels.</summary>
-    public LabeledDataset Train => _train ??= Keep(LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName,
-        _network.InputSize, _network.ClassCount, caching: Options.DataCache));
+    public LabeledDataset Train => _train ??= CheckTrainingRows(Keep(LabeledDataset.Read(_trainData, Options.FeatureColumnName, Options.LabelColumnName,
+        _network.InputSize, _network.ClassCount, caching: Options.DataCache)));
 
     /// <summary>The validation rows, or null without validation data.</summary>
     public LabeledDataset? Validation => _validationData is null ? null
-        : _validation ??= Keep(LabeledDataset.Read(_validationData, Options.FeatureColumnName, Options.LabelColumnName,
-            _network.InputSize, _network.ClassCount, caching: Options.DataCache));
+        : _validation ??= Keep(LabeledDataset.ReadValidation(_validationData, Options.FeatureColumnName, Options.LabelColumnName,
+            _network.InputSize, _network.ClassCount, Options.DataCache));
 
     /// <summary>The first <paramref name="maxRows"/> rows' features only (e.g. calibration data, which needs no labels).</summary>
     public LabeledDataset Features(int maxRows) =>
         Keep(LabeledDataset.ReadFeatures(_trainData, Options.FeatureColumnName, _network.InputSize, maxRows, Options.DataCache));
+
+    // One class is legal (e.g. fine-tuning on a slice) but usually a mistake: say so in the log, do not fail. One row
+    // for a network with BatchNorm cannot train at all: fail, naming the layers.
+    private LabeledDataset CheckTrainingRows(LabeledDataset data)
+    {
+        // A batch of one row has no variance: BatchNorm cannot train on it (libtorch's own error does not name the data).
+        string[] norms = _network.Layers.OfType<BatchNorm2dLayer>().Select(l => l.Name).ToArray();
+        if (data.Count < 2 && norms.Length > 0)
+            throw new ArgumentException(
+                $"The training data has {data.Count} row, but {_network.Name}'s BatchNorm layers ({string.Join(", ", norms.Select(n => $"'{n}'"))}) need at least 2 rows to train.",
+                "trainData");
+        int first = data.Labels[0];
+        if (_network.ClassCount > 1 && Array.TrueForAll(data.Labels, label => label == first))
+            Channel.Warning(MessageSensitivity.None,
+                $"Every one of the {data.Count:N0} training rows in '{Options.LabelColumnName}' is class {first}; the network has {_network.ClassCount} classes and will learn to predict only class {first}.");
+        return data;
+    }
+
+    // Mean loss at or above ln(classes) (what uniform guessing scores) after the first epoch means nothing was
+    // learned yet: often unscaled features, shuffled labels or a learning rate far off. Warned once per Fit.
+    private void WarnIfChanceLevel(EpochMetrics metrics)
+    {
+        if (_warnedChanceLevel || metrics.Epoch != 1 || _network.ClassCount < 2) return;
+        double chance = Math.Log(_network.ClassCount);
+        if (!(metrics.TrainLoss >= chance * 0.98)) return;
+        _warnedChanceLevel = true;
+        Channel.Warning(MessageSensitivity.None,
+            $"After epoch 1 the mean training loss is {metrics.TrainLoss:F4}, at chance level (ln {_network.ClassCount} = {chance:F4}): check the labels, the feature scaling and the learning rate.");
+    }
+
+    private bool _warnedChanceLevel;
 
     private LabeledDataset Keep(LabeledDataset data)
     {
@@ -118,7 +149,8 @@ internal sealed class FitContext : IDisposable
         // The distillation hook installs hint adapters, so it must exist before the loop builds its optimizer.
         using var distillation = distill ? options?.Distillation(module) : null;
         if (distillation is not null) Info($"{phase}: {options!.DistillationSummary}");
-        var loop = new TrainingLoop(settings, Channel, options?.OnEpoch, CheckAlive);
+        Action<EpochMetrics>? onEpoch = options?.OnEpoch;
+        var loop = new TrainingLoop(settings, Channel, metrics => { WarnIfChanceLevel(metrics); onEpoch?.Invoke(metrics); }, CheckAlive);
         _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
         if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
     }

@@ -45,7 +45,7 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
     public bool HasRange => _fixed is not null || _min <= _max;
 
     /// <summary>The current parameters; throws before any batch was seen.</summary>
-    public QuantParams Parameters => _fixed ?? (HasRange ? QuantParams.FromRange(_min, _max)
+    public QuantParams Parameters => _fixed ?? (HasRange ? QuantParams.FromRange(_min, _max, GetName())
         : throw new InvalidOperationException($"Activation quantizer '{GetName()}' has not seen any data yet."));
 
     public override Tensor forward(Tensor x)

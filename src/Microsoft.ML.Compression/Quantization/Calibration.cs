@@ -78,7 +78,7 @@ internal static class Calibration
         return collectors.ToDictionary(c => c.Key, c =>
         {
             (float lo, float hi) = method == CalibrationMethod.Percentile ? c.Value.Percentiles(percentile) : (c.Value.Min, c.Value.Max);
-            return QuantParams.FromRange(lo, hi);
+            return QuantParams.FromRange(lo, hi, c.Key);
         }, StringComparer.Ordinal);
     }
 

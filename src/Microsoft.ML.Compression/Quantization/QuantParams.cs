@@ -25,10 +25,16 @@ public readonly record struct QuantParams(float Scale, int ZeroPoint)
     /// Parameters covering [<paramref name="min"/>, <paramref name="max"/>] widened to include 0: scale =
     /// (max - min) / 255, zero point = round(-min / scale) clamped to [0, 255] (Jacob et al.'s nudging).
     /// </summary>
-    public static QuantParams FromRange(float min, float max)
+    /// <param name="min">The smallest value seen.</param>
+    /// <param name="max">The largest value seen.</param>
+    /// <param name="tensor">What the range was measured on (a layer's output), named in the error when the range is not finite.</param>
+    public static QuantParams FromRange(float min, float max, string? tensor = null)
     {
         if (float.IsNaN(min) || float.IsNaN(max) || float.IsInfinity(min) || float.IsInfinity(max))
-            throw new ArgumentException($"Cannot quantize the range [{min}, {max}]: both ends must be finite numbers.");
+            throw new ArgumentException(
+                $"Cannot quantize the range [{min.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {max.ToString(System.Globalization.CultureInfo.InvariantCulture)}]"
+                + (tensor is null ? "" : $" of tensor '{tensor}'")
+                + ": both ends must be finite numbers. The model produces NaN or infinite values there: check the calibration data for extreme values and the weights for NaN.");
         if (min > max) (min, max) = (max, min);
         min = Math.Min(min, 0f);
         max = Math.Max(max, 0f);

@@ -25,6 +25,12 @@ public static class BatchNormCalibration
         var norms = module.Graph.Layers.OfType<BatchNorm2dLayer>().Select(l => (BatchNorm2d)module.ModuleOf(l.Name)!).ToList();
         module.eval();
         if (norms.Count == 0) return 0;
+        // Checked before the statistics are reset: one row gives no batch of two, and the layers would be left with
+        // reset (0 mean, 1 variance) statistics instead of the trained ones.
+        if (data.Count < 2)
+            throw new ArgumentException(
+                $"BatchNorm recalibration needs at least 2 rows, but the data has {data.Count}; the running statistics of {string.Join(", ", module.Graph.Layers.OfType<BatchNorm2dLayer>().Select(l => $"'{l.Name}'"))} were left as trained.",
+                nameof(data));
 
         var momenta = norms.Select(n => n.momentum).ToList();
         foreach (var norm in norms)

@@ -12,11 +12,23 @@ public sealed class LabeledDataset : IDisposable
 {
     private readonly RowStore _rows;
 
-    private LabeledDataset(RowStore rows, int[] labels)
+    private LabeledDataset(RowStore rows, int[] labels, float largestMagnitude)
     {
         _rows = rows;
         Labels = labels;
+        LargestMagnitude = largestMagnitude;
     }
+
+    /// <summary>The largest |value| among all features (seen once while reading).</summary>
+    internal float LargestMagnitude { get; }
+
+    /// <summary>
+    /// For a divergence message: when the features reach far beyond the few units a network expects (e.g. raw
+    /// 0..255 pixels), a sentence saying so; otherwise empty.
+    /// </summary>
+    internal string UnscaledHint() => LargestMagnitude > 10
+        ? $" The features reach {LargestMagnitude.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}: check the data for extreme values, and scale the features (e.g. pixels / 255 or NormalizeMeanVariance) if they are not normalized."
+        : "";
 
     /// <summary>0-based class index of each row (-1 for data read without labels).</summary>
     public int[] Labels { get; }
@@ -65,13 +77,32 @@ public sealed class LabeledDataset : IDisposable
         return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, maxRows, caching);
     }
 
+    /// <summary>As <see cref="Read"/>, for validation data: its messages name the validation data.</summary>
+    internal static LabeledDataset ReadValidation(IDataView data, string featureColumn, string labelColumn, int featureSize, int classCount,
+        DataCaching caching = DataCaching.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(labelColumn);
+        return ReadCore(data, featureColumn, labelColumn, featureSize, classCount, null, caching, "validation data");
+    }
+
     /// <summary>Reads the training data and, if given, the validation data for <paramref name="network"/>.</summary>
     internal static (LabeledDataset Train, LabeledDataset? Validation) ReadTrainAndValidation(IDataView trainData, IDataView? validationData,
         string featureColumn, string labelColumn, Graph.NetworkGraph network, DataCaching caching = DataCaching.Auto)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var train = Read(trainData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
-        var validation = validationData is null ? null : Read(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching: caching);
+        LabeledDataset? validation = null;
+        try
+        {
+            validation = validationData is null ? null
+                : ReadValidation(validationData, featureColumn, labelColumn, network.InputSize, network.ClassCount, caching);
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
         return (train, validation);
     }
 
@@ -85,7 +116,7 @@ public sealed class LabeledDataset : IDisposable
     }
 
     private static LabeledDataset ReadCore(IDataView data, string featureColumn, string? labelColumn, int featureSize, int classCount, int? maxRows,
-        DataCaching caching)
+        DataCaching caching, string role = "data")
     {
         if (!Enum.IsDefined(caching)) throw new ArgumentOutOfRangeException(nameof(caching), caching, "Unknown data caching.");
         DataViewSchema.Column features = SchemaChecks.CheckFeatureColumn(data.Schema, featureColumn, featureSize);
@@ -98,9 +129,10 @@ public sealed class LabeledDataset : IDisposable
             var y = new List<int>((int)Math.Min(knownRows ?? 1024, 1 << 20));
             using DataViewRowCursor cursor = data.GetRowCursor(label is { } l ? new[] { features, l } : new[] { features });
             var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            Func<int> getLabel = label is { } column ? LabelGetter(cursor, column) : () => -1;
+            Func<int> getLabel = label is { } column ? LabelGetter(cursor, column, classCount) : () => -1;
             VBuffer<float> buffer = default;
             float[] dense = new float[featureSize];
+            float largest = 0;
             while (cursor.MoveNext() && (maxRows is null || y.Count < maxRows))
             {
                 int cls = getLabel();
@@ -109,6 +141,7 @@ public sealed class LabeledDataset : IDisposable
                         $"Row {cursor.Position} of column '{labelColumn}' holds class {cls}, but the network has {classCount} classes (expected 0..{classCount - 1}{(checkedLabel.Type is KeyDataViewType ? ", i.e. key values 1.." + classCount : "")}).");
                 getFeatures(ref buffer);
                 buffer.CopyTo(dense);
+                largest = Math.Max(largest, CheckFinite(dense, featureColumn, cursor.Position, role));
                 rows.Append(dense);
                 y.Add(cls);
                 // Auto with a view that did not say how many rows it has: past the limit, move to disk.
@@ -117,10 +150,13 @@ public sealed class LabeledDataset : IDisposable
             }
             if (y.Count == 0)
                 throw new ArgumentException(label is null
-                    ? $"The data has no rows; at least one row of '{featureColumn}' is needed."
-                    : $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'.", nameof(data));
+                    ? $"The {role} has no rows; at least one row of '{featureColumn}' is needed."
+                    : role == "data"
+                        ? $"The data has no rows; training needs at least one labeled example in '{featureColumn}'/'{labelColumn}'."
+                        : $"The {role} has no rows; leave it out (null) or give at least one labeled example in '{featureColumn}'/'{labelColumn}'.",
+                    nameof(data));
             rows.Complete();
-            return new LabeledDataset(rows, y.ToArray());
+            return new LabeledDataset(rows, y.ToArray(), largest);
         }
         catch
         {
@@ -153,7 +189,22 @@ public sealed class LabeledDataset : IDisposable
         return disk;
     }
 
-    private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label)
+    // NaN or an infinity in the features would turn the loss into NaN many steps later; name the row now instead.
+    // Returns the row's largest |value|.
+    private static float CheckFinite(float[] row, string featureColumn, long position, string role)
+    {
+        float largest = 0;
+        for (int i = 0; i < row.Length; i++)
+        {
+            largest = Math.Max(largest, Math.Abs(row[i]));
+            if (!float.IsFinite(row[i]))
+                throw new ArgumentOutOfRangeException(nameof(row),
+                    $"Row {position} of column '{featureColumn}' in the {role} holds {row[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {i}; every feature value must be a finite number (not NaN or an infinity).");
+        }
+        return largest;
+    }
+
+    private static Func<int> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, int classCount)
     {
         DataViewType type = label.Type;
         if (type is KeyDataViewType key)
@@ -172,7 +223,10 @@ public sealed class LabeledDataset : IDisposable
         return () =>
         {
             float v = 0; gf(ref v);
-            return v == MathF.Floor(v) && v >= 0 && v < int.MaxValue ? (int)v : -1;
+            if (v != MathF.Floor(v) || !float.IsFinite(v))
+                throw new ArgumentOutOfRangeException(nameof(label),
+                    $"Row {cursor.Position} of column '{label.Name}' holds {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}, which is not an integer class index (expected a whole number 0..{classCount - 1}).");
+            return v > int.MinValue && v < int.MaxValue ? (int)v : -1;
         };
     }
 }

@@ -111,7 +111,7 @@ public sealed class TrainingLoop
                 float lossValue = loss.item<float>();
                 if (float.IsNaN(lossValue) || float.IsInfinity(lossValue))
                     throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).");
+                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).{train.UnscaledHint()}");
                 lossSum += lossValue * size;
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 seen += size;
