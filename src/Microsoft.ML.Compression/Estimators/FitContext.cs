@@ -78,6 +78,9 @@ internal sealed class FitContext : IDisposable
         _train = _validation = null;
     }
 
+    /// <summary>Set when a training run was cancelled and kept its last completed epoch's model (the Fit then returns it instead of throwing).</summary>
+    public string? PartialModel { get; private set; }
+
     /// <summary>Every epoch trained so far, in order.</summary>
     public IReadOnlyList<EpochMetrics> History => _history;
 
@@ -120,6 +123,11 @@ internal sealed class FitContext : IDisposable
         if (distillation is not null) Info($"{phase}: {options!.DistillationSummary}");
         var loop = new TrainingLoop(settings, Channel, options?.OnEpoch, CheckAlive);
         _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
+        if (loop.StoppedByCancellation)
+        {
+            PartialModel = $"{phase}: cancelled after epoch {loop.CompletedEpochs} of {settings.Epochs}; the model is that epoch's ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).";
+            Note(PartialModel);
+        }
         if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
     }
 
