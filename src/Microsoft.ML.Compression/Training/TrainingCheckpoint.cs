@@ -22,10 +22,10 @@ internal static class TrainingCheckpoint
     internal const string ManifestName = "checkpoint.json";
 
     internal sealed record Manifest(int Version, int Epoch, long Step, int Seed, string Network, string Fingerprint,
-        string ModelFile, string OptimizerFile, string RandomFile);
+        string ModelFile, string OptimizerFile, string RandomFile, string HookFile);
 
     /// <summary>A hash of what must match for a checkpoint to continue this run: the parameter and buffer names and shapes, the data size and the loop's settings.</summary>
-    internal static string Fingerprint(GraphModule module, TrainingOptions options, int rows)
+    internal static string Fingerprint(GraphModule module, TrainingOptions options, int rows, IReadOnlyList<ICheckpointedHook> hooks)
     {
         var text = new StringBuilder();
         text.Append(module.Graph.Name).Append('|').Append(module.Graph.InputSize).Append('|').Append(module.Graph.ClassCount).Append('|').Append(rows);
@@ -37,6 +37,7 @@ internal static class TrainingCheckpoint
             .Append('|').Append(options.WeightDecay.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('|').Append(options.Schedule)
             .Append('|').Append(options.StepEpochs).Append('|').Append(options.StepGamma.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
             .Append('|').Append(options.Augmentation is { } a ? $"{a.CropPadding},{a.HorizontalFlip}" : "none");
+        foreach (ICheckpointedHook hook in hooks) text.Append('|').Append(hook.GetType().Name).Append(':').Append(hook.Fingerprint);
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
@@ -57,7 +58,7 @@ internal static class TrainingCheckpoint
     }
 
     /// <summary>Loads the checkpoint <paramref name="manifest"/> names into <paramref name="module"/> and <paramref name="optimizer"/> and restores torch's random state.</summary>
-    internal static void Load(string directory, Manifest manifest, GraphModule module, OptimizerHelper optimizer, string fingerprint)
+    internal static void Load(string directory, Manifest manifest, GraphModule module, OptimizerHelper optimizer, string fingerprint, IReadOnlyList<ICheckpointedHook> hooks)
     {
         if (manifest.Fingerprint != fingerprint)
             throw new InvalidOperationException(
@@ -68,15 +69,20 @@ internal static class TrainingCheckpoint
         byte[] random = File.ReadAllBytes(Path.Combine(directory, manifest.RandomFile));
         using Tensor state = torch.tensor(random, dtype: ScalarType.Byte);
         torch.random.set_rng_state(state);
+        var hookStates = JsonSerializer.Deserialize<List<Dictionary<string, int[]>>>(File.ReadAllText(Path.Combine(directory, manifest.HookFile)))!;
+        if (hookStates.Count != hooks.Count) throw new InvalidDataException($"The checkpoint in '{directory}' holds the state of {hookStates.Count} training hooks, not {hooks.Count}.");
+        for (int i = 0; i < hooks.Count; i++)
+            hooks[i].LoadState(module, hookStates[i].ToDictionary(e => e.Key, e => e.Value.Select(BitConverter.Int32BitsToSingle).ToArray()), manifest.Step);
     }
 
     /// <summary>Writes the state after <paramref name="epoch"/> (its files first, the manifest last) and removes the previous epoch's files.</summary>
-    internal static void Save(string directory, GraphModule module, OptimizerHelper optimizer, int epoch, long step, int seed, string fingerprint)
+    internal static void Save(string directory, GraphModule module, OptimizerHelper optimizer, int epoch, long step, int seed, string fingerprint,
+        IReadOnlyList<ICheckpointedHook> hooks)
     {
         Directory.CreateDirectory(directory);
         Manifest? previous = Read(directory);
         var manifest = new Manifest(1, epoch, step, seed, module.Graph.Name, fingerprint,
-            $"model-{epoch}.bin", $"optimizer-{epoch}.bin", $"random-{epoch}.bin");
+            $"model-{epoch}.bin", $"optimizer-{epoch}.bin", $"random-{epoch}.bin", $"hooks-{epoch}.json");
 
         Atomic(directory, manifest.ModelFile, temp => module.save(temp));
         Atomic(directory, manifest.OptimizerFile, temp => optimizer.save_state_dict(temp));
@@ -85,11 +91,15 @@ internal static class TrainingCheckpoint
             byte[] bytes = state.data<byte>().ToArray();
             Atomic(directory, manifest.RandomFile, temp => File.WriteAllBytes(temp, bytes));
         }
+        // Floats as their bits: exact, and the infinities of an observer that saw nothing yet are valid JSON.
+        var hookStates = hooks.Select(h => h.SaveState().ToDictionary(e => e.Key, e => e.Value.Select(BitConverter.SingleToInt32Bits).ToArray())).ToList();
+        string hookJson = JsonSerializer.Serialize(hookStates);
+        Atomic(directory, manifest.HookFile, temp => File.WriteAllText(temp, hookJson));
         string json = JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true });
         Atomic(directory, ManifestName, temp => File.WriteAllText(temp, json));
 
         if (previous is not null && previous.Epoch != epoch)
-            foreach (string old in new[] { previous.ModelFile, previous.OptimizerFile, previous.RandomFile })
+            foreach (string old in new[] { previous.ModelFile, previous.OptimizerFile, previous.RandomFile, previous.HookFile })
                 File.Delete(Path.Combine(directory, Path.GetFileName(old)));
     }
 

@@ -85,20 +85,22 @@ public sealed class TrainingLoop
         using var reader = new BatchReader(train, _options.BatchSize, augmenter, Seed);
 
         string? checkpoints = _options.CheckpointDirectory;
+        // A hook's own state (observers, temperatures, adapters) must be in the checkpoint, or resuming would differ.
+        var checkpointed = hooks.OfType<ICheckpointedHook>().ToList();
+        if ((checkpoints is not null || _options.ReturnPartialModelOnCancel) && checkpointed.Count != hooks.Count)
+            throw new NotSupportedException(
+                $"{nameof(TrainingOptions.CheckpointDirectory)} and {nameof(TrainingOptions.ReturnPartialModelOnCancel)} cannot be used with the training hooks " +
+                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))} yet; unset them.");
         string? fingerprint = null;
         int firstEpoch = 1;
         StoppedByCancellation = false;
         CompletedEpochs = 0;
         if (checkpoints is not null)
         {
-            // A hook's own state (observers, temperatures, adapters) is not in the checkpoint: resuming would differ.
-            if (hooks.Count > 0)
-                throw new NotSupportedException(
-                    $"{nameof(TrainingOptions.CheckpointDirectory)} cannot resume training with hooks ({string.Join(", ", hooks.Select(h => h.GetType().Name))}) yet; unset it.");
-            fingerprint = TrainingCheckpoint.Fingerprint(module, _options, train.Count);
+            fingerprint = TrainingCheckpoint.Fingerprint(module, _options, train.Count, checkpointed);
             if (TrainingCheckpoint.Read(checkpoints) is { } manifest)
             {
-                TrainingCheckpoint.Load(checkpoints, manifest, module, (TorchSharp.Modules.OptimizerHelper)optimizer, fingerprint);
+                TrainingCheckpoint.Load(checkpoints, manifest, module, (TorchSharp.Modules.OptimizerHelper)optimizer, fingerprint, checkpointed);
                 firstEpoch = manifest.Epoch + 1;
                 step = manifest.Step;
                 CompletedEpochs = manifest.Epoch;
@@ -106,7 +108,7 @@ public sealed class TrainingLoop
             }
         }
         using var snapshot = _options.ReturnPartialModelOnCancel ? new ModuleSnapshot() : null;
-        if (CompletedEpochs > 0) snapshot?.Take(module);
+        if (CompletedEpochs > 0) snapshot?.Take(module, checkpointed, step);
 
         try
         {
@@ -161,15 +163,15 @@ public sealed class TrainingLoop
                 history.Add(metrics);
                 _channel?.Info(MessageSensitivity.None, $"{module.Graph.Name}: {metrics}");
                 if (checkpoints is not null)
-                    TrainingCheckpoint.Save(checkpoints, module, (TorchSharp.Modules.OptimizerHelper)optimizer, epoch, step, Seed, fingerprint!);
+                    TrainingCheckpoint.Save(checkpoints, module, (TorchSharp.Modules.OptimizerHelper)optimizer, epoch, step, Seed, fingerprint!, checkpointed);
                 CompletedEpochs = epoch;
-                snapshot?.Take(module);
+                snapshot?.Take(module, checkpointed, step);
                 _onEpoch?.Invoke(metrics);
             }
         }
         catch (OperationCanceledException) when (snapshot is not null && snapshot.Taken)
         {
-            snapshot.Restore(module);
+            snapshot.Restore(module, checkpointed);
             StoppedByCancellation = true;
             _channel?.Info(MessageSensitivity.None,
                 $"{module.Graph.Name}: cancelled; returning the model of epoch {CompletedEpochs} of {_options.Epochs} ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).");
@@ -182,21 +184,26 @@ public sealed class TrainingLoop
     private sealed class ModuleSnapshot : IDisposable
     {
         private readonly Dictionary<string, Tensor> _values = new();
+        private List<IReadOnlyDictionary<string, float[]>> _hooks = new();
+        private long _step;
 
         public bool Taken => _values.Count > 0;
 
-        public void Take(GraphModule module)
+        public void Take(GraphModule module, IReadOnlyList<ICheckpointedHook> hooks, long step)
         {
             using var noGrad = torch.no_grad();
             Dispose();
             foreach (var (name, value) in module.state_dict())
                 _values[name] = value.detach().clone().DetachFromDisposeScope();
+            _hooks = hooks.Select(h => h.SaveState()).ToList();
+            _step = step;
         }
 
-        public void Restore(GraphModule module)
+        public void Restore(GraphModule module, IReadOnlyList<ICheckpointedHook> hooks)
         {
             using var noGrad = torch.no_grad();
             foreach (var (name, value) in module.state_dict()) value.copy_(_values[name]);
+            for (int i = 0; i < hooks.Count; i++) hooks[i].LoadState(module, _hooks[i], _step);
         }
 
         public void Dispose()

@@ -96,7 +96,7 @@ public class CheckpointTests
             FitAndStopAfter(Settings(directory), after: 1);
             var manifest = TrainingCheckpoint.Read(directory)!;
             string[] files = Directory.GetFiles(directory).Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal).ToArray()!;
-            CollectionAssert.AreEqual(new[] { TrainingCheckpoint.ManifestName, manifest.ModelFile, manifest.OptimizerFile, manifest.RandomFile }.OrderBy(f => f, StringComparer.Ordinal).ToArray(), files,
+            CollectionAssert.AreEqual(new[] { TrainingCheckpoint.ManifestName, manifest.ModelFile, manifest.OptimizerFile, manifest.RandomFile, manifest.HookFile }.OrderBy(f => f, StringComparer.Ordinal).ToArray(), files,
                 "one manifest and the files of its epoch; no temporary file is left");
 
             // A crash while writing epoch 2 leaves half-written temporary files (and perhaps some of epoch 2's files)
@@ -112,19 +112,61 @@ public class CheckpointTests
         }
     }
 
+    private static byte[] Qat(string? directory, int epochs = 3, CancellationToken token = default, Action<EpochMetrics>? onEpoch = null, bool partial = false)
+    {
+        // QuantDelay and FreezeBatchNormAfter fall inside the run, so the switches' state crosses the checkpoint too.
+        var options = new QuantizeAwareTrainer.Options
+        {
+            Epochs = epochs, BatchSize = 64, Seed = 11, Threads = 1, LearningRate = 0.01, QuantDelay = 3, FreezeBatchNormAfter = 7,
+            ActivationRange = Microsoft.ML.Compression.Quantization.RangeTracking.Ema,
+            CheckpointDirectory = directory, CancellationToken = token, OnEpoch = onEpoch, ReturnPartialModelOnCancel = partial,
+        };
+        using var model = TestModels.Compression.QuantizeAwareTraining(TestModels.LeNetWithBatchNorm, options).Fit(Rows.Value);
+        return model.OnnxModel;
+    }
+
+    [TestMethod]
+    public void AResumedQuantizationAwareTrainingEndsWithTheBytesOfAnUninterruptedOne()
+    {
+        string directory = NewDirectory();
+        try
+        {
+            byte[] uninterrupted = Qat(null);
+            using (var cts = new CancellationTokenSource())
+                Assert.ThrowsExactly<OperationCanceledException>(() => Qat(directory, token: cts.Token, onEpoch: m => { if (m.Epoch == 1) cts.Cancel(); }));
+            Assert.AreEqual(1, TrainingCheckpoint.Read(directory)!.Epoch);
+            int resumedEpochs = 0;
+            byte[] resumed = Qat(directory, onEpoch: _ => resumedEpochs++);
+            Assert.AreEqual(2, resumedEpochs);
+            CollectionAssert.AreEqual(uninterrupted, resumed, "SimQAT resumed after epoch 1 (observers' ranges restored): identical ONNX bytes");
+
+            // Cancelled after epoch 1 with ReturnPartialModelOnCancel, SimQAT returns a model (its observers as after epoch 1).
+            using var stop = new CancellationTokenSource();
+            Assert.IsTrue(Qat(null, token: stop.Token, onEpoch: m => { if (m.Epoch == 1) stop.Cancel(); }, partial: true).Length > 0);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [TestMethod]
     public void MethodsThatCannotResumeRefuseTheOptionsNamingTheMethod()
     {
         var c = TestModels.Compression;
         var qat = Assert.ThrowsExactly<NotSupportedException>(() =>
-            c.QuantizeAwareTraining(TestModels.LeNet, new QuantizeAwareTrainer.Options { CheckpointDirectory = "checkpoints" }));
+            c.QuantizeAwareTraining(TestModels.LeNetWithBatchNorm, new QuantizeAwareTrainer.Options { WeightBits = 2, CheckpointDirectory = "checkpoints" }));
         StringAssert.Contains(qat.Message, "QuantizeAwareTraining");
-        Assert.ThrowsExactly<NotSupportedException>(() => c.L1NormPruning(TestModels.LeNet, new L1NormPruner.Options { ReturnPartialModelOnCancel = true }));
-        Assert.ThrowsExactly<NotSupportedException>(() => c.Slb(TestModels.LeNet, new SlbQuantizer.Options { CheckpointDirectory = "checkpoints" }));
-        Assert.ThrowsExactly<NotSupportedException>(() => c.NetworkSlimming(TestModels.LeNet, new NetworkSlimming.Options { CheckpointDirectory = "checkpoints" }));
-        Assert.ThrowsExactly<NotSupportedException>(() => c.Scop(TestModels.LeNet, new ScopPruner.Options { CheckpointDirectory = "checkpoints" }));
         Assert.ThrowsExactly<NotSupportedException>(() =>
-            c.Train(NetworkZoo.LeNet5(), new NetworkTrainer.Options { Teacher = TestModels.LeNet, CheckpointDirectory = "checkpoints" }));
+            c.QuantizeAwareTraining(TestModels.LeNetWithBatchNorm, new QuantizeAwareTrainer.Options { Teacher = TestModels.LeNetWithBatchNorm, CheckpointDirectory = "checkpoints" }));
+        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() =>
+            c.Distill(NetworkZoo.LeNet5(), TestModels.LeNetWithBatchNorm, new Distiller.Options { CheckpointDirectory = "checkpoints" })).Message, "Distill");
+        Assert.ThrowsExactly<NotSupportedException>(() => c.L1NormPruning(TestModels.LeNetWithBatchNorm, new L1NormPruner.Options { ReturnPartialModelOnCancel = true }));
+        Assert.ThrowsExactly<NotSupportedException>(() => c.Slb(TestModels.LeNetWithBatchNorm, new SlbQuantizer.Options { CheckpointDirectory = "checkpoints" }));
+        Assert.ThrowsExactly<NotSupportedException>(() => c.NetworkSlimming(TestModels.LeNetWithBatchNorm, new NetworkSlimming.Options { CheckpointDirectory = "checkpoints" }));
+        Assert.ThrowsExactly<NotSupportedException>(() => c.Scop(TestModels.LeNetWithBatchNorm, new ScopPruner.Options { CheckpointDirectory = "checkpoints" }));
+        Assert.ThrowsExactly<NotSupportedException>(() =>
+            c.Train(NetworkZoo.LeNet5(), new NetworkTrainer.Options { Teacher = TestModels.LeNetWithBatchNorm, CheckpointDirectory = "checkpoints" }));
     }
 
     [TestMethod]
