@@ -70,6 +70,8 @@ public static class HelpText
             "  --base-width N                 ResNets and mobilenetv2-small: first-stage channels (resnet18/34: 64, others 16)\n" +
             "  --width-multiplier X           mobilenetv2 (the paper's network): width multiplier (default 1.0)\n" +
             "  The ResNet-18/34 and MobileNetV2 stems follow the image size (CIFAR-style at 32 px and less).\n" +
+            "  --checkpoint DIR               keep the state after each epoch in DIR; run the same command again after a\n" +
+            "                                 crash to continue from the last completed epoch (same model as without one)\n" +
             Training + "  (default 5 epochs, Adam at learning rate 0.002)\n" + Common + "\n" + Images,
         "report" => "Usage: mlnet-compress report <model.onnx> [--data <labelled images>] [--json] [options]\n" +
             "  Bytes, ops, metadata, parameters and MACs; with --data also top-1 accuracy and the median ONNX Runtime\n" +

@@ -102,6 +102,11 @@ public sealed class ModelReport
     public IReadOnlyList<LayerReport> Layers { get; }
     /// <summary>Per-epoch metrics of the training that produced the model (empty if none).</summary>
     public IReadOnlyList<EpochMetrics> History { get; }
+    /// <summary>
+    /// Why the model is not the one the full run would have given, or null: set when a cancelled Fit returned the
+    /// model of its last completed epoch (<see cref="Training.TrainingOptions.ReturnPartialModelOnCancel"/>).
+    /// </summary>
+    public string? PartialModel { get; internal set; }
 
     /// <inheritdoc />
     public override string ToString()

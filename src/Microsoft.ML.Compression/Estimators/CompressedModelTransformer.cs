@@ -48,7 +48,7 @@ public sealed class CompressedModelTransformer : ITransformer, IDisposable
         NetworkGraph reference = start.HasWeights ? start : result.FloatNetwork;
         long fp32Bytes = compressed.IsFloat && !result.Prunes ? onnx.LongLength
             : OnnxExporter.Export(reference, export with { Method = "fp32", Opset = 13 }).LongLength;
-        var report = new ModelReport(compressed, result.Method, onnx.LongLength, context.History, fp32Bytes);
+        var report = new ModelReport(compressed, result.Method, onnx.LongLength, context.History, fp32Bytes) { PartialModel = context.PartialModel };
         PruningReport? pruning = result.Prunes ? new PruningReport(reference, compressed.Graph, fp32Bytes, onnx.LongLength, context.Notes) : null;
         return new CompressedModelTransformer(catalog, result.FloatNetwork, compressed, onnx, options, report, pruning, schemaSource);
     }

@@ -109,6 +109,9 @@ internal sealed class FitContext : IDisposable
         _train = _validation = null;
     }
 
+    /// <summary>Set when a training run was cancelled and kept its last completed epoch's model (the Fit then returns it instead of throwing).</summary>
+    public string? PartialModel { get; private set; }
+
     /// <summary>Every epoch trained so far, in order.</summary>
     public IReadOnlyList<EpochMetrics> History => _history;
 
@@ -152,6 +155,11 @@ internal sealed class FitContext : IDisposable
         Action<EpochMetrics>? onEpoch = options?.OnEpoch;
         var loop = new TrainingLoop(settings, Channel, metrics => { WarnIfChanceLevel(metrics); onEpoch?.Invoke(metrics); }, CheckAlive);
         _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
+        if (loop.StoppedByCancellation)
+        {
+            PartialModel = $"{phase}: cancelled after epoch {loop.CompletedEpochs} of {settings.Epochs}; the model is that epoch's ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).";
+            Note(PartialModel);
+        }
         if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
     }
 

@@ -94,6 +94,10 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
 
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
+    // Int8 SimQAT keeps its observers' ranges in the checkpoint; the low-bit STE models' observers and distillation's
+    // adapters are not kept yet.
+    private protected override bool CanResume => Settings.Teacher is null && Settings.WeightBits >= 8;
+
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
@@ -110,7 +114,8 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
     {
         using var model = new QuantizationAwareModel(Network, Settings.KeepFloatLayers, nameof(Options.KeepFloatLayers),
             Settings.ActivationRange, Settings.EmaDecay, Settings.FoldBatchNorm);
-        var schedule = new QuantizationSchedule(model, Settings.QuantDelay, Settings.FreezeBatchNormAfter);
+        var schedule = new QuantizationSchedule(model, Settings.QuantDelay, Settings.FreezeBatchNormAfter,
+            FormattableString.Invariant($"{Settings.ActivationRange}|{Settings.EmaDecay:R}|{Settings.FoldBatchNorm}|{string.Join(',', Settings.KeepFloatLayers)}"));
         context.Run(model.Module, "SimQAT", hooks: schedule);
         (NetworkGraph trained, CompressedNetwork quantized) = model.Finish();
         return new FitResult(quantized, trained, "simqat-int8");

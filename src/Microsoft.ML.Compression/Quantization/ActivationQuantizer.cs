@@ -41,6 +41,13 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
     /// <summary>Whether forward rounds onto the grid (off during the quantization delay).</summary>
     public bool Quantizing { get; set; }
 
+    /// <summary>The tracked range (infinities before any batch), kept by training checkpoints.</summary>
+    internal (float Min, float Max) TrackedRange
+    {
+        get => (_min, _max);
+        set => (_min, _max) = value;
+    }
+
     /// <summary>True once a range is known.</summary>
     public bool HasRange => _fixed is not null || _min <= _max;
 

@@ -1,3 +1,4 @@
+using System.IO;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
 using TorchSharp;
@@ -65,6 +66,27 @@ internal sealed class QuantizationAwareModel : IDisposable
     {
         foreach (var q in _quantizers.Values) q.Quantizing = on;
         foreach (var l in _layers) l.Quantizing = on;
+    }
+
+    /// <summary>The activation quantizers' tracked ranges by point (for checkpoints).</summary>
+    public IReadOnlyDictionary<string, float[]> Ranges() =>
+        _quantizers.ToDictionary(e => e.Key, e => new[] { e.Value.TrackedRange.Min, e.Value.TrackedRange.Max }, StringComparer.Ordinal);
+
+    /// <summary>Restores ranges <see cref="Ranges"/> gave.</summary>
+    public void SetRanges(IReadOnlyDictionary<string, float[]> ranges)
+    {
+        foreach (var (point, quantizer) in _quantizers)
+        {
+            if (!ranges.TryGetValue(point, out float[]? range) || range.Length != 2)
+                throw new InvalidDataException($"The checkpoint has no range for activation quantizer '{point}'.");
+            quantizer.TrackedRange = (range[0], range[1]);
+        }
+    }
+
+    /// <summary>Sets whether folded BatchNorms use their running statistics (a restored checkpoint's state).</summary>
+    public void SetBatchNormFrozen(bool frozen)
+    {
+        foreach (var l in _layers) l.BatchNormFrozen = frozen;
     }
 
     /// <summary>Folded BatchNorms switch to their running statistics for good.</summary>

@@ -41,6 +41,15 @@ public sealed class TrainingLoop
 
     private int Seed => _options.Seed ?? 0;
 
+    /// <summary>
+    /// True when the last <see cref="Run"/> was cancelled and, as <see cref="TrainingOptions.ReturnPartialModelOnCancel"/>
+    /// asks, returned with the module as it was after its last completed epoch (<see cref="CompletedEpochs"/>).
+    /// </summary>
+    public bool StoppedByCancellation { get; private set; }
+
+    /// <summary>The epochs the module has completed (resumed ones included) when the last <see cref="Run"/> returned.</summary>
+    public int CompletedEpochs { get; private set; }
+
     /// <summary>Trains <paramref name="module"/> in place and returns the metrics of every epoch; null entries of <paramref name="hooks"/> are skipped.</summary>
     public IReadOnlyList<EpochMetrics> Run(GraphModule module, LabeledDataset train, LabeledDataset? validation = null, IEnumerable<ITrainingHook?>? hooks = null)
     {
@@ -75,60 +84,133 @@ public sealed class TrainingLoop
         ITrainingHook? lossHook = LossHook(hooks);
         using var reader = new BatchReader(train, _options.BatchSize, augmenter, Seed);
 
-        for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+        string? checkpoints = _options.CheckpointDirectory;
+        // A hook's own state (observers, temperatures, adapters) must be in the checkpoint, or resuming would differ.
+        var checkpointed = hooks.OfType<ICheckpointedHook>().ToList();
+        if ((checkpoints is not null || _options.ReturnPartialModelOnCancel) && checkpointed.Count != hooks.Count)
+            throw new NotSupportedException(
+                $"{nameof(TrainingOptions.CheckpointDirectory)} and {nameof(TrainingOptions.ReturnPartialModelOnCancel)} cannot be used with the training hooks " +
+                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))} yet; unset them.");
+        string? fingerprint = null;
+        int firstEpoch = 1;
+        StoppedByCancellation = false;
+        CompletedEpochs = 0;
+        if (checkpoints is not null)
         {
-            _checkAlive();
-            module.train();
-            foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
-            var watch = Stopwatch.StartNew();
-            int[] order = Shuffle(train.Count, Seed, epoch);
-            reader.StartEpoch(epoch, order);
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            double lr = _options.LearningRate;
-            for (int b = 0; b < batchesPerEpoch; b++)
+            fingerprint = TrainingCheckpoint.Fingerprint(module, _options, train.Count, checkpointed);
+            if (TrainingCheckpoint.Read(checkpoints) is { } manifest)
+            {
+                TrainingCheckpoint.Load(checkpoints, manifest, module, (TorchSharp.Modules.OptimizerHelper)optimizer, fingerprint, checkpointed);
+                firstEpoch = manifest.Epoch + 1;
+                step = manifest.Step;
+                CompletedEpochs = manifest.Epoch;
+                _channel?.Info(MessageSensitivity.None, $"{module.Graph.Name}: resumed from the checkpoint of epoch {manifest.Epoch} in '{checkpoints}'.");
+            }
+        }
+        using var snapshot = _options.ReturnPartialModelOnCancel ? new ModuleSnapshot() : null;
+        if (CompletedEpochs > 0) snapshot?.Take(module, checkpointed, step);
+
+        try
+        {
+            for (int epoch = firstEpoch; epoch <= _options.Epochs; epoch++)
             {
                 _checkAlive();
-                int start = b * _options.BatchSize;
-                int size = Math.Min(_options.BatchSize, train.Count - start);
-                if (size < 2 && seen > 0) break; // a single-row batch breaks BatchNorm statistics
-                lr = LearningRateAt(step, epoch, totalSteps);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                module.train();
+                foreach (var hook in hooks) hook.OnEpochStart(module, epoch);
+                var watch = Stopwatch.StartNew();
+                int[] order = Shuffle(train.Count, Seed, epoch);
+                reader.StartEpoch(epoch, order);
+                double lossSum = 0;
+                long correct = 0, seen = 0;
+                double lr = _options.LearningRate;
+                for (int b = 0; b < batchesPerEpoch; b++)
+                {
+                    _checkAlive();
+                    int start = b * _options.BatchSize;
+                    int size = Math.Min(_options.BatchSize, train.Count - start);
+                    if (size < 2 && seen > 0) break; // a single-row batch breaks BatchNorm statistics
+                    lr = LearningRateAt(step, epoch, totalSteps);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
-                using var scope = torch.NewDisposeScope();
-                (Tensor x, Tensor y) = reader.Take(b);
-                var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
-                optimizer.zero_grad();
-                Tensor logits = module.call(x);
-                Tensor loss = lossHook?.Loss(module, batch, logits) ?? nn.functional.cross_entropy(logits, y);
-                foreach (var hook in hooks)
-                    if (hook.ExtraLoss(module, batch, logits) is Tensor extra) loss = loss + extra;
-                loss.backward();
-                foreach (var hook in hooks) hook.AfterBackward(module, step);
-                NoCollection.Run(() => optimizer.step());
-                foreach (var hook in hooks) hook.AfterStep(module, step);
+                    using var scope = torch.NewDisposeScope();
+                    (Tensor x, Tensor y) = reader.Take(b);
+                    var batch = new TrainingBatch(x, y, order.AsMemory(start, size), train, augmenter is not null);
+                    optimizer.zero_grad();
+                    Tensor logits = module.call(x);
+                    Tensor loss = lossHook?.Loss(module, batch, logits) ?? nn.functional.cross_entropy(logits, y);
+                    foreach (var hook in hooks)
+                        if (hook.ExtraLoss(module, batch, logits) is Tensor extra) loss = loss + extra;
+                    loss.backward();
+                    foreach (var hook in hooks) hook.AfterBackward(module, step);
+                    NoCollection.Run(() => optimizer.step());
+                    foreach (var hook in hooks) hook.AfterStep(module, step);
 
-                float lossValue = loss.item<float>();
-                if (float.IsNaN(lossValue) || float.IsInfinity(lossValue))
-                    throw new InvalidOperationException(
-                        $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).{train.UnscaledHint()}");
-                lossSum += lossValue * size;
-                correct += logits.argmax(1).eq(y).sum().item<long>();
-                seen += size;
-                step++;
+                    float lossValue = loss.item<float>();
+                    if (float.IsNaN(lossValue) || float.IsInfinity(lossValue))
+                        throw new InvalidOperationException(
+                            $"Training diverged at epoch {epoch}, step {step} (loss {lossValue}); lower {nameof(TrainingOptions.LearningRate)} (now {_options.LearningRate}).{train.UnscaledHint()}");
+                    lossSum += lossValue * size;
+                    correct += logits.argmax(1).eq(y).sum().item<long>();
+                    seen += size;
+                    step++;
+                }
+                watch.Stop();
+                foreach (var hook in hooks) hook.OnEpochEnd(module, epoch);
+
+                (double Loss, double Accuracy)? val = validation is null ? null : Evaluate(module, validation);
+                var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen),
+                    val?.Loss, val?.Accuracy, lr, watch.Elapsed.TotalSeconds);
+                history.Add(metrics);
+                _channel?.Info(MessageSensitivity.None, $"{module.Graph.Name}: {metrics}");
+                if (checkpoints is not null)
+                    TrainingCheckpoint.Save(checkpoints, module, (TorchSharp.Modules.OptimizerHelper)optimizer, epoch, step, Seed, fingerprint!, checkpointed);
+                CompletedEpochs = epoch;
+                snapshot?.Take(module, checkpointed, step);
+                _onEpoch?.Invoke(metrics);
             }
-            watch.Stop();
-            foreach (var hook in hooks) hook.OnEpochEnd(module, epoch);
-
-            (double Loss, double Accuracy)? val = validation is null ? null : Evaluate(module, validation);
-            var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen),
-                val?.Loss, val?.Accuracy, lr, watch.Elapsed.TotalSeconds);
-            history.Add(metrics);
-            _channel?.Info(MessageSensitivity.None, $"{module.Graph.Name}: {metrics}");
-            _onEpoch?.Invoke(metrics);
+        }
+        catch (OperationCanceledException) when (snapshot is not null && snapshot.Taken)
+        {
+            snapshot.Restore(module, checkpointed);
+            StoppedByCancellation = true;
+            _channel?.Info(MessageSensitivity.None,
+                $"{module.Graph.Name}: cancelled; returning the model of epoch {CompletedEpochs} of {_options.Epochs} ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).");
         }
         module.eval();
         return history;
+    }
+
+    /// <summary>A copy of a module's parameters and buffers, to go back to after a cancelled epoch.</summary>
+    private sealed class ModuleSnapshot : IDisposable
+    {
+        private readonly Dictionary<string, Tensor> _values = new();
+        private List<IReadOnlyDictionary<string, float[]>> _hooks = new();
+        private long _step;
+
+        public bool Taken => _values.Count > 0;
+
+        public void Take(GraphModule module, IReadOnlyList<ICheckpointedHook> hooks, long step)
+        {
+            using var noGrad = torch.no_grad();
+            Dispose();
+            foreach (var (name, value) in module.state_dict())
+                _values[name] = value.detach().clone().DetachFromDisposeScope();
+            _hooks = hooks.Select(h => h.SaveState()).ToList();
+            _step = step;
+        }
+
+        public void Restore(GraphModule module, IReadOnlyList<ICheckpointedHook> hooks)
+        {
+            using var noGrad = torch.no_grad();
+            foreach (var (name, value) in module.state_dict()) value.copy_(_values[name]);
+            for (int i = 0; i < hooks.Count; i++) hooks[i].LoadState(module, _hooks[i], _step);
+        }
+
+        public void Dispose()
+        {
+            foreach (Tensor t in _values.Values) t.Dispose();
+            _values.Clear();
+        }
     }
 
     // At most one hook may replace the cross-entropy: two objectives replacing each other would silently drop one.

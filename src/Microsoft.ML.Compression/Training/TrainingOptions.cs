@@ -77,6 +77,23 @@ public class TrainingOptions : EstimatorOptions
     /// </summary>
     public ImageAugmentation? Augmentation { get; set; }
 
+    /// <summary>
+    /// A folder where the loop keeps the state after each completed epoch (weights, BatchNorm statistics, optimizer
+    /// state, random state and a JSON manifest), written atomically. A Fit started again with the same folder after a
+    /// crash continues from the last completed epoch and ends with the same model as an uninterrupted run; a checkpoint
+    /// of another run (other network, data size or settings) is refused. Methods that cannot resume yet throw
+    /// <see cref="NotSupportedException"/> when it is set. Default null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>
+    /// When the Fit is cancelled (by <see cref="EstimatorOptions.CancellationToken"/> or the MLContext) after at least
+    /// one completed epoch, return the model of the last completed epoch (logged and noted in the report) instead of
+    /// throwing <see cref="OperationCanceledException"/>. Methods that cannot stop early yet throw
+    /// <see cref="NotSupportedException"/> when it is set. Default false.
+    /// </summary>
+    public bool ReturnPartialModelOnCancel { get; set; }
+
     /// <summary>A copy of these settings with <paramref name="seed"/> (the seed a Fit resolved from the MLContext).</summary>
     internal TrainingOptions WithSeed(int seed)
     {
@@ -117,5 +134,7 @@ public class TrainingOptions : EstimatorOptions
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown learning-rate schedule.");
         Augmentation?.Validate();
+        if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
+            throw new ArgumentException("CheckpointDirectory must be a folder path or null.", nameof(CheckpointDirectory));
     }
 }
