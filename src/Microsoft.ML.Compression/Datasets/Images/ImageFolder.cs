@@ -55,11 +55,16 @@ public static class ImageFolder
         IHost host = ((IHostEnvironment)mlContext).Register(nameof(ImageFolder));
         using IChannel channel = host.Start(nameof(Load));
         var warnings = new List<string>();
+        void Note(string line)
+        {
+            warnings.Add(line);
+            channel.Warning(MessageSensitivity.None, line);
+        }
+        // An unusable file or class is what InvalidFiles governs; ignored names and loose files only get a note.
         void Warn(string line)
         {
             if (options.InvalidFiles == InvalidImageHandling.Fail) throw new InvalidDataException(line);
-            warnings.Add(line);
-            channel.Warning(MessageSensitivity.None, line);
+            Note(line);
         }
 
         string[] classFolders = Directory.GetDirectories(fullRoot).Where(d => !IsHidden(d)).OrderBy(d => d, StringComparer.Ordinal).ToArray();
@@ -67,7 +72,7 @@ public static class ImageFolder
             ? classFolders.Select(d => (Class: Path.GetFileName(d), Files: Directory.EnumerateFiles(d, "*", SearchOption.AllDirectories)))
             : new[] { (Class: "", Files: Directory.EnumerateFiles(fullRoot)) };
         if (classFolders.Length > 0 && Directory.EnumerateFiles(fullRoot).FirstOrDefault(f => !IsHidden(f)) is string loose)
-            warnings.Add($"Files directly under '{fullRoot}' (e.g. '{Path.GetFileName(loose)}') are ignored: with class folders present, only files inside them have a label.");
+            Note($"Files directly under '{fullRoot}' (e.g. '{Path.GetFileName(loose)}') are ignored: with class folders present, only files inside them have a label.");
 
         var extensions = new HashSet<string>(options.Extensions, StringComparer.OrdinalIgnoreCase);
         var ignored = new List<string>();
@@ -98,9 +103,7 @@ public static class ImageFolder
                 Warn($"Class folder '{Path.Combine(fullRoot, className)}' holds no usable image{(images.Length > 0 ? $" (all {images.Length} files were skipped)" : "")}; the class is left out.");
         }
         if (ignored.Count > 0)
-            warnings.Add($"Ignored {ignored.Count} file(s) whose names do not end in {string.Join("/", options.Extensions)}, e.g. '{ignored[0]}'.");
-        foreach (string line in warnings.Where(w => w.StartsWith("Ignored", StringComparison.Ordinal) || w.StartsWith("Files directly", StringComparison.Ordinal)))
-            channel.Warning(MessageSensitivity.None, line);
+            Note($"Ignored {ignored.Count} file(s) whose names do not end in {string.Join("/", options.Extensions)}, e.g. '{ignored[0]}'.");
         if (rows.Count == 0)
             throw new InvalidDataException($"No usable image file under '{fullRoot}'; expected one subfolder per class holding {string.Join("/", options.Extensions)} files." +
                 (warnings.Count > 0 ? " " + warnings[0] : ""));
