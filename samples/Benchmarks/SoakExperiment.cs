@@ -39,7 +39,7 @@ internal static class SoakExperiment
     }
 
     private sealed record Sample(int Cycle, double Seconds, long WorkingSet, long ManagedHeap, long GcCommitted, long Native,
-        int TempModelFiles, int RowCacheFiles, int OpenHandles);
+        long NativeHeapInUse, long RssAnon, long RssFile, int TempModelFiles, int RowCacheFiles, int OpenHandles);
 
     public static void Run(ExperimentContext context)
     {
@@ -78,7 +78,10 @@ internal static class SoakExperiment
         Sample at5 = samples[Math.Min(5, samples.Count) - 1];
         double Growth(Func<Sample, long> f) => Math.Round(100.0 * (f(after) - f(at5)) / f(at5), 2);
         double wsGrowth = Growth(s => s.WorkingSet), managedGrowth = Growth(s => s.ManagedHeap), nativeGrowth = Growth(s => s.Native);
-        Console.WriteLine($"growth cycle {at5.Cycle} -> {after.Cycle}: working set {wsGrowth}%, managed {managedGrowth}%, native {nativeGrowth}% (limit 5% on the working set)");
+        double heapGrowth = Growth(s => s.NativeHeapInUse);
+        Console.WriteLine($"rss cycle {at5.Cycle} -> {after.Cycle}: anon {(after.RssAnon - at5.RssAnon) / 1048576.0:F1} MiB, file {(after.RssFile - at5.RssFile) / 1048576.0:F1} MiB");
+        Console.WriteLine($"growth cycle {at5.Cycle} -> {after.Cycle}: working set {wsGrowth}%, managed {managedGrowth}%, native {nativeGrowth}%, "
+            + $"malloc in use {heapGrowth}% (limit 5% on the working set; tiered JIT {(TieredJit ? "on" : "off")})");
         Console.WriteLine($"loaded-model score mismatches: {mismatches}; temp model files {before.TempModelFiles} -> {after.TempModelFiles}; "
             + $"row cache files {before.RowCacheFiles} -> {after.RowCacheFiles}; open handles {before.OpenHandles} -> {after.OpenHandles}");
 
@@ -102,7 +105,13 @@ internal static class SoakExperiment
             ["working_set_growth_percent"] = wsGrowth,
             ["managed_growth_percent"] = managedGrowth,
             ["native_growth_percent"] = nativeGrowth,
+            ["malloc_in_use_growth_percent"] = heapGrowth,
+            ["rss_anonymous_growth_mib"] = Math.Round((after.RssAnon - at5.RssAnon) / 1048576.0, 1),
+            ["rss_file_growth_mib"] = Math.Round((after.RssFile - at5.RssFile) / 1048576.0, 1),
             ["growth_within_5_percent"] = wsGrowth <= 5,
+            // Tier-0 code is recompiled at tier 1 as methods get hot: that code and its profiles grow the working set
+            // for the first few dozen cycles; DOTNET_TieredCompilation=0 takes that warm-up out of the figures.
+            ["tiered_jit"] = TieredJit,
             ["loaded_model_score_mismatches"] = mismatches,
             ["handles_opened_during_soak_by_kind"] = newHandles,
             ["handles_at_cycle_5"] = at5.OpenHandles,
@@ -184,10 +193,10 @@ internal static class SoakExperiment
         GC.WaitForPendingFinalizers();
         managed = GC.GetTotalMemory(forceFullCollection: true);
         long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        long workingSet;
-        using (var self = Process.GetCurrentProcess())
-            workingSet = self.WorkingSet64;
-        return new Sample(cycle, Math.Round(seconds, 2), workingSet, managed, committed, workingSet - committed,
+        long workingSet = WorkingSet();
+        long inUse = NativeHeap.InUse();
+        (long anon, long file) = RssKinds();
+        return new Sample(cycle, Math.Round(seconds, 2), workingSet, managed, committed, workingSet - committed, inUse, anon, file,
             TempModelFiles(), Directory.GetFiles(Path.GetTempPath(), "mlcompression-rows-*").Length, OpenHandles());
     }
 
@@ -218,8 +227,25 @@ internal static class SoakExperiment
         return kinds;
     }
 
+    private static bool TieredJit => Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is not ("0" or "false");
+
+    // Anonymous memory (heaps, tensors, JIT code) versus file pages (libraries paged in as new code paths first run).
+    private static (long Anon, long File) RssKinds()
+    {
+        if (!File.Exists("/proc/self/status")) return (-1, -1);
+        long Kb(string key) => File.ReadLines("/proc/self/status").Where(l => l.StartsWith(key + ":", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024).FirstOrDefault(-1);
+        return (Kb("RssAnon"), Kb("RssFile"));
+    }
+
+    private static long WorkingSet()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64;
+    }
+
     private static int OpenHandles() => Directory.Exists("/proc/self/fd") ? Directory.GetFileSystemEntries("/proc/self/fd").Length : -1;
 
     private static string Describe(Sample s) => string.Create(CultureInfo.InvariantCulture,
-        $"{s.Seconds:F1}s, working set {s.WorkingSet / 1048576.0:F1} MiB, managed {s.ManagedHeap / 1048576.0:F1} MiB, native {s.Native / 1048576.0:F1} MiB, temp files {s.TempModelFiles}+{s.RowCacheFiles}, handles {s.OpenHandles}");
+        $"{s.Seconds:F1}s, working set {s.WorkingSet / 1048576.0:F1} MiB, managed {s.ManagedHeap / 1048576.0:F1} MiB, native {s.Native / 1048576.0:F1} MiB, malloc in use {s.NativeHeapInUse / 1048576.0:F1} MiB, anon {s.RssAnon / 1048576.0:F1} MiB, file {s.RssFile / 1048576.0:F1} MiB, temp files {s.TempModelFiles}+{s.RowCacheFiles}, handles {s.OpenHandles}");
 }
