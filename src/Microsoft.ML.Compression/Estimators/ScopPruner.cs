@@ -90,17 +90,22 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         var beta = new Dictionary<string, float[]>();
         using (var module = new GraphModule(Network))
         {
-            var control = new ScopControl(module, controlled, knockoffs);
+            var control = new ScopControl(module, controlled, knockoffs,
+                string.Create(CultureInfo.InvariantCulture, $"{Settings.Knockoffs}|{Settings.KnockoffShrinkage:R}|{Settings.KnockoffRows}"));
             // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase.
             var settings = context.Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate);
-            context.Run(module, "Control coefficients", settings, distill: false, control);
+            context.Run(module, "Control coefficients", settings, distill: false, checkpointFolder: ControlFolder, hooks: control);
             foreach (string layer in controlled) beta[layer] = control.Beta(layer);
         }
 
         var scores = ChannelImportance.ScientificControl(deps, beta);
         NoteScores(context, deps, scores);
-        return RemovePerLayerAndFineTune(context, deps, scores, "Lowest |gamma| (2 beta - 1) of each layer");
+        return RemovePerLayerAndFineTune(context, deps, scores, "Lowest |gamma| (2 beta - 1) of each layer", FineTuneFolder);
     }
+
+    // The two training phases keep their checkpoints apart; the selection between them is recomputed from the
+    // control phase's final betas, so a resume that finds that phase complete prunes exactly as the first run did.
+    internal const string ControlFolder = "1-control", FineTuneFolder = "2-finetune";
 
     private Func<Tensor, Tensor> KnockoffSource(LabeledDataset train, int featureSize)
     {

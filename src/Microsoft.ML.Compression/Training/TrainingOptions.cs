@@ -102,6 +102,14 @@ public class TrainingOptions : EstimatorOptions
         return copy;
     }
 
+    /// <summary>A copy of these settings that keeps its checkpoints in <paramref name="directory"/> (one phase of a multi-phase method, one step of a plan).</summary>
+    internal TrainingOptions WithCheckpointDirectory(string? directory)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.CheckpointDirectory = directory;
+        return copy;
+    }
+
     /// <summary>A copy of these settings that trains for <paramref name="epochs"/> epochs (one phase of a multi-phase method).</summary>
     internal TrainingOptions WithEpochs(int epochs)
     {
