@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
 using TorchSharp;
@@ -40,7 +39,7 @@ internal sealed class DistillationHook : ITrainingHook, ICheckpointedHook, IDisp
             _hints.Add((studentTap, teacherTap));
         }
         Fingerprint = FormattableString.Invariant(
-            $"kd|{temperature:R}|{alpha:R}|{hintWeight:R}|{string.Join(',', hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TeacherHash(teacher)}");
+            $"kd|{temperature:R}|{alpha:R}|{hintWeight:R}|{string.Join(',', hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(teacher)}");
     }
 
     // The hint adapters live in the student (its output modules), so their weights and optimizer state are in the
@@ -51,19 +50,6 @@ internal sealed class DistillationHook : ITrainingHook, ICheckpointedHook, IDisp
     public IReadOnlyDictionary<string, float[]> SaveState() => new Dictionary<string, float[]>();
 
     public void LoadState(GraphModule module, IReadOnlyDictionary<string, float[]> state, long step) { }
-
-    private static string TeacherHash(NetworkGraph teacher)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(teacher.Name));
-        foreach (Layer layer in teacher.Layers)
-            foreach (var (name, tensor) in layer.Parameters)
-            {
-                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(layer.Name + "." + name));
-                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
-            }
-        return Convert.ToHexString(hash.GetHashAndReset());
-    }
 
     /// <summary>Top-1 accuracy of the teacher on the last training set whose logits were cached (null before).</summary>
     public double? TeacherTrainingAccuracy { get; private set; }

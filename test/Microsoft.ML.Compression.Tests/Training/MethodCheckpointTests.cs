@@ -150,4 +150,65 @@ public class MethodCheckpointTests
         var e = Assert.ThrowsExactly<OperationCanceledException>(() => Method("slimming", null, early.Token, null, partial: true).Fit(Rows.Value));
         Assert.IsNotNull(e.Message);
     }
+
+    // L1 pruning (1 epoch), then int8 QAT (2 epochs); steps set no seed, so the plan draws theirs from its own.
+    private static byte[] FitPlan(string directory, double pruneRate = 0.3, CancellationToken token = default, Action<EpochMetrics>? onEpoch = null,
+        System.Collections.Generic.List<string>? log = null)
+    {
+        var ml = new MLContext(seed: 0);
+        if (log is not null) ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
+        using var model = ml.Transforms.Compression.Plan(TestModels.LeNetWithBatchNorm, new CompressionPlan.Options { CheckpointDirectory = directory, Seed = 5, Threads = 1 })
+            .L1NormPruning(new L1NormPruner.Options { Epochs = 1, PruneRate = pruneRate, BatchSize = 64, Threads = 1, LearningRate = 0.01, OnEpoch = onEpoch, CancellationToken = token })
+            .QuantizeAwareTraining(new QuantizeAwareTrainer.Options { Epochs = 2, BatchSize = 64, Threads = 1, OnEpoch = onEpoch, CancellationToken = token })
+            .Fit(Rows.Value);
+        Assert.AreEqual(3, model.Plan!.Steps.Count);
+        Assert.IsNotNull(model.Pruning, "the pruning step's report survives a resume");
+        return model.OnnxModel;
+    }
+
+    [TestMethod]
+    public void APlanStoppedInItsSecondStepResumesWithoutRunningTheFirstAgain()
+    {
+        string fresh = NewDirectory(), directory = NewDirectory();
+        try
+        {
+            byte[] uninterrupted = FitPlan(fresh);
+            using (var cts = new CancellationTokenSource())
+            {
+                int seen = 0;
+                Assert.ThrowsExactly<OperationCanceledException>(() => FitPlan(directory, token: cts.Token, onEpoch: _ => { if (++seen == 2) cts.Cancel(); }));
+            }
+            Assert.IsTrue(File.Exists(Path.Combine(directory, "step-1-L1NormPruning.onnx")));
+            Assert.AreEqual(1, TrainingCheckpoint.Read(Path.Combine(directory, "step-2-QuantizeAwareTraining"))!.Epoch);
+
+            int resumed = 0;
+            var log = new System.Collections.Generic.List<string>();
+            byte[] bytes = FitPlan(directory, onEpoch: _ => resumed++, log: log);
+            Assert.AreEqual(1, resumed, "only QAT's second epoch trains; L1 is loaded, not run");
+            Assert.IsTrue(log.Exists(l => l.Contains("resumed: step 1 L1NormPruning loaded from")), "the skipped step is logged");
+            CollectionAssert.AreEqual(uninterrupted, bytes, "resumed plan: identical ONNX bytes");
+        }
+        finally
+        {
+            foreach (string d in new[] { fresh, directory })
+                if (Directory.Exists(d)) Directory.Delete(d, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void AnotherPlansFolderIsRefusedNamingIt()
+    {
+        string directory = NewDirectory();
+        try
+        {
+            using (var cts = new CancellationTokenSource())
+                Assert.ThrowsExactly<OperationCanceledException>(() => FitPlan(directory, token: cts.Token, onEpoch: _ => cts.Cancel()));
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => FitPlan(directory, pruneRate: 0.5));
+            StringAssert.Contains(e.Message, directory);
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
 }
