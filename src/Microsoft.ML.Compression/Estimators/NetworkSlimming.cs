@@ -17,6 +17,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// (its score is the largest |gamma|); with <see cref="ResidualPruning.KeepWidth"/> residual widths stay. Fine-tuning
 /// runs on the physically smaller network, which equals fine-tuning with masks (masked channels get no gradient) and
 /// is faster. The fitted model's <see cref="CompressedModelTransformer.Pruning"/> lists each layer's width before and after.
+/// With <see cref="Training.TrainingOptions.CheckpointDirectory"/> round r's sparsity training checkpoints into
+/// <c>(2r-1)-sparsity</c> and its fine-tuning into <c>2r-finetune</c>. With
+/// <see cref="Training.TrainingOptions.ReturnPartialModelOnCancel"/>, a Fit cancelled during sparsity training (after at
+/// least one epoch) returns the network pruned by that epoch's gammas, not fine-tuned; one cancelled during fine-tuning
+/// returns the fine-tuned network of the last completed epoch; later rounds are skipped either way.
 /// </remarks>
 public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
 {

@@ -20,7 +20,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// Knockoffs default to second-order model-X knockoffs of the input features (<see cref="GaussianKnockoffs"/>);
 /// <see cref="KnockoffKind.ShuffledBatch"/> uses Golden Stick's shuffled batch instead. Residual widths are kept by
 /// default (<see cref="ResidualPruning.KeepWidth"/>: channels inside blocks are pruned), as in the paper. Fine-tuning
-/// runs on the physically smaller network, which equals fine-tuning with masks and is faster.
+/// runs on the physically smaller network, which equals fine-tuning with masks and is faster. With
+/// <see cref="TrainingOptions.CheckpointDirectory"/> the control phase checkpoints into <c>1-control</c> and fine-tuning
+/// into <c>2-finetune</c>. With <see cref="TrainingOptions.ReturnPartialModelOnCancel"/>, a Fit cancelled during the
+/// control phase (after at least one epoch) returns the network pruned by that epoch's betas, not fine-tuned; one
+/// cancelled during fine-tuning returns the fine-tuned network of the last completed epoch.
 /// </remarks>
 public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
 {

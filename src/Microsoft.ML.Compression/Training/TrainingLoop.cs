@@ -97,7 +97,7 @@ public sealed class TrainingLoop
         if ((checkpoints is not null || _options.ReturnPartialModelOnCancel) && checkpointed.Count != hooks.Count)
             throw new NotSupportedException(
                 $"{nameof(TrainingOptions.CheckpointDirectory)} and {nameof(TrainingOptions.ReturnPartialModelOnCancel)} cannot be used with the training hooks " +
-                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))} yet; unset them.");
+                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))}: their state is not kept in checkpoints; unset them.");
         string? fingerprint = null;
         int firstEpoch = 1;
         StoppedByCancellation = false;
