@@ -140,9 +140,10 @@ public class MethodCheckpointTests
             Assert.IsTrue(fineTuning.Network.ParameterCount < startParameters);
         }
 
-        // Low-bit training keeps its activation ranges in the partial model too.
-        using (var lowBit = FitPartial("qat4", 1))
-            StringAssert.Contains(lowBit.Report.PartialModel, "epoch 1 of 2");
+        // Low-bit training keeps its activation ranges (and SLB its temperature) in the partial model too.
+        foreach (string lowBitMethod in new[] { "qat4", "slb" })
+            using (var lowBit = FitPartial(lowBitMethod, 1))
+                StringAssert.Contains(lowBit.Report.PartialModel, "epoch 1 of 2");
 
         // Cancelled before the first phase completed an epoch there is nothing to return; the message names the phase.
         using var early = new CancellationTokenSource();
