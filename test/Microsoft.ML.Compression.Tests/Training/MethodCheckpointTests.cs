@@ -145,11 +145,10 @@ public class MethodCheckpointTests
             using (var lowBit = FitPartial(lowBitMethod, 1))
                 StringAssert.Contains(lowBit.Report.PartialModel, "epoch 1 of 2");
 
-        // Cancelled before the first phase completed an epoch there is nothing to return; the message names the phase.
+        // Cancelled before the first phase completed an epoch there is nothing to return (here before Fit starts).
         using var early = new CancellationTokenSource();
         early.Cancel();
-        var e = Assert.ThrowsExactly<OperationCanceledException>(() => Method("slimming", null, early.Token, null, partial: true).Fit(Rows.Value));
-        Assert.IsNotNull(e.Message);
+        Assert.ThrowsExactly<OperationCanceledException>(() => Method("slimming", null, early.Token, null, partial: true).Fit(Rows.Value));
     }
 
     // L1 pruning (1 epoch), then int8 QAT (2 epochs); steps set no seed, so the plan draws theirs from its own.
