@@ -56,7 +56,7 @@ public static class TrainingCommands
         int channels = line.Int("channels", 1, min: 1, max: 4);
         var run = new CompressionRun(line, "data", null);
         var options = Training(line, run, new NetworkTrainer.Options { Epochs = 5, Optimizer = OptimizerKind.Adam, LearningRate = 0.002 });
-        // Only plain training resumes from a checkpoint so far (the library refuses it for the other methods).
+        // Every method can resume; the tool offers it for training, the longest run (the other commands could follow).
         options.CheckpointDirectory = line.String("checkpoint");
         int baseWidth = line.Int("base-width", name is "resnet18" or "resnet34" ? 64 : 16, min: 1, max: 1024);
         double multiplier = line.Double("width-multiplier", 1.0, min: 0.05, max: 4);

@@ -103,8 +103,10 @@ public sealed class ModelReport
     /// <summary>Per-epoch metrics of the training that produced the model (empty if none).</summary>
     public IReadOnlyList<EpochMetrics> History { get; }
     /// <summary>
-    /// Why the model is not the one the full run would have given, or null: set when a cancelled Fit returned the
-    /// model of its last completed epoch (<see cref="Training.TrainingOptions.ReturnPartialModelOnCancel"/>).
+    /// Why the model is not the one the full run would have given, or null: set when a cancelled Fit returned a partial
+    /// model (<see cref="Training.TrainingOptions.ReturnPartialModelOnCancel"/>), naming the phase that was cancelled and
+    /// its last completed epoch (e.g. "Fine-tuning: cancelled after epoch 1 of 2; ..."; a pruning method cancelled
+    /// before fine-tuning returns the pruned network, and later phases are noted as skipped).
     /// </summary>
     public string? PartialModel { get; internal set; }
 

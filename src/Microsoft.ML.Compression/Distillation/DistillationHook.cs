@@ -11,7 +11,7 @@ namespace Microsoft.ML.Compression.Distillation;
 /// logits are computed once per training set and looked up by row, unless the batch was augmented (then the teacher
 /// sees the same changed images as the student).
 /// </summary>
-internal sealed class DistillationHook : ITrainingHook, IDisposable
+internal sealed class DistillationHook : ITrainingHook, ICheckpointedHook, IDisposable
 {
     private readonly GraphModule _teacher;
     private readonly double _temperature, _alpha, _hintWeight;
@@ -38,7 +38,18 @@ internal sealed class DistillationHook : ITrainingHook, IDisposable
             _teacher.SetOutputModule(hint.TeacherLayer, teacherTap);
             _hints.Add((studentTap, teacherTap));
         }
+        Fingerprint = FormattableString.Invariant(
+            $"kd|{temperature:R}|{alpha:R}|{hintWeight:R}|{string.Join(',', hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(teacher)}");
     }
+
+    // The hint adapters live in the student (its output modules), so their weights and optimizer state are in the
+    // checkpoint already; the teacher is frozen and its cached logits are recomputed. What must match is the teacher
+    // itself and the loss settings.
+    public string Fingerprint { get; }
+
+    public IReadOnlyDictionary<string, float[]> SaveState() => new Dictionary<string, float[]>();
+
+    public void LoadState(GraphModule module, IReadOnlyDictionary<string, float[]> state, long step) { }
 
     /// <summary>Top-1 accuracy of the teacher on the last training set whose logits were cached (null before).</summary>
     public double? TeacherTrainingAccuracy { get; private set; }

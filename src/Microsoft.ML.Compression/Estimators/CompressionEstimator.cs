@@ -33,10 +33,6 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
         _name = name;
         Network = network;
         Settings = options;
-        if (options is TrainingOptions { CheckpointDirectory: not null } or TrainingOptions { ReturnPartialModelOnCancel: true } && !CanResume)
-            throw new NotSupportedException(
-                $"{name} cannot resume from a checkpoint or return a partial model yet (its training keeps state the checkpoint does not hold); " +
-                $"unset {nameof(TrainingOptions.CheckpointDirectory)} and {nameof(TrainingOptions.ReturnPartialModelOnCancel)}.");
     }
 
     private protected CompressionEstimator(CompressionCatalog catalog, StartingPoint startFrom, TOptions options, string name)
@@ -49,13 +45,6 @@ public abstract class CompressionEstimator<TOptions> : IEstimator<CompressedMode
 
     /// <summary>The method's options (validated).</summary>
     private protected TOptions Settings { get; }
-
-    /// <summary>
-    /// Whether the method supports <see cref="TrainingOptions.CheckpointDirectory"/> and
-    /// <see cref="TrainingOptions.ReturnPartialModelOnCancel"/>: one training run whose whole state is the module's,
-    /// the optimizer's and torch's random state. Read once <see cref="Settings"/> is set.
-    /// </summary>
-    private protected virtual bool CanResume => false;
 
     /// <summary>Whether Fit reads the label column (post-training quantization only reads features).</summary>
     private protected virtual bool ReadsLabels => true;

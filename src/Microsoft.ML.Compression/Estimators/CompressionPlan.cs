@@ -35,14 +35,38 @@ namespace Microsoft.ML.Compression.Estimators;
 /// </example>
 public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
 {
-    /// <summary>Options of <see cref="CompressionPlan"/>: the columns every step reads and writes, threads and cancellation.</summary>
+    /// <summary>Options of <see cref="CompressionPlan"/>: the columns every step reads and writes, threads, cancellation and checkpoints.</summary>
     public sealed class Options : EstimatorOptions
     {
+        /// <summary>
+        /// A folder where the plan keeps its progress: after each step but the last, that step's float network (fp32
+        /// ONNX, written under a temporary name and moved into place) and a manifest naming the finished steps (with
+        /// their report rows and the seeds the steps run with) and a fingerprint of the plan's start, steps and step
+        /// options. A Fit started again on the folder loads the finished steps' networks instead of running them
+        /// again (logging "resumed: step k ... loaded from ..."), and the step in progress keeps its training
+        /// checkpoints in <c>step-k-Name</c> under the folder (unless its options set a
+        /// <see cref="Training.TrainingOptions.CheckpointDirectory"/> of their own), so it continues from its last
+        /// completed epoch; the plan ends with the bytes of an uninterrupted run. A folder of another plan is refused.
+        /// Steps whose options set no <see cref="EstimatorOptions.Seed"/> run with seeds drawn once (from the plan's
+        /// <see cref="EstimatorOptions.Seed"/>, else the MLContext) and kept in the manifest. Networks whose fp32 ONNX
+        /// does not read back exactly (e.g. with Dropout layers) cannot be kept: the plan then throws
+        /// <see cref="NotSupportedException"/> after the first step. Default null: no checkpoints.
+        /// </summary>
+        public string? CheckpointDirectory { get; set; }
+
+        /// <inheritdoc />
+        public override void Validate()
+        {
+            base.Validate();
+            if (CheckpointDirectory is not null && string.IsNullOrWhiteSpace(CheckpointDirectory))
+                throw new ArgumentException("CheckpointDirectory must be a folder path or null.", nameof(CheckpointDirectory));
+        }
     }
 
-    private delegate CompressedModelTransformer StepRun(StartingPoint from, StartingPoint? teacher, IDataView train, IDataView? validation);
+    // checkpoints and seed: where the step keeps its training checkpoints and the seed it runs with when its options set none (both null without plan checkpoints).
+    private delegate CompressedModelTransformer StepRun(StartingPoint from, StartingPoint? teacher, IDataView train, IDataView? validation, string? checkpoints, int? seed);
 
-    private sealed record Step(string Name, bool Quantizes, bool Trains, StartingPoint? OwnTeacher, StepRun Run);
+    private sealed record Step(string Name, bool Quantizes, bool Trains, StartingPoint? OwnTeacher, EstimatorOptions Settings, StepRun Run);
 
     private readonly CompressionCatalog _catalog;
     private readonly StartingPoint _start;
@@ -95,8 +119,8 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     {
         var o = (Distiller.Options)(options ?? new Distiller.Options()).WithColumnsOf(_options);
         o.Validate();
-        return Append(new Step(nameof(Distill), false, true, o.Teacher,
-            (from, teacher, train, validation) => _catalog.Distill(from.Network, (o.Teacher ?? teacher)!, o).Fit(train, validation)));
+        return Append(new Step(nameof(Distill), false, true, o.Teacher, o,
+            (from, teacher, train, validation, checkpoints, seed) => _catalog.Distill(from.Network, (o.Teacher ?? teacher)!, ForStep(o, checkpoints, seed)).Fit(train, validation)));
     }
 
     /// <summary>Adds quantization-aware training (int8 by default); must be the last step.</summary>
@@ -112,8 +136,8 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     {
         var o = (PostTrainingQuantizer.Options)(options ?? new PostTrainingQuantizer.Options()).WithColumnsOf(_options);
         o.Validate();
-        return Append(new Step(nameof(PostTrainingQuantization), true, false, null,
-            (from, _, train, _) => _catalog.PostTrainingQuantization(from, o).Fit(train)));
+        return Append(new Step(nameof(PostTrainingQuantization), true, false, null, o,
+            (from, _, train, _, _, _) => _catalog.PostTrainingQuantization(from, o).Fit(train)));
     }
 
     // create gives the estimator's Fit(train, validation) for a starting point and the options the step runs with.
@@ -123,11 +147,19 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     {
         var own = (TOptions)options.WithColumnsOf(_options);
         own.Validate(); // fail when the plan is declared, not after the earlier steps trained
-        return Append(new Step(name, quantizes, true, own.Teacher, (from, teacher, train, validation) =>
+        return Append(new Step(name, quantizes, true, own.Teacher, own, (from, teacher, train, validation, checkpoints, seed) =>
         {
             var effective = own.Teacher is null && teacher is not null ? (TOptions)own.WithTeacher(teacher) : own;
-            return create(from, effective)(train, validation);
+            return create(from, ForStep(effective, checkpoints, seed))(train, validation);
         }));
+    }
+
+    // The step's own CheckpointDirectory and Seed win over the plan's.
+    private static TOptions ForStep<TOptions>(TOptions options, string? checkpoints, int? seed) where TOptions : TrainingOptions
+    {
+        if (checkpoints is not null && options.CheckpointDirectory is null) options = (TOptions)options.WithCheckpointDirectory(checkpoints);
+        if (seed is int s && options.Seed is null) options = (TOptions)options.WithSeed(s);
+        return options;
     }
 
     private CompressionPlan Append(Step step)
@@ -164,15 +196,29 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         StartingPoint current = _start;
         CompressedModelTransformer? model = null;
         PruningReport? pruning = null;
+        PlanCheckpoint? checkpoint = _options.CheckpointDirectory is string directory
+            ? PlanCheckpoint.Open(directory, PlanCheckpoint.Fingerprint(start, _teacher?.Network, _steps.Select(s => (s.Name, (object)s.Settings))),
+                () => DrawSeeds(host))
+            : null;
         try
         {
             for (int i = 0; i < _steps.Count; i++)
             {
                 CheckAlive();
                 Step step = _steps[i];
+                if (checkpoint?.Finished(i) is { } finished)
+                {
+                    (NetworkGraph network, string path) = checkpoint.Load(finished);
+                    if (finished.Pruning is { } p) pruning = new PruningReport(current.Network, network, p.OnnxBytesBefore, p.OnnxBytesAfter, p.Notes);
+                    current = network;
+                    rows.Add(finished.Row);
+                    channel.Info(MessageSensitivity.None, $"Plan resumed: step {i + 1} {step.Name} loaded from '{path}'.");
+                    continue;
+                }
                 channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
                 var watch = Stopwatch.StartNew();
-                CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData);
+                CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData,
+                    checkpoint?.StepDirectory(i, step.Name), checkpoint?.SeedOf(i));
                 double seconds = watch.Elapsed.TotalSeconds;
                 model?.Dispose();
                 model = next;
@@ -183,6 +229,10 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
                 var r = next.Report;
                 rows.Add(new PlanStepReport(i + 1, step.Name, r.Method, accuracy, r.Parameters, r.ParameterBytes, r.Macs, r.OnnxBytes, teacherName, seconds));
                 channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count} done: {r.Method}, {(accuracy is double a ? $"accuracy {a:P2}, " : "")}{r.Parameters:N0} parameters, {r.OnnxBytes:N0} ONNX bytes, {seconds:F0} s.");
+                // The last step is never skipped (its own checkpoint makes it cheap to run again), and a partial model
+                // (a cancelled step) is not a finished one.
+                if (checkpoint is not null && i < _steps.Count - 1 && r.PartialModel is null)
+                    checkpoint.Finish(i, step.Name, next.Network, rows[^1], next.Pruning);
             }
         }
         catch
@@ -192,6 +242,14 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         }
         model!.AttachPlan(new PlanReport(rows), pruning);
         return model;
+    }
+
+    // One seed per step, drawn once and kept in the plan's manifest: a step's own seed would otherwise come from a host
+    // the MLContext registers in order, which differs once finished steps are skipped.
+    private int[] DrawSeeds(IHost host)
+    {
+        var random = _options.Seed is int seed ? new Random(seed) : host.Rand;
+        return _steps.Select(_ => random.Next()).ToArray();
     }
 
     private PlanStepReport StartRow(NetworkGraph start, LabeledDataset? validation)

@@ -1,3 +1,4 @@
+using System.IO;
 using System.Threading;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Training;
@@ -142,34 +143,62 @@ internal sealed class FitContext : IDisposable
     /// <summary>
     /// Trains <paramref name="module"/> in place with <paramref name="settings"/> (default: the options' own) and
     /// <paramref name="hooks"/>, against the options' teacher if there is one and <paramref name="distill"/> is set;
-    /// the epochs join <see cref="History"/>.
+    /// the epochs join <see cref="History"/>. A method with several training phases gives each its own
+    /// <paramref name="checkpointFolder"/> under <see cref="TrainingOptions.CheckpointDirectory"/> (null: the folder
+    /// itself). <paramref name="startIsModel"/> says the module as it starts is already a model worth returning when
+    /// the phase is cancelled before its first epoch ends (e.g. a pruned network before fine-tuning). Once an earlier
+    /// phase was cancelled and kept its partial model, later phases are skipped.
     /// </summary>
-    public void Run(GraphModule module, string phase, TrainingOptions? settings = null, bool distill = true, params ITrainingHook?[] hooks)
+    public void Run(GraphModule module, string phase, TrainingOptions? settings = null, bool distill = true, string? checkpointFolder = null,
+        bool startIsModel = false, params ITrainingHook?[] hooks)
     {
         settings ??= Settings;
+        if (PartialModel is not null)
+        {
+            Note($"{phase}: skipped, the Fit was cancelled ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).");
+            return;
+        }
+        if (checkpointFolder is not null && settings.CheckpointDirectory is string root)
+            settings = settings.WithCheckpointDirectory(Path.Combine(root, checkpointFolder));
         var options = Options as CompressionOptions;
         Info($"{phase}: {settings.Epochs} epochs of {module.Graph.Name} ({module.Graph.ParameterCount:N0} parameters) on {Train.Count:N0} rows.");
         // The distillation hook installs hint adapters, so it must exist before the loop builds its optimizer.
         using var distillation = distill ? options?.Distillation(module) : null;
         if (distillation is not null) Info($"{phase}: {options!.DistillationSummary}");
         Action<EpochMetrics>? onEpoch = options?.OnEpoch;
-        var loop = new TrainingLoop(settings, Channel, metrics => { WarnIfChanceLevel(metrics); onEpoch?.Invoke(metrics); }, CheckAlive);
-        _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
+        var loop = new TrainingLoop(settings, Channel, metrics => { WarnIfChanceLevel(metrics); onEpoch?.Invoke(metrics); }, CheckAlive)
+        {
+            SnapshotAtStart = startIsModel,
+        };
+        try
+        {
+            _history.AddRange(loop.Run(module, Train, Validation, hooks.Append(distillation)));
+        }
+        catch (OperationCanceledException e) when (settings.ReturnPartialModelOnCancel)
+        {
+            throw new OperationCanceledException($"{phase} was cancelled before its first epoch completed: there is no model to return yet.", e, e.CancellationToken);
+        }
         if (loop.StoppedByCancellation)
         {
-            PartialModel = $"{phase}: cancelled after epoch {loop.CompletedEpochs} of {settings.Epochs}; the model is that epoch's ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).";
+            PartialModel = loop.CompletedEpochs > 0
+                ? $"{phase}: cancelled after epoch {loop.CompletedEpochs} of {settings.Epochs}; the model is that epoch's ({nameof(TrainingOptions.ReturnPartialModelOnCancel)})."
+                : $"{phase}: cancelled before its first epoch completed; the model is the one this phase started from ({nameof(TrainingOptions.ReturnPartialModelOnCancel)}).";
             Note(PartialModel);
         }
         if (distillation?.Outcome is string outcome) Note($"{phase}: {outcome}");
     }
 
-    /// <summary>Trains a copy of <paramref name="network"/> for <paramref name="epochs"/> epochs (default: the options') and returns it.</summary>
-    public NetworkGraph TrainNetwork(NetworkGraph network, string phase, int? epochs = null, params ITrainingHook?[] hooks)
+    /// <summary>
+    /// Trains a copy of <paramref name="network"/> for <paramref name="epochs"/> epochs (default: the options') and returns it;
+    /// <paramref name="checkpointFolder"/> and <paramref name="startIsModel"/> as in <see cref="Run"/>.
+    /// </summary>
+    public NetworkGraph TrainNetwork(NetworkGraph network, string phase, int? epochs = null, string? checkpointFolder = null, bool startIsModel = false,
+        params ITrainingHook?[] hooks)
     {
         TrainingOptions settings = epochs is int e ? Settings.WithEpochs(e) : Settings;
-        if (settings.Epochs == 0) return network;
+        if (settings.Epochs == 0 || PartialModel is not null) return network;
         using var module = new GraphModule(network);
-        Run(module, phase, settings, hooks: hooks);
+        Run(module, phase, settings, checkpointFolder: checkpointFolder, startIsModel: startIsModel, hooks: hooks);
         return module.ToGraph();
     }
 }

@@ -17,6 +17,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// (its score is the largest |gamma|); with <see cref="ResidualPruning.KeepWidth"/> residual widths stay. Fine-tuning
 /// runs on the physically smaller network, which equals fine-tuning with masks (masked channels get no gradient) and
 /// is faster. The fitted model's <see cref="CompressedModelTransformer.Pruning"/> lists each layer's width before and after.
+/// With <see cref="Training.TrainingOptions.CheckpointDirectory"/> round r's sparsity training checkpoints into
+/// <c>(2r-1)-sparsity</c> and its fine-tuning into <c>2r-finetune</c>. With
+/// <see cref="Training.TrainingOptions.ReturnPartialModelOnCancel"/>, a Fit cancelled during sparsity training (after at
+/// least one epoch) returns the network pruned by that epoch's gammas, not fine-tuned; one cancelled during fine-tuning
+/// returns the fine-tuned network of the last completed epoch; later rounds are skipped either way.
 /// </remarks>
 public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
 {
@@ -77,11 +82,12 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
         context.Note($"Network Slimming of {Network.Name}: remove {Settings.PruneRate:P0} of channels in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
         double roundRate = 1 - Math.Pow(1 - Settings.PruneRate, 1.0 / Settings.Rounds);
         NetworkGraph graph = Network;
-        for (int round = 1; round <= Settings.Rounds; round++)
+        // A round after a cancelled one (ReturnPartialModelOnCancel) would prune again without training.
+        for (int round = 1; round <= Settings.Rounds && context.PartialModel is null; round++)
         {
             ChannelDependencies deps = Analyze(context, graph, noteSkipped: round == 1);
             var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), Settings.Sparsity);
-            graph = context.TrainNetwork(graph, $"Round {round}: sparsity training", Settings.SparsityEpochs, sparsity);
+            graph = context.TrainNetwork(graph, $"Round {round}: sparsity training", Settings.SparsityEpochs, SparsityFolder(round), hooks: sparsity);
             deps = Analyze(context, graph, noteSkipped: false);
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)
@@ -89,8 +95,14 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
             var removed = ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.ChannelMultiple);
             double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
             graph = Remove(context, deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
-            graph = context.TrainNetwork(graph, $"Round {round}: fine-tuning");
+            graph = context.TrainNetwork(graph, $"Round {round}: fine-tuning", checkpointFolder: FineTuneFolder(round), startIsModel: true);
         }
         return graph;
     }
+
+    // Each training phase keeps its checkpoints in its own folder (1-sparsity, 2-finetune, 3-sparsity, ...); the
+    // threshold and removal between them are recomputed from the loaded weights.
+    internal static string SparsityFolder(int round) => $"{2 * round - 1}-sparsity";
+
+    internal static string FineTuneFolder(int round) => $"{2 * round}-finetune";
 }

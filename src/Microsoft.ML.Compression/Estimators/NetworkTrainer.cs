@@ -26,9 +26,6 @@ public sealed class NetworkTrainer : CompressionEstimator<NetworkTrainer.Options
     {
     }
 
-    // Distillation's hint adapters and teacher outputs are not in the checkpoint, so only plain training resumes.
-    private protected override bool CanResume => Settings.Teacher is null;
-
     private protected override FitResult FitCore(FitContext context) => TrainFloat(context, Network, Settings.Teacher is null ? "fp32" : "kd");
 
     /// <summary>Trains <paramref name="network"/> (against the options' teacher, if any) as an fp32 model named <paramref name="method"/>.</summary>

@@ -60,12 +60,14 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
 
     /// <summary>
     /// Removes the <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every layer (widths kept at multiples
-    /// of <see cref="PruningOptions.ChannelMultiple"/>), then fine-tunes the smaller network.
+    /// of <see cref="PruningOptions.ChannelMultiple"/>), then fine-tunes the smaller network, with its checkpoints in
+    /// <paramref name="checkpointFolder"/> (null: <see cref="Training.TrainingOptions.CheckpointDirectory"/> itself).
     /// </summary>
-    private protected NetworkGraph RemovePerLayerAndFineTune(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, string how)
+    private protected NetworkGraph RemovePerLayerAndFineTune(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, string how,
+        string? checkpointFolder = null)
     {
         var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate)), scores, Settings.ChannelMultiple);
-        return context.TrainNetwork(Remove(context, deps, removed, how), "Fine-tuning");
+        return context.TrainNetwork(Remove(context, deps, removed, how), "Fine-tuning", checkpointFolder: checkpointFolder, startIsModel: true);
     }
 
     /// <summary>Physically removes <paramref name="removed"/> and notes what went.</summary>

@@ -94,10 +94,6 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
 
     private readonly IReadOnlyList<string>? _lowBitLayers;
 
-    // Int8 SimQAT keeps its observers' ranges in the checkpoint; the low-bit STE models' observers and distillation's
-    // adapters are not kept yet.
-    private protected override bool CanResume => Settings.Teacher is null && Settings.WeightBits >= 8;
-
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
@@ -128,7 +124,7 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         bool a8 = Settings.ActivationBits == 8;
         using var model = new LowBitTrainingModel(Network, layers, bits, a8,
             (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), Settings.ActivationRange, Settings.EmaDecay);
-        context.Run(model.Module, "STE");
+        context.Run(model.Module, "STE", hooks: model.Checkpoint());
         CompressedNetwork lowBit = model.Finish();
         return new FitResult(lowBit, lowBit.Graph, QuantizationBits.LowBitMethod("ste", bits, a8));
     }

@@ -20,7 +20,11 @@ namespace Microsoft.ML.Compression.Estimators;
 /// Knockoffs default to second-order model-X knockoffs of the input features (<see cref="GaussianKnockoffs"/>);
 /// <see cref="KnockoffKind.ShuffledBatch"/> uses Golden Stick's shuffled batch instead. Residual widths are kept by
 /// default (<see cref="ResidualPruning.KeepWidth"/>: channels inside blocks are pruned), as in the paper. Fine-tuning
-/// runs on the physically smaller network, which equals fine-tuning with masks and is faster.
+/// runs on the physically smaller network, which equals fine-tuning with masks and is faster. With
+/// <see cref="TrainingOptions.CheckpointDirectory"/> the control phase checkpoints into <c>1-control</c> and fine-tuning
+/// into <c>2-finetune</c>. With <see cref="TrainingOptions.ReturnPartialModelOnCancel"/>, a Fit cancelled during the
+/// control phase (after at least one epoch) returns the network pruned by that epoch's betas, not fine-tuned; one
+/// cancelled during fine-tuning returns the fine-tuned network of the last completed epoch.
 /// </remarks>
 public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
 {
@@ -90,17 +94,22 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         var beta = new Dictionary<string, float[]>();
         using (var module = new GraphModule(Network))
         {
-            var control = new ScopControl(module, controlled, knockoffs);
+            var control = new ScopControl(module, controlled, knockoffs,
+                string.Create(CultureInfo.InvariantCulture, $"{Settings.Knockoffs}|{Settings.KnockoffShrinkage:R}|{Settings.KnockoffRows}"));
             // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase.
             var settings = context.Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate);
-            context.Run(module, "Control coefficients", settings, distill: false, control);
+            context.Run(module, "Control coefficients", settings, distill: false, checkpointFolder: ControlFolder, hooks: control);
             foreach (string layer in controlled) beta[layer] = control.Beta(layer);
         }
 
         var scores = ChannelImportance.ScientificControl(deps, beta);
         NoteScores(context, deps, scores);
-        return RemovePerLayerAndFineTune(context, deps, scores, "Lowest |gamma| (2 beta - 1) of each layer");
+        return RemovePerLayerAndFineTune(context, deps, scores, "Lowest |gamma| (2 beta - 1) of each layer", FineTuneFolder);
     }
+
+    // The two training phases keep their checkpoints apart; the selection between them is recomputed from the
+    // control phase's final betas, so a resume that finds that phase complete prunes exactly as the first run did.
+    internal const string ControlFolder = "1-control", FineTuneFolder = "2-finetune";
 
     private Func<Tensor, Tensor> KnockoffSource(LabeledDataset train, int featureSize)
     {

@@ -138,8 +138,9 @@ public sealed class SlbQuantizer : CompressionEstimator<SlbQuantizer.Options>
             : null;
         int stepsPerEpoch = (train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
         var schedule = new SlbTemperatureSchedule(slbLayers, Settings.Epochs, stepsPerEpoch, Settings.TemperatureStart,
-            Settings.TemperatureStartTime, Settings.TemperatureEndTime, Settings.TemperatureFactor, calibrate);
-        context.Run(model.Module, "SLB", hooks: schedule);
+            Settings.TemperatureStartTime, Settings.TemperatureEndTime, Settings.TemperatureFactor, calibrate,
+            FormattableString.Invariant($"{Settings.BatchNormCalibrationRows}|{Settings.LogitInitialization}"));
+        context.Run(model.Module, "SLB", hooks: new[] { schedule, model.Checkpoint() });
         calibrate?.Invoke(model.Module); // the exported statistics must describe the hard weights
         CompressedNetwork lowBit = model.Finish();
         return new FitResult(lowBit, lowBit.Graph, Method);

@@ -41,6 +41,20 @@ internal static class TrainingCheckpoint
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
+    /// <summary>A hash of a network's name, parameter names and weights (e.g. to tell a teacher or a plan's start from another).</summary>
+    internal static string NetworkHash(NetworkGraph network)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(network.Name));
+        foreach (Layer layer in network.Layers)
+            foreach (var (name, tensor) in layer.Parameters)
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes(layer.Name + "." + name));
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+            }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
     /// <summary>The manifest in <paramref name="directory"/>, or null when there is none.</summary>
     internal static Manifest? Read(string directory)
     {

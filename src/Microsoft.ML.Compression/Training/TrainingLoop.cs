@@ -47,6 +47,13 @@ public sealed class TrainingLoop
     /// </summary>
     public bool StoppedByCancellation { get; private set; }
 
+    /// <summary>
+    /// With <see cref="TrainingOptions.ReturnPartialModelOnCancel"/>: the module as it starts is already a model worth
+    /// returning (e.g. a pruned network before fine-tuning), so a run cancelled before its first epoch completes goes
+    /// back to it instead of throwing.
+    /// </summary>
+    internal bool SnapshotAtStart { get; init; }
+
     /// <summary>The epochs the module has completed (resumed ones included) when the last <see cref="Run"/> returned.</summary>
     public int CompletedEpochs { get; private set; }
 
@@ -90,7 +97,7 @@ public sealed class TrainingLoop
         if ((checkpoints is not null || _options.ReturnPartialModelOnCancel) && checkpointed.Count != hooks.Count)
             throw new NotSupportedException(
                 $"{nameof(TrainingOptions.CheckpointDirectory)} and {nameof(TrainingOptions.ReturnPartialModelOnCancel)} cannot be used with the training hooks " +
-                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))} yet; unset them.");
+                $"{string.Join(", ", hooks.Where(h => h is not ICheckpointedHook).Select(h => h.GetType().Name))}: their state is not kept in checkpoints; unset them.");
         string? fingerprint = null;
         int firstEpoch = 1;
         StoppedByCancellation = false;
@@ -108,7 +115,7 @@ public sealed class TrainingLoop
             }
         }
         using var snapshot = _options.ReturnPartialModelOnCancel ? new ModuleSnapshot() : null;
-        if (CompletedEpochs > 0) snapshot?.Take(module, checkpointed, step);
+        if (CompletedEpochs > 0 || SnapshotAtStart) snapshot?.Take(module, checkpointed, step);
 
         try
         {

@@ -79,18 +79,29 @@ public class TrainingOptions : EstimatorOptions
 
     /// <summary>
     /// A folder where the loop keeps the state after each completed epoch (weights, BatchNorm statistics, optimizer
-    /// state, random state and a JSON manifest), written atomically. A Fit started again with the same folder after a
-    /// crash continues from the last completed epoch and ends with the same model as an uninterrupted run; a checkpoint
-    /// of another run (other network, data size or settings) is refused. Methods that cannot resume yet throw
-    /// <see cref="NotSupportedException"/> when it is set. Default null: no checkpoints.
+    /// state, random state, the method's own training state such as activation ranges, and a JSON manifest), written
+    /// atomically. A Fit started again with the same folder after a crash continues from the last completed epoch and
+    /// ends with the same model as an uninterrupted run; a checkpoint of another run (other network, data size, seed,
+    /// method or settings) is refused, naming the folder. Every training method supports it. A method with one
+    /// training loop keeps its checkpoint in the folder itself; one with several phases gives each phase its own
+    /// subfolder (SCOP: <c>1-control</c>, <c>2-finetune</c>; Network Slimming: <c>1-sparsity</c>, <c>2-finetune</c>,
+    /// <c>3-sparsity</c>, ... per round), and a phase whose checkpoint holds its last epoch trains nothing, so the
+    /// channel selection after it is recomputed from the same weights. In a <see cref="Estimators.CompressionPlan"/>
+    /// with its own checkpoint folder, a step without one uses <c>step-k-Name</c> under the plan's. The seed must
+    /// resolve the same (set <see cref="EstimatorOptions.Seed"/> or use an MLContext seed). Default null: no checkpoints.
     /// </summary>
     public string? CheckpointDirectory { get; set; }
 
     /// <summary>
-    /// When the Fit is cancelled (by <see cref="EstimatorOptions.CancellationToken"/> or the MLContext) after at least
-    /// one completed epoch, return the model of the last completed epoch (logged and noted in the report) instead of
-    /// throwing <see cref="OperationCanceledException"/>. Methods that cannot stop early yet throw
-    /// <see cref="NotSupportedException"/> when it is set. Default false.
+    /// When the Fit is cancelled (by <see cref="EstimatorOptions.CancellationToken"/> or the MLContext), return the best
+    /// model there is (logged and named in <see cref="Analysis.ModelReport.PartialModel"/>) instead of throwing
+    /// <see cref="OperationCanceledException"/>: for a method with one training loop, the model of its last completed
+    /// epoch. A pruning method cancelled in fine-tuning returns the pruned network as fine-tuned after the last
+    /// completed epoch (the pruned network not fine-tuned at all when no epoch completed); cancelled in its first phase
+    /// (SCOP's control coefficients, slimming's sparsity training) after at least one epoch, it prunes with the scores
+    /// of that phase's last completed epoch and returns that network without fine-tuning (later slimming rounds are
+    /// skipped). A Fit cancelled before its first training phase completed an epoch has no model and throws
+    /// <see cref="OperationCanceledException"/> naming the phase. Default false.
     /// </summary>
     public bool ReturnPartialModelOnCancel { get; set; }
 
@@ -99,6 +110,14 @@ public class TrainingOptions : EstimatorOptions
     {
         var copy = (TrainingOptions)MemberwiseClone();
         copy.Seed = seed;
+        return copy;
+    }
+
+    /// <summary>A copy of these settings that keeps its checkpoints in <paramref name="directory"/> (one phase of a multi-phase method, one step of a plan).</summary>
+    internal TrainingOptions WithCheckpointDirectory(string? directory)
+    {
+        var copy = (TrainingOptions)MemberwiseClone();
+        copy.CheckpointDirectory = directory;
         return copy;
     }
 

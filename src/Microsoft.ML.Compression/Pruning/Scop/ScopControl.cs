@@ -14,12 +14,16 @@ namespace Microsoft.ML.Compression.Pruning.Scop;
 /// the betas are clamped to [0, 1]. A channel whose beta stays high is one the network relies on more than on its
 /// knockoff counterpart.
 /// </summary>
-public sealed class ScopControl : ITrainingHook
+public sealed class ScopControl : ITrainingHook, ICheckpointedHook
 {
     private readonly Dictionary<string, ControlCoefficients> _controls = new();
+    private readonly string _fingerprint;
 
-    /// <summary>Installs the control on <paramref name="module"/> for the output channels of <paramref name="convolutions"/>.</summary>
-    public ScopControl(GraphModule module, IReadOnlyList<string> convolutions, Func<Tensor, Tensor> knockoffs)
+    /// <summary>
+    /// Installs the control on <paramref name="module"/> for the output channels of <paramref name="convolutions"/>;
+    /// <paramref name="knockoffSettings"/> describes where the knockoffs come from (it joins checkpoints' fingerprint).
+    /// </summary>
+    public ScopControl(GraphModule module, IReadOnlyList<string> convolutions, Func<Tensor, Tensor> knockoffs, string knockoffSettings = "")
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(convolutions);
@@ -35,7 +39,15 @@ public sealed class ScopControl : ITrainingHook
             module.SetOutputModule(conv, control);
         }
         module.SetOutputModule(module.Graph.OutputLayer.Name, new RealHalf());
+        _fingerprint = $"scop|{string.Join(',', convolutions)}|{knockoffSettings}";
     }
+
+    // The betas are parameters of the module and the knockoffs draw from torch's generator, both in the checkpoint.
+    string ICheckpointedHook.Fingerprint => _fingerprint;
+
+    IReadOnlyDictionary<string, float[]> ICheckpointedHook.SaveState() => new Dictionary<string, float[]>();
+
+    void ICheckpointedHook.LoadState(GraphModule module, IReadOnlyDictionary<string, float[]> state, long step) { }
 
     /// <summary>The current control coefficients of a convolution's output channels.</summary>
     public float[] Beta(string convolution) => _controls[convolution].Beta.detach().data<float>().ToArray();

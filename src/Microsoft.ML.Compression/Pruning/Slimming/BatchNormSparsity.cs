@@ -9,7 +9,7 @@ namespace Microsoft.ML.Compression.Pruning.Slimming;
 /// Network Slimming's sparsity training (Liu et al., 2017): adds the L1 subgradient s * sign(gamma) to the gradient
 /// of the BatchNorm scaling factors, so unimportant channels' gamma drift to zero and a global threshold can find them.
 /// </summary>
-public sealed class BatchNormSparsity : ITrainingHook
+public sealed class BatchNormSparsity : ITrainingHook, ICheckpointedHook
 {
     private readonly double _strength;
     private readonly IReadOnlyList<string> _batchNorms;
@@ -23,6 +23,13 @@ public sealed class BatchNormSparsity : ITrainingHook
         _batchNorms = batchNorms.ToArray();
         _strength = strength;
     }
+
+    // The penalty has no state of its own (gamma is the module's): a checkpoint needs only its settings.
+    string ICheckpointedHook.Fingerprint => FormattableString.Invariant($"slim|{_strength:R}|{string.Join(',', _batchNorms)}");
+
+    IReadOnlyDictionary<string, float[]> ICheckpointedHook.SaveState() => new Dictionary<string, float[]>();
+
+    void ICheckpointedHook.LoadState(GraphModule module, IReadOnlyDictionary<string, float[]> state, long step) { }
 
     /// <summary>The BatchNorms whose channels a slimming step may remove (those the penalty should act on).</summary>
     public static IReadOnlyList<string> PrunableBatchNorms(ChannelDependencies dependencies) =>

@@ -1,5 +1,6 @@
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,6 +16,7 @@ internal sealed class LowBitTrainingModel : IDisposable
 {
     private readonly Dictionary<string, LowBitWeightModule> _layers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ActivationQuantizer> _quantizers = new(StringComparer.Ordinal); // by unfolded tensor
+    private readonly string _settings;
 
     /// <param name="trained">The trained float network.</param>
     /// <param name="layers">The Conv2d/Linear layers to store at <paramref name="bits"/> bits.</param>
@@ -27,6 +29,7 @@ internal sealed class LowBitTrainingModel : IDisposable
         Func<Layer, nn.Module<Tensor, Tensor>, float[], LowBitWeightModule> wrap, RangeTracking tracking = RangeTracking.MinMax, double emaDecay = 0.999)
     {
         Module = new GraphModule(trained);
+        _settings = FormattableString.Invariant($"{bits}|{quantizeActivations}|{tracking}|{emaDecay:R}|{string.Join(',', layers)}");
         if (quantizeActivations)
             foreach (var (point, tensor) in QuantizationPlan.ActivationPointsOf(trained, layers))
             {
@@ -50,6 +53,9 @@ internal sealed class LowBitTrainingModel : IDisposable
 
     /// <summary>The wrapped layers by name.</summary>
     public IReadOnlyDictionary<string, LowBitWeightModule> Layers => _layers;
+
+    /// <summary>The hook that keeps this model's own state (activation ranges) in checkpoints; add it to the run's hooks.</summary>
+    public ITrainingHook Checkpoint() => new LowBitCheckpoint(_quantizers, _settings);
 
     /// <summary>Ends training: the network with the trained float parts and the low-bit codes of the wrapped layers.</summary>
     public CompressedNetwork Finish()

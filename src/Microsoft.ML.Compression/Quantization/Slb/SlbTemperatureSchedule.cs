@@ -9,16 +9,18 @@ namespace Microsoft.ML.Compression.Quantization.Slb;
 /// after which the weights are hard. The epoch count is fractional (updated every step), so short runs get a smooth
 /// schedule rather than one that jumps straight to hard weights.
 /// </summary>
-internal sealed class SlbTemperatureSchedule : ITrainingHook
+internal sealed class SlbTemperatureSchedule : ITrainingHook, ICheckpointedHook
 {
     private readonly IReadOnlyList<SlbWeightModule> _layers;
     private readonly int _epochs;
     private readonly double _stepsPerEpoch, _start, _startTime, _endTime, _factor;
     private readonly Action<GraphModule>? _calibrate;
+    private readonly string _settings;
 
     public SlbTemperatureSchedule(IReadOnlyList<SlbWeightModule> layers, int epochs, int stepsPerEpoch,
-        double start, double startTime, double endTime, double factor, Action<GraphModule>? calibrate)
+        double start, double startTime, double endTime, double factor, Action<GraphModule>? calibrate, string settings = "")
     {
+        _settings = settings;
         _layers = layers;
         _epochs = epochs;
         _stepsPerEpoch = Math.Max(1, stepsPerEpoch);
@@ -28,6 +30,14 @@ internal sealed class SlbTemperatureSchedule : ITrainingHook
         _factor = factor;
         _calibrate = calibrate;
     }
+
+    public string Fingerprint => FormattableString.Invariant(
+        $"slb|{_epochs}|{_stepsPerEpoch:R}|{_start:R}|{_startTime:R}|{_endTime:R}|{_factor:R}|{_calibrate is not null}|{_settings}");
+
+    // The temperature and hardness follow from the step count; the logits and BatchNorm statistics are the module's.
+    public IReadOnlyDictionary<string, float[]> SaveState() => new Dictionary<string, float[]>();
+
+    public void LoadState(GraphModule module, IReadOnlyDictionary<string, float[]> state, long step) => Set(step / _stepsPerEpoch);
 
     /// <summary>The temperature after <paramref name="epochsDone"/> (fractional) epochs.</summary>
     public static double TemperatureAt(double epochsDone, int epochs, double start, double startTime, double endTime, double factor)
