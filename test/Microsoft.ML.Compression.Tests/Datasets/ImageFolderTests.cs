@@ -7,6 +7,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using SampleData;
+using SkiaSharp;
 
 namespace Microsoft.ML.Compression.Tests.Datasets;
 
@@ -145,6 +146,30 @@ public class ImageFolderTests
         Assert.AreEqual(new ImageInput(1, Side, Side) { Layout = PixelLayout.Hwc }, ImageInput.FromColumn(oneChannel.Schema));
         var e = Assert.ThrowsExactly<ArgumentException>(() => ImageInput.FromColumn(oneChannel.Schema, ImageFolder.ImagePathColumn));
         StringAssert.Contains(e.Message, "'ImagePath'");
+    }
+
+    /// <summary>An RGBA file is not an error for an RGB network: ExtractPixels' default drops the alpha.</summary>
+    [TestMethod]
+    public void RgbaFilesLoadAsRgbWithoutTheirAlpha()
+    {
+        string rgba = Path.Combine(_root, "red", "rgba.png");
+        using (var bitmap = new SKBitmap(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Unpremul)))
+        {
+            bitmap.Erase(new SKColor(200, 100, 50, 128));
+            using SKData png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(rgba, png.ToArray());
+        }
+        var ml = new MLContext(0);
+        ImageFolderData images = ImageFolder.Load(ml, _root);
+        Assert.AreEqual(41, images.Count);
+        Assert.AreEqual(0, images.GrayscaleFiles);
+        Assert.AreEqual(0, images.Warnings.Count, string.Join("\n", images.Warnings));
+        IDataView pixels = ImageFolder.PixelPipeline(ml, new ImageInput(3, Side, Side)).Fit(images.Data).Transform(images.Data);
+        CollectionAssert.AreEqual(new[] { 3, Side, Side }, ((VectorDataViewType)pixels.Schema["Features"].Type).Dimensions.ToArray());
+        string[] paths = pixels.GetColumn<string>(ImageFolder.ImagePathColumn).ToArray();
+        float[] row = pixels.GetColumn<float[]>("Features").ElementAt(Array.IndexOf(paths, rgba));
+        int plane = Side * Side;
+        Assert.IsTrue(row[0] > row[plane] && row[plane] > row[2 * plane], $"R > G > B as written: {row[0]}, {row[plane]}, {row[2 * plane]}");
     }
 
     [TestMethod]

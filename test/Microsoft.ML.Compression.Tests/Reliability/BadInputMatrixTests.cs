@@ -8,7 +8,10 @@ using System.Reflection;
 using System.Text;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
+using Google.Protobuf;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx.Import;
+using Microsoft.ML.Compression.Onnx.Proto;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Compression.Tests.Fixtures;
@@ -17,6 +20,9 @@ using Microsoft.ML.Compression.Zoo;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.SearchSpace;
+using Microsoft.ML.Transforms.Image;
+using SampleData;
+using SkiaSharp;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.Compression.Tests.Reliability;
@@ -174,6 +180,24 @@ public sealed class BadInputMatrixTests
             BatchNormCalibration.Recalibrate(module, one, rows: 100);
         }, "at least 2 rows", "has 1", "'bn1'", "left as trained") { ParamName = "data" });
         return cases;
+    }
+
+    /// <summary>A valid model in an opset the importer does not read: Inspect reports it among the problems, it does not throw.</summary>
+    [TestMethod]
+    public void InspectReportsAnUnsupportedOpsetInsteadOfThrowing()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlc-badinput-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            OnnxImportReport report = OnnxImport.Inspect(Fixture(folder, "opset99.onnx", m => m.OpsetImport.Single(o => o.Domain == "").Version = 99));
+            Assert.IsFalse(report.CanImport);
+            Assert.AreEqual(99L, report.Opsets["ai.onnx"]);
+            StringAssert.Contains(string.Join("\n", report.Problems), "opset 99");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Small but usable data trains: the first epoch is reached (and stopped there).</summary>
@@ -415,7 +439,92 @@ public sealed class BadInputMatrixTests
             Write(Path.Combine(folder, "red"), "a.txt", Encoding.ASCII.GetBytes("x"));
             return new(typeof(InvalidDataException), () => ImageFolder.Load(new MLContext(0), folder), "No usable image", folder);
         });
+        foreach (var (opset, entry) in new[] { (6L, "ImportOnnx"), (1L, "NetworkGraph.FromOnnx"), (99L, "ImportOnnx"), (99L, "StartingPoint.FromOnnx") })
+            Add($"ONNX at opset {opset} via {entry}", folder =>
+            {
+                string path = Fixture(folder, $"opset{opset}.onnx", m => m.OpsetImport.Single(o => o.Domain == "").Version = opset);
+                return Onnx(entry, path, $"opset {opset}", "opsets 7 to 26");
+            });
+        Add("ONNX with a com.microsoft op via ImportOnnx", folder =>
+        {
+            string path = Fixture(folder, "ms.onnx", m =>
+            {
+                m.Graph.Node.First(n => n.OpType == "Relu").Domain = "com.microsoft";
+                m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
+            });
+            return Onnx("ImportOnnx", path, "Relu", "domain 'com.microsoft'", "default ai.onnx domain only");
+        });
+
+        // Pixels whose channels are not the network's: named with the column, the shape seen and the one expected.
+        Add("image: RGBA PNG extracted with alpha for a 3-channel network", folder =>
+        {
+            WriteRgba(Path.Combine(folder, "red", "a.png"), alpha: 128);
+            WriteRgba(Path.Combine(folder, "blue", "b.png"), alpha: 255);
+            var ml = new MLContext(0);
+            var pixels = ml.Transforms.LoadImages("Image", null, ImageFolder.ImagePathColumn)
+                .Append(ml.Transforms.ResizeImages("Image", Side, Side))
+                .Append(ml.Transforms.ExtractPixels("Features", "Image", ImagePixelExtractingEstimator.ColorBits.Rgb | ImagePixelExtractingEstimator.ColorBits.Alpha));
+            return new(typeof(ArgumentException), FitImages(ml, folder, pixels, 3), "'Features'", "[4,8,8]", "[3,8,8]", "3 channel(s)") { ParamName = "Features" };
+        });
+        Add("image: grayscale PNG extracted as one channel for a 3-channel network", folder =>
+        {
+            PngFiles.WriteGray(Path.Combine(folder, "red", "a.png"), Side, Side, new byte[Side * Side]);
+            PngFiles.WriteGray(Path.Combine(folder, "blue", "b.png"), Side, Side, new byte[Side * Side]);
+            var ml = new MLContext(0);
+            return new(typeof(ArgumentException), FitImages(ml, folder, ImageFolder.PixelPipeline(ml, new ImageInput(1, Side, Side)), 3), "'Features'", "[1,8,8]", "[3,8,8]", "3 channel(s)") { ParamName = "Features" };
+        });
+        Add("image: RGB folder for a 1-channel network", folder =>
+        {
+            PngFiles.WriteRgb(Path.Combine(folder, "red", "a.png"), Side, Side, new byte[3 * Side * Side]);
+            PngFiles.WriteRgb(Path.Combine(folder, "blue", "b.png"), Side, Side, new byte[3 * Side * Side]);
+            var ml = new MLContext(0);
+            return new(typeof(ArgumentException), FitImages(ml, folder, ImageFolder.PixelPipeline(ml, new ImageInput(3, Side, Side)), 1), "'Features'", "[3,8,8]", "[1,8,8]", "1 channel(s)") { ParamName = "Features" };
+        });
+        Add("image: pixel pipeline for 4 channels", folder => new(typeof(ArgumentOutOfRangeException),
+            () => ImageFolder.PixelPipeline(new MLContext(0), new ImageInput(4, Side, Side)), "4", "1 (gray) or 3 (RGB)") { ParamName = "input" });
         return cases;
+    }
+
+    private const int Side = 8;
+
+    // lenet_bn_opset9.onnx, edited through the project's own protobuf types and written to the folder.
+    private static string Fixture(string folder, string name, Action<ModelProto> edit)
+    {
+        ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(OnnxFixtures.Folder, "lenet_bn_opset9.onnx")));
+        edit(model);
+        return Write(folder, name, model.ToByteArray());
+    }
+
+    // The same refusal through each public entry point: StartingPoint turns it into an ArgumentException.
+    private static Case Onnx(string entry, string path, params string[] parts) => entry switch
+    {
+        "ImportOnnx" => new(typeof(NotSupportedException), () => new MLContext(0).Transforms.Compression.ImportOnnx(path), parts.Prepend(path).ToArray()),
+        "NetworkGraph.FromOnnx" => new(typeof(NotSupportedException), () => NetworkGraph.FromOnnx(path), parts.Prepend(path).ToArray()),
+        _ => new(typeof(ArgumentException), () => StartingPoint.FromOnnx(path), parts.Prepend(path).ToArray()),
+    };
+
+    // The folder's images through `pixels` into a tiny network reading `channels` planes of Side x Side.
+    private static Action FitImages(MLContext ml, string folder, IEstimator<ITransformer> pixels, int channels) => () =>
+    {
+        IDataView images = ImageFolder.Load(ml, folder).Data;
+        var b = new NetworkBuilder("tiny", new ImageInput(channels, Side, Side));
+        NetworkGraph net = b.Build(b.Linear(b.Flatten(b.GlobalAvgPool(b.Input)), 2));
+        var options = new NetworkTrainer.Options
+        {
+            FeatureColumnName = "Features", LabelColumnName = ImageFolder.LabelColumn, Epochs = 2, Threads = 1,
+            OnEpoch = _ => Assert.Fail("training must not start on bad input"),
+        };
+        ml.Transforms.Conversion.MapValueToKey(ImageFolder.LabelColumn).Append(pixels)
+            .Append(ml.Transforms.Compression.Train(net, options)).Fit(images);
+    };
+
+    private static void WriteRgba(string path, byte alpha)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        bitmap.Erase(new SKColor(200, 100, 50, alpha));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, data.ToArray());
     }
 
     private static string Write(string folder, string name, byte[] bytes)

@@ -39,10 +39,12 @@ internal sealed class OnnxGraphImport
 
     public NetworkGraph Run()
     {
+        // The opset first: in a version the converters do not know, any later error would be a misleading one.
+        int opset = Opset();
         if (_graph.Output.Count == 0) throw new InvalidDataException($"The ONNX graph '{_graph.Name}' has no outputs.");
         string logits = _walk.Logits().Logits;
         OnnxNode[] needed = _walk.NodesFeeding(logits).Select(i => _nodes[i]).ToArray();
-        var context = new ImportContext(Opset(), _initializers, CountReads(needed, logits));
+        var context = new ImportContext(opset, _initializers, CountReads(needed, logits));
         if (_metadata.TryGetValue(OnnxMetadataKeys.InputShape, out string? shapeText))
             context.SetInputShape(ParseShape(shapeText), $"metadata_props '{OnnxMetadataKeys.InputShape}'");
         BindInput(context);
@@ -118,8 +120,15 @@ internal sealed class OnnxGraphImport
     private int Opset()
     {
         long? version = _model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (long?)o.Version).Max();
-        return version is long v and > 0 and <= int.MaxValue ? (int)v
-            : throw new InvalidDataException("The ONNX model imports no version of the default ai.onnx opset.");
+        if (version is not long v || v <= 0)
+            throw new InvalidDataException("The ONNX model imports no version of the default ai.onnx opset.");
+        // Ops changed their inputs and attributes between versions: outside the range the converters were written
+        // for, a model would import silently wrong (or fail on some node with a misleading message).
+        if (v is < OnnxImporter.MinimumOpset or > OnnxImporter.MaximumOpset)
+            throw new NotSupportedException(
+                $"The model imports ai.onnx opset {v.ToString(CultureInfo.InvariantCulture)}; the importer reads opsets {OnnxImporter.MinimumOpset} to {OnnxImporter.MaximumOpset}"
+                + (v < OnnxImporter.MinimumOpset ? " (convert it with onnx.version_converter)." : "."));
+        return (int)v;
     }
 
     /// <summary>

@@ -18,6 +18,12 @@ namespace Microsoft.ML.Compression.Onnx.Import;
 /// </remarks>
 public static class OnnxImporter
 {
+    /// <summary>The oldest ai.onnx opset the importer reads.</summary>
+    public const int MinimumOpset = 7;
+
+    /// <summary>The newest ai.onnx opset the importer reads (the newest <see cref="OnnxExporter"/> writes).</summary>
+    public const int MaximumOpset = 26;
+
     /// <summary>The op types (default ai.onnx domain) the importer converts to layers or folds as constants.</summary>
     public static IReadOnlyList<string> SupportedOpTypes => OpRegistry.SupportedOpTypes;
 
@@ -26,7 +32,8 @@ public static class OnnxImporter
     /// <exception cref="InvalidDataException">The bytes are not an ONNX model, or the model is malformed.</exception>
     /// <exception cref="NotSupportedException">
     /// The model uses an op, an attribute value or a layout the network IR cannot express; the message names the op
-    /// type and the node (and, for an unknown op, the supported op types). Nothing is returned in that case.
+    /// type and the node (and, for an unknown op, the supported op types). Nothing is returned in that case. Also
+    /// thrown for a default-domain opset outside <see cref="MinimumOpset"/> to <see cref="MaximumOpset"/>.
     /// </exception>
     public static NetworkGraph Import(byte[] model)
     {
