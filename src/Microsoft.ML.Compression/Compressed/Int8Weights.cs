@@ -86,11 +86,15 @@ public sealed class Int8Weights : WeightEncoding
         long[] channels = { Channels };
         string values = onnx.Builder.AddInt8($"{name}.weight_quantized", OnnxTensors.Dims(Shape), Values);
         string scale = onnx.Builder.AddFloat($"{name}.weight_scale", channels, Scales);
-        string zeroPoint = onnx.Builder.AddInt8($"{name}.weight_zero_point", channels, new sbyte[Channels]);
-        return onnx.Builder.AddNode("DequantizeLinear", new[] { values, scale, zeroPoint }, $"{name}.weight", OnnxAttributes.Int("axis", 0));
+        // The zero point is 0, DequantizeLinear's default for an omitted one, so convolutions leave it out. ONNX
+        // Runtime (1.31) fuses a Gemm into QGemm only when the weight's zero point is an input, so matrices keep it.
+        var inputs = new List<string> { values, scale };
+        if (Shape.Length == 2) inputs.Add(onnx.Builder.AddInt8($"{name}.weight_zero_point", channels, new sbyte[Channels]));
+        return onnx.Builder.AddNode("DequantizeLinear", inputs, $"{name}.weight", OnnxAttributes.Int("axis", 0));
     }
 
-    // A bias is added to the int32 accumulator, so its scale is fixed by the input's and the weights'.
+    // A bias is added to the int32 accumulator, so its scale is fixed by the input's and the weights'; its zero point
+    // is 0, left out (fusion moves the int32 values into the integer kernel and drops this node).
     internal override string WriteBias(OnnxLayerContext onnx, float[] bias, QuantParams input)
     {
         string name = onnx.Layer.Name;
@@ -98,7 +102,6 @@ public sealed class Int8Weights : WeightEncoding
         float[] scales = BiasScales(input);
         string values = onnx.Builder.AddInt32($"{name}.bias_quantized", channels, BiasValues(bias, scales));
         string scale = onnx.Builder.AddFloat($"{name}.bias_scale", channels, scales);
-        string zeroPoint = onnx.Builder.AddInt32($"{name}.bias_zero_point", channels, new int[Channels]);
-        return onnx.Builder.AddNode("DequantizeLinear", new[] { values, scale, zeroPoint }, $"{name}.bias", OnnxAttributes.Int("axis", 0));
+        return onnx.Builder.AddNode("DequantizeLinear", new[] { values, scale }, $"{name}.bias", OnnxAttributes.Int("axis", 0));
     }
 }
