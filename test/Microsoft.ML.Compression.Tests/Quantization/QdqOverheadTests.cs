@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Datasets;
@@ -10,6 +11,7 @@ using Microsoft.ML.Compression.Pruning;
 using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Tests.Onnx;
 using Microsoft.ML.Compression.Zoo;
+using Microsoft.ML.OnnxRuntime;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -47,6 +49,67 @@ public class QdqOverheadTests
         }
     }
 
+    /// <summary>
+    /// The int8 file holds only what ONNX Runtime needs to fuse it: no all-zero zero points except the Gemm weight's
+    /// (QGemm fusion wants it), no initializer stored twice (one scale and one zero point per activation grid, read by
+    /// its QuantizeLinear and DequantizeLinear; bias scales computed from the weight and input scales), short names
+    /// for the quantization tensors and no names on their nodes, the same bytes on every export. ORT still runs every
+    /// convolution, the fc layer and the residual adds on integer kernels.
+    /// </summary>
+    [TestMethod]
+    public void PrunedInt8ResNet20CarriesNoQdqScaffoldingOrtDoesNotNeed()
+    {
+        CompressedNetwork q = Int8(PrunedHalf(Float()));
+        byte[] bytes = OnnxExporter.Export(q);
+        CollectionAssert.AreEqual(bytes, OnnxExporter.Export(q), "the same network gives the same bytes");
+        GraphProto g = ModelProto.Parser.ParseFrom(bytes).Graph;
+        var initializers = g.Initializer.ToDictionary(t => t.Name);
+
+        var zeroPoints = g.Node.Where(n => n.OpType == "DequantizeLinear" && n.Input.Count > 2).Select(n => initializers[n.Input[2]]).ToList();
+        var signedZeros = zeroPoints.Where(t => t.DataType != (int)DataType.Uint8).Distinct().ToList();
+        Assert.AreEqual(1, signedZeros.Count, "only the fc weight's int8 zero point is written");
+        CollectionAssert.AreEqual(new long[] { 10 }, signedZeros[0].Dims.ToArray());
+        Assert.IsFalse(g.Node.Any(n => n.OpType == "DequantizeLinear" && n.Input.Count > 2 && initializers.GetValueOrDefault(n.Input[0]) is { DataType: (int)DataType.Int32 }), "int32 biases have no zero point");
+
+        var duplicates = g.Initializer.GroupBy(t => $"{t.DataType} [{string.Join(",", t.Dims)}] {Convert.ToBase64String(t.RawData.ToByteArray())}").Where(d => d.Count() > 1);
+        Assert.IsFalse(duplicates.Any(), "stored twice: " + string.Join("; ", duplicates.Select(d => string.Join(",", d.Select(t => t.Name)))));
+        foreach (NodeProto quantize in g.Node.Where(n => n.OpType == "QuantizeLinear"))
+        {
+            NodeProto dequantize = g.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == quantize.Output[0]);
+            CollectionAssert.AreEqual(quantize.Input.Skip(1).ToArray(), dequantize.Input.Skip(1).ToArray(), "a Q/DQ pair reads one scale and one zero point");
+        }
+
+        Assert.IsTrue(g.Node.Where(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "Mul").All(n => n.Name.Length == 0), "quantization nodes are unnamed");
+        Assert.IsTrue(g.Initializer.All(t => t.Name.Length <= 4 || t.Name == "input_shape"), string.Join(",", g.Initializer.Select(t => t.Name)));
+        foreach (string layer in q.Weights.Keys)
+            Assert.AreEqual(1, g.Node.Count(n => n.Name == layer), $"layer {layer} keeps its node name");
+
+        var ops = OptimizedOps(bytes);
+        Assert.AreEqual(21, ops.GetValueOrDefault("QLinearConv"), string.Join(",", ops));
+        Assert.AreEqual(1, ops.GetValueOrDefault("QGemm"), string.Join(",", ops));
+        Assert.AreEqual(9, ops.GetValueOrDefault("QLinearAdd"), string.Join(",", ops));
+        Assert.IsFalse(ops.Keys.Intersect(new[] { "Conv", "Gemm", "Add", "Mul", "DequantizeLinear" }).Any(), string.Join(",", ops));
+
+        double ratio = (double)bytes.Length / OnnxExporter.Export(Float()).Length;
+        Assert.IsTrue(ratio <= 0.08, $"pruned + int8 ResNet-20 is {ratio:F4} of fp32 bytes");
+    }
+
+    /// <summary>The operators of ONNX Runtime's optimized graph (extended level, as ML.NET and the int8 tests run it).</summary>
+    internal static Dictionary<string, int> OptimizedOps(byte[] model)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"qdq-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = path, IntraOpNumThreads = 1 };
+            using (new InferenceSession(model, options)) { }
+            return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(o => o.Key, o => o.Count());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Bytes by role: each initializer counted once by the first Q/DQ slot that reads it, and the names.</summary>
     internal static SortedDictionary<string, long> Breakdown(ModelProto model)
     {
@@ -65,6 +128,8 @@ public class QdqOverheadTests
         Add("names: nodes", model.Graph.Node.Sum(n => (long)n.Name.Length));
         Add("names: tensors (node I/O)", model.Graph.Node.Sum(n => n.Input.Sum(s => (long)s.Length) + n.Output.Sum(s => (long)s.Length)));
         Add("names: initializers", model.Graph.Initializer.Sum(t => (long)t.Name.Length));
+        Add("serialized: nodes", model.Graph.Node.Sum(n => (long)n.CalculateSize()));
+        Add("serialized: initializers less data", model.Graph.Initializer.Sum(t => (long)t.CalculateSize() - t.RawData.Length));
         Add("count: nodes", model.Graph.Node.Count);
         Add("count: initializers", model.Graph.Initializer.Count);
         Add("metadata + doc", model.MetadataProps.Sum(m => (long)m.Key.Length + m.Value.Length) + model.DocString.Length);
