@@ -18,6 +18,7 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
     private readonly List<StringStringEntryProto> _metadata = new();
     private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+    private int _shortNames;
 
     /// <summary>Starts an empty graph called <paramref name="graphName"/>.</summary>
     public OnnxGraphBuilder(string graphName)
@@ -63,8 +64,6 @@ internal sealed class OnnxGraphBuilder
         while (_tensorNames.Contains(name));
         return name;
     }
-
-    private int _shortNames;
 
     /// <summary>
     /// Adds an initializer under a <see cref="ShortName"/> ("c0", "c1", ...) and returns that name; the tensor's own
