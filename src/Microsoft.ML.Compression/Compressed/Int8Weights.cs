@@ -82,23 +82,27 @@ public sealed class Int8Weights : WeightEncoding
 
     internal override string WriteWeight(OnnxLayerContext onnx)
     {
-        string name = onnx.Layer.Name;
-        long[] channels = { Channels };
-        string values = onnx.Builder.AddInt8($"{name}.weight_quantized", OnnxTensors.Dims(Shape), Values);
-        string scale = onnx.Builder.AddFloat($"{name}.weight_scale", channels, Scales);
-        string zeroPoint = onnx.Builder.AddInt8($"{name}.weight_zero_point", channels, new sbyte[Channels]);
-        return onnx.Builder.AddNode("DequantizeLinear", new[] { values, scale, zeroPoint }, $"{name}.weight", OnnxAttributes.Int("axis", 0));
+        OnnxGraphBuilder b = onnx.Builder;
+        string values = b.AddShortInitializer(OnnxTensors.Int8("weight", OnnxTensors.Dims(Shape), Values));
+        var inputs = new List<string> { values, WeightScale(onnx) };
+        // The zero point is 0, DequantizeLinear's default for an omitted one, so convolutions leave it out. ONNX
+        // Runtime (1.31) fuses a Gemm into QGemm only when the weight's zero point is an input, so matrices keep it.
+        if (Shape.Length == 2) inputs.Add(b.AddShortInitializer(OnnxTensors.Int8("zero_point", new long[] { Channels }, new sbyte[Channels])));
+        return b.AddShortNode("DequantizeLinear", inputs, OnnxAttributes.Int("axis", 0));
     }
 
-    // A bias is added to the int32 accumulator, so its scale is fixed by the input's and the weights'.
+    // A bias is added to the int32 accumulator, so its scale is fixed by the input's and the weights': the model
+    // computes it with a Mul of the two scales it stores anyway (ONNX Runtime folds the Mul before fusing the QDQ
+    // nodes; single-precision products, as BiasScales computes them). Its zero point is 0, left out.
     internal override string WriteBias(OnnxLayerContext onnx, float[] bias, QuantParams input)
     {
-        string name = onnx.Layer.Name;
-        long[] channels = { Channels };
-        float[] scales = BiasScales(input);
-        string values = onnx.Builder.AddInt32($"{name}.bias_quantized", channels, BiasValues(bias, scales));
-        string scale = onnx.Builder.AddFloat($"{name}.bias_scale", channels, scales);
-        string zeroPoint = onnx.Builder.AddInt32($"{name}.bias_zero_point", channels, new int[Channels]);
-        return onnx.Builder.AddNode("DequantizeLinear", new[] { values, scale, zeroPoint }, $"{name}.bias", OnnxAttributes.Int("axis", 0));
+        OnnxGraphBuilder b = onnx.Builder;
+        string values = b.AddShortInitializer(OnnxTensors.Int32("bias", new long[] { Channels }, BiasValues(bias, BiasScales(input))));
+        string scale = b.AddShortNode("Mul", new[] { WeightScale(onnx), ActivationQdqWriter.Scale(b, input.Scale) });
+        return b.AddShortNode("DequantizeLinear", new[] { values, scale }, OnnxAttributes.Int("axis", 0));
     }
+
+    /// <summary>The per-channel scales of the layer's weights, written once for the weight's and the bias's DequantizeLinear.</summary>
+    private string WeightScale(OnnxLayerContext onnx) =>
+        onnx.Builder.Shared($"weight scale {onnx.Layer.Name}", () => onnx.Builder.AddShortInitializer(OnnxTensors.Float("scale", new long[] { Channels }, Scales)));
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Compression.Onnx;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -122,50 +123,51 @@ public sealed class LevelWeights : WeightEncoding
 
     internal override int MinimumOpset => Bits switch { 1 => 18, 2 => 25, _ => 21 };
 
+    // The decoding tensors and nodes get short numbered names and no node names (see OnnxGraphBuilder.ShortName);
+    // the layer's own node, which reads the result, carries the layer's name.
     internal override string WriteWeight(OnnxLayerContext onnx)
     {
         if (Bits == 1) return WritePackedBits(onnx);
         OnnxGraphBuilder b = onnx.Builder;
-        string name = onnx.Layer.Name;
         var channelShape = new long[Shape.Length];
         Array.Fill(channelShape, 1L);
         channelShape[0] = Channels;
         int[] signed = Enumerable.Range(0, Codes.Length).Select(SignedCode).ToArray();
         DataType type = Bits == 4 ? DataType.Int4 : DataType.Int2;
-        string codes = b.AddConstant(OnnxTensors.Raw($"{name}.weight_codes", type, OnnxTensors.Dims(Shape), SubBytePacking.Pack(signed, Bits), signed.Length));
-        string steps = b.AddFloat($"{name}.weight_step", new long[] { Channels }, Steps);
-        string dequantized = b.AddNode("DequantizeLinear", new[] { codes, steps }, $"{name}.weight_dequantized", OnnxAttributes.Int("axis", 0));
-        string stepColumn = b.AddNode("Reshape", new[] { steps, b.AddInt64($"{name}.step_shape", new long[] { channelShape.Length }, channelShape) }, $"{name}.step_column");
-        string halfStep = b.AddNode("Mul", new[] { stepColumn, Half(onnx) }, $"{name}.half_step");
-        return b.AddNode("Add", new[] { dequantized, halfStep }, $"{name}.weight");
+        string codes = b.AddShortConstant(OnnxTensors.Raw("weight_codes", type, OnnxTensors.Dims(Shape), SubBytePacking.Pack(signed, Bits), signed.Length));
+        string steps = b.AddShortInitializer(OnnxTensors.Float("weight_step", new long[] { Channels }, Steps));
+        string dequantized = b.AddShortNode("DequantizeLinear", new[] { codes, steps }, OnnxAttributes.Int("axis", 0));
+        string stepColumn = b.AddShortNode("Reshape", new[] { steps, Int64Vector(b, channelShape) });
+        string halfStep = b.AddShortNode("Mul", new[] { stepColumn, Half(onnx) });
+        return b.AddShortNode("Add", new[] { dequantized, halfStep });
     }
 
     private static string Half(OnnxLayerContext onnx) => onnx.SharedConstant("lowbit_half", () => OnnxTensors.FloatScalar("lowbit_half", 0.5f));
 
+    /// <summary>An int64 vector (a shape or slice bound), one initializer per distinct value in the model.</summary>
+    private static string Int64Vector(OnnxGraphBuilder b, params long[] values) =>
+        b.Shared("int64 " + string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture))),
+            () => b.AddShortInitializer(OnnxTensors.Int64Vector("shape", values)));
+
     private string WritePackedBits(OnnxLayerContext onnx)
     {
         OnnxGraphBuilder b = onnx.Builder;
-        string name = onnx.Layer.Name;
         long[] dims = OnnxTensors.Dims(Shape);
         string shifts = onnx.SharedConstant("bit_shifts", () => OnnxTensors.UInt8("bit_shifts", new long[] { 8 }, new byte[] { 0, 1, 2, 3, 4, 5, 6, 7 }));
         string lowBit = onnx.SharedConstant("bit_mask", () => OnnxTensors.UInt8("bit_mask", Array.Empty<long>(), new byte[] { 1 }));
         byte[] packed = SubBytePacking.Pack(Codes.Select(c => (int)c).ToArray(), 1);
-        string bytes = b.AddUInt8($"{name}.weight_bits", new long[] { packed.Length, 1 }, packed);
-        string shifted = b.AddNode("BitShift", new[] { bytes, shifts }, $"{name}.weight_shifted", OnnxAttributes.String("direction", "RIGHT"));
-        string bits = b.AddNode("BitwiseAnd", new[] { shifted, lowBit }, $"{name}.weight_bit");
+        string bytes = b.AddShortInitializer(OnnxTensors.UInt8("weight_bits", new long[] { packed.Length, 1 }, packed));
+        string shifted = b.AddShortNode("BitShift", new[] { bytes, shifts }, OnnxAttributes.String("direction", "RIGHT"));
+        string bits = b.AddShortNode("BitwiseAnd", new[] { shifted, lowBit });
         // [bytes, 8] row-major is bit order; the padding bits of the last byte are cut off.
-        string flat = b.AddNode("Reshape", new[] { bits, b.AddInt64($"{name}.flat_shape", new long[] { 1 }, new long[] { -1 }) }, $"{name}.weight_bits_flat");
+        string flat = b.AddShortNode("Reshape", new[] { bits, Int64Vector(b, -1) });
         if (packed.Length * 8 != Codes.Length)
-            flat = b.AddNode("Slice", new[]
-            {
-                flat, b.AddInt64($"{name}.slice_start", new long[] { 1 }, new long[] { 0 }),
-                b.AddInt64($"{name}.slice_end", new long[] { 1 }, new long[] { Codes.Length }),
-            }, $"{name}.weight_bits_used");
-        string values = b.AddNode("Cast", new[] { flat }, $"{name}.weight_bit_float", OnnxAttributes.Int("to", (int)DataType.Float));
-        string centred = b.AddNode("Sub", new[] { values, Half(onnx) }, $"{name}.weight_sign");
-        string rows = b.AddNode("Reshape", new[] { centred, b.AddInt64($"{name}.row_shape", new long[] { 2 }, new long[] { Channels, -1 }) }, $"{name}.weight_rows");
-        string steps = b.AddFloat($"{name}.weight_step", new long[] { Channels, 1 }, Steps);
-        string scaled = b.AddNode("Mul", new[] { rows, steps }, $"{name}.weight_scaled");
-        return b.AddNode("Reshape", new[] { scaled, b.AddInt64($"{name}.weight_shape", new long[] { dims.Length }, dims) }, $"{name}.weight");
+            flat = b.AddShortNode("Slice", new[] { flat, Int64Vector(b, 0), Int64Vector(b, Codes.Length) });
+        string values = b.AddShortNode("Cast", new[] { flat }, OnnxAttributes.Int("to", (int)DataType.Float));
+        string centred = b.AddShortNode("Sub", new[] { values, Half(onnx) });
+        string rows = b.AddShortNode("Reshape", new[] { centred, Int64Vector(b, Channels, -1) });
+        string steps = b.AddShortInitializer(OnnxTensors.Float("weight_step", new long[] { Channels, 1 }, Steps));
+        string scaled = b.AddShortNode("Mul", new[] { rows, steps });
+        return b.AddShortNode("Reshape", new[] { scaled, Int64Vector(b, dims) });
     }
 }

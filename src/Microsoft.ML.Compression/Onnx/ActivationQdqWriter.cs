@@ -1,18 +1,20 @@
+using System.Globalization;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Quantization;
 
 namespace Microsoft.ML.Compression.Onnx;
 
 /// <summary>
-/// Writes the QuantizeLinear -> DequantizeLinear pair (uint8, per tensor) after a quantized activation, sharing one
-/// scale/zero-point pair per distinct grid: ONNX Runtime drops the pairs around max pooling and flatten only when
-/// both sides use the same quantization, and those layers repeat their input's grid.
+/// Writes the QuantizeLinear -> DequantizeLinear pair (uint8, per tensor) after a quantized activation. The pair
+/// reads one scale and one zero-point initializer, and the model holds one initializer per distinct value (see
+/// <see cref="Scale"/>): ONNX Runtime drops the pairs around max pooling and flatten only when both sides use the same
+/// quantization, and those layers repeat their input's grid. The pair's nodes are unnamed and its tensors have short
+/// names; the layers' nodes carry the names.
 /// </summary>
 internal sealed class ActivationQdqWriter
 {
     private readonly OnnxGraphBuilder _builder;
     private readonly Func<string, QuantParams?> _activationOf;
-    private readonly Dictionary<QuantParams, (string Scale, string ZeroPoint)> _constants = new();
 
     /// <param name="builder">The model being written.</param>
     /// <param name="activationOf">The parameters of a tensor (layer name or <see cref="NetworkGraph.InputName"/>), null when it stays float.</param>
@@ -26,13 +28,18 @@ internal sealed class ActivationQdqWriter
     public string Write(string name, string tensor)
     {
         if (_activationOf(name) is not QuantParams p) return tensor;
-        if (!_constants.TryGetValue(p, out var constants))
-        {
-            constants = (_builder.AddInitializer(OnnxTensors.FloatScalar($"{name}_act_scale", p.Scale)),
-                         _builder.AddUInt8($"{name}_act_zero_point", Array.Empty<long>(), new[] { (byte)p.ZeroPoint }));
-            _constants[p] = constants;
-        }
-        string quantized = _builder.AddNode("QuantizeLinear", new[] { tensor, constants.Scale, constants.ZeroPoint }, $"{name}_quantized");
-        return _builder.AddNode("DequantizeLinear", new[] { quantized, constants.Scale, constants.ZeroPoint }, $"{name}_dequantized");
+        string scale = Scale(_builder, p.Scale);
+        string zeroPoint = _builder.Shared($"uint8 {p.ZeroPoint.ToString(CultureInfo.InvariantCulture)}",
+            () => _builder.AddShortInitializer(OnnxTensors.UInt8("zero_point", Array.Empty<long>(), new[] { (byte)p.ZeroPoint })));
+        string quantized = _builder.AddShortNode("QuantizeLinear", new[] { tensor, scale, zeroPoint });
+        return _builder.AddShortNode("DequantizeLinear", new[] { quantized, scale, zeroPoint });
     }
+
+    /// <summary>
+    /// The float scalar initializer holding <paramref name="scale"/>, one per distinct value in the model: the
+    /// activations' Q/DQ pairs and the int32 biases' scales (input scale x weight scale) read the same one.
+    /// </summary>
+    public static string Scale(OnnxGraphBuilder builder, float scale) =>
+        builder.Shared($"float {BitConverter.SingleToInt32Bits(scale).ToString(CultureInfo.InvariantCulture)}",
+            () => builder.AddShortInitializer(OnnxTensors.FloatScalar("scale", scale)));
 }

@@ -17,6 +17,8 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _tensorNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
     private readonly List<StringStringEntryProto> _metadata = new();
+    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
+    private int _shortNames;
 
     /// <summary>Starts an empty graph called <paramref name="graphName"/>.</summary>
     public OnnxGraphBuilder(string graphName)
@@ -47,6 +49,63 @@ internal sealed class OnnxGraphBuilder
         string name = prefix;
         for (int i = 1; !_tensorNames.Add(name); i++)
             name = prefix + "_" + i.ToString(CultureInfo.InvariantCulture);
+        return name;
+    }
+
+    /// <summary>
+    /// A free tensor name "{letter}{n}" from a counter of this graph (not claimed: pass it to a method that claims
+    /// names). For tensors nothing refers to by name, e.g. quantization scales and stored integer weights: short names
+    /// keep them from costing more bytes than small tensors hold, and the counter keeps them deterministic.
+    /// </summary>
+    public string ShortName(char letter)
+    {
+        string name;
+        do name = letter + (_shortNames++).ToString(CultureInfo.InvariantCulture);
+        while (_tensorNames.Contains(name));
+        return name;
+    }
+
+    /// <summary>
+    /// Adds an initializer under a <see cref="ShortName"/> ("c0", "c1", ...) and returns that name; the tensor's own
+    /// name is replaced.
+    /// </summary>
+    public string AddShortInitializer(TensorProto tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        tensor.Name = ShortName('c');
+        return AddInitializer(tensor);
+    }
+
+    /// <summary>
+    /// Adds a node without a name (optional in ONNX) writing one tensor under a <see cref="ShortName"/> ("t0", "t1",
+    /// ...) and returns that tensor's name: for the nodes between a layer's stored form and what the layer reads.
+    /// </summary>
+    public string AddShortNode(string opType, IReadOnlyList<string> inputs, params AttributeProto[] attributes)
+    {
+        string output = UniqueName(ShortName('t'));
+        AddNode(opType, inputs, new[] { output }, null, attributes);
+        return output;
+    }
+
+    /// <summary>
+    /// A Constant node holding <paramref name="value"/>, without a node name, writing a <see cref="ShortName"/>;
+    /// returns that name. See <see cref="AddConstant"/>.
+    /// </summary>
+    public string AddShortConstant(TensorProto value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        value.Name = string.Empty;
+        return AddShortNode("Constant", Array.Empty<string>(), OnnxAttributes.Tensor("value", value));
+    }
+
+    /// <summary>
+    /// The tensor stored under <paramref name="key"/>, added by <paramref name="add"/> (which returns its name) on the
+    /// first request: constants several writers use, such as one scale that a DequantizeLinear and a Mul both read.
+    /// </summary>
+    public string Shared(string key, Func<string> add)
+    {
+        if (!_shared.TryGetValue(key, out string? name))
+            _shared[key] = name = add();
         return name;
     }
 
@@ -112,15 +171,17 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>
     /// Adds a node writing <paramref name="outputs"/>, names that the caller has already claimed
-    /// (<see cref="Reserve"/> or <see cref="UniqueName"/>). The node name is made unique from <paramref name="nodeName"/>.
+    /// (<see cref="Reserve"/> or <see cref="UniqueName"/>). The node name is made unique from <paramref name="nodeName"/>;
+    /// null leaves the node unnamed.
     /// </summary>
-    public NodeProto AddNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, string nodeName, params AttributeProto[] attributes)
+    public NodeProto AddNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, string? nodeName, params AttributeProto[] attributes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(opType);
         foreach (string output in outputs)
             if (!_tensorNames.Contains(output))
                 throw new InvalidOperationException($"Output '{output}' of the {opType} node was not reserved in graph '{Graph.Name}'.");
-        var node = new NodeProto { OpType = opType, Name = UniqueNodeName(string.IsNullOrEmpty(nodeName) ? opType : nodeName) };
+        var node = new NodeProto { OpType = opType };
+        if (nodeName is not null) node.Name = UniqueNodeName(nodeName.Length == 0 ? opType : nodeName);
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
         node.Attribute.AddRange(attributes);

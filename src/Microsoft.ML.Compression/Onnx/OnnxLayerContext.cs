@@ -11,18 +11,16 @@ internal sealed class OnnxLayerContext
 {
     private readonly OnnxGraphBuilder _builder;
     private readonly Func<OnnxLayerContext, string, string> _parameter;
-    private readonly Dictionary<string, string> _shared;
     private readonly bool _isOutput;
 
     public OnnxLayerContext(OnnxGraphBuilder builder, Layer layer, IReadOnlyList<string> inputs, bool isOutput,
-        Func<OnnxLayerContext, string, string> parameter, Dictionary<string, string> shared)
+        Func<OnnxLayerContext, string, string> parameter)
     {
         _builder = builder;
         Layer = layer;
         Inputs = inputs;
         _isOutput = isOutput;
         _parameter = parameter;
-        _shared = shared;
     }
 
     /// <summary>The layer being written.</summary>
@@ -65,10 +63,5 @@ internal sealed class OnnxLayerContext
     }
 
     /// <summary>An initializer shared by every layer of the model that asks for <paramref name="key"/> (created on first use).</summary>
-    public string SharedConstant(string key, Func<TensorProto> create)
-    {
-        if (!_shared.TryGetValue(key, out string? name))
-            _shared[key] = name = _builder.AddInitializer(create());
-        return name;
-    }
+    public string SharedConstant(string key, Func<TensorProto> create) => _builder.Shared(key, () => _builder.AddInitializer(create()));
 }

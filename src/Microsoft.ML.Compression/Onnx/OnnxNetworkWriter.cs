@@ -18,7 +18,6 @@ internal sealed class OnnxNetworkWriter
 {
     private readonly CompressedNetwork _network;
     private readonly Dictionary<string, string> _tensors = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal); // constants several layers use
     private OnnxGraphBuilder _builder = null!;
     private ActivationQdqWriter? _activations;
     private bool _used;
@@ -62,7 +61,7 @@ internal sealed class OnnxNetworkWriter
         {
             bool isOutput = ReferenceEquals(layer, graph.OutputLayer);
             string[] inputs = layer.Inputs.Select(i => _tensors[i]).ToArray();
-            string output = layer.WriteOnnx(new OnnxLayerContext(b, layer, inputs, isOutput, ParameterTensor, _shared));
+            string output = layer.WriteOnnx(new OnnxLayerContext(b, layer, inputs, isOutput, ParameterTensor));
             // A layer that writes no node (dropout) hands its input on, which already has its Q/DQ pair.
             _tensors[layer.Name] = isOutput || output == inputs[0] ? output : Quantized(layer.Name, output);
         }

@@ -73,12 +73,11 @@ public class SlbEstimatorTests
         CompressedModelTransformer model = Models[name];
         ModelProto onnx = ModelProto.Parser.ParseFrom(model.OnnxModel);
         Assert.AreEqual(opset, onnx.OpsetImport.Single().Version);
-        var constants = onnx.Graph.Node.Where(n => n.OpType == "Constant").Select(n => n.Attribute.Single().T).ToList();
         var initializers = onnx.Graph.Initializer.ToDictionary(t => t.Name);
         foreach (string layer in new[] { "conv1", "conv2" })
         {
             long weights = model.Compressed.Weights[layer].Count;
-            TensorProto stored = bits == 1 ? initializers[$"{layer}.weight_bits"] : constants.Single(t => t.Dims.Aggregate(1L, (a, d) => a * d) == weights);
+            TensorProto stored = StoredWeights.Of(onnx, layer);
             Assert.AreEqual(type, stored.DataType, layer);
             Assert.AreEqual((weights * bits + 7) / 8, stored.RawData.Length, $"{layer}: exactly {bits} bits per weight, packed");
             Assert.IsFalse(initializers.ContainsKey($"{layer}.weight") && initializers[$"{layer}.weight"].DataType == (int)DataType.Float, "no float copy");

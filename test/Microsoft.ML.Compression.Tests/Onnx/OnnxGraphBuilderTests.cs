@@ -20,6 +20,21 @@ public sealed class OnnxGraphBuilderTests
         Assert.ThrowsExactly<InvalidOperationException>(() => b.Reserve("x_1"));
     }
 
+    [TestMethod]
+    public void ShortNames_CountUpSkipTakenNamesAndLeaveNodesUnnamed()
+    {
+        var b = new OnnxGraphBuilder("g");
+        b.Reserve("c1");
+        Assert.AreEqual("c0", b.AddShortInitializer(OnnxTensors.FloatScalar("long descriptive name", 1f)));
+        Assert.AreEqual("c2", b.AddShortInitializer(OnnxTensors.FloatScalar("s", 2f)), "a taken name is skipped");
+        Assert.AreEqual("t3", b.AddShortNode("Mul", new[] { "c0", "c2" }));
+        Assert.AreEqual("t4", b.AddShortConstant(OnnxTensors.FloatScalar("k", 3f)));
+        Assert.AreEqual("shared", b.Shared("key", () => b.UniqueName("shared")));
+        Assert.AreEqual("shared", b.Shared("key", () => throw new InvalidOperationException("added twice")));
+        Assert.IsTrue(b.Graph.Node.All(n => n.Name.Length == 0), "short nodes have no name");
+        Assert.AreEqual(string.Empty, b.Graph.Node[1].Attribute.Single().T.Name, "a Constant's tensor has no name of its own");
+    }
+
     /// <summary>
     /// The element types and Constant nodes later (quantized) exporters rely on: int8 as a Constant node, uint8 and
     /// int32 initializers, each through DequantizeLinear, summed with the float input; ORT must read them exactly.
