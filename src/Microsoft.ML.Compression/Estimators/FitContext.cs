@@ -133,6 +133,15 @@ internal sealed class FitContext : IDisposable
     /// <summary>Logs a line.</summary>
     public void Info(string message) => Channel.Info(MessageSensitivity.None, message);
 
+    /// <summary>The int8 model to export after <paramref name="options"/>' latency check against <paramref name="fp32"/>, timed on the first training rows.</summary>
+    public Compressed.CompressedNetwork CheckInt8Latency(Compressed.CompressedNetwork int8, NetworkGraph fp32, Quantization.Int8LatencyOptions options)
+    {
+        if (options.Check == Quantization.Int8LatencyCheck.Off) return int8;
+        LabeledDataset rows = Features(options.BatchSize);
+        return Quantization.Int8LatencyGuard.Apply(int8, fp32, rows.ReadRows(0, rows.Count), options, Info,
+            message => Channel.Warning(MessageSensitivity.None, message));
+    }
+
     /// <summary>Logs a line and keeps it for the report.</summary>
     public void Note(string note)
     {

@@ -52,6 +52,12 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
         /// </summary>
         public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
 
+        /// <summary>
+        /// How the int8 export avoids slowing the model down in ONNX Runtime (8-bit weights only): slow layers kept
+        /// float by rule, and an optional measurement against the fp32 model. See <see cref="Int8LatencyOptions"/>.
+        /// </summary>
+        public Int8LatencyOptions Latency { get; set; } = new();
+
         /// <inheritdoc />
         public override void Validate()
         {
@@ -64,15 +70,22 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
                 throw new ArgumentOutOfRangeException(nameof(Percentile), Percentile, "Percentile must be in (50, 100].");
             QuantizationBits.Validate(WeightBits, ActivationBits, nameof(WeightBits), nameof(ActivationBits));
             ArgumentNullException.ThrowIfNull(KeepFloatLayers, nameof(KeepFloatLayers));
+            ArgumentNullException.ThrowIfNull(Latency, nameof(Latency));
+            Latency.Validate(nameof(Latency));
         }
     }
 
     private readonly IReadOnlyList<string>? _lowBitLayers;
+    private readonly string[] _keepFloat;
+    private readonly IReadOnlyList<string> _keepFloatNotes;
 
     internal PostTrainingQuantizer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "PostTrainingQuantization")
     {
         _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
+        (_keepFloat, _keepFloatNotes) = options.WeightBits == 8
+            ? SlowInt8Layers.Choose(Network, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat)
+            : (options.KeepFloatLayers, Array.Empty<string>());
     }
 
     private protected override bool ReadsLabels => false;
@@ -82,8 +95,10 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
         if (_lowBitLayers is not null) return FitLowBit(context, _lowBitLayers);
         LabeledDataset samples = context.Features(Settings.CalibrationSamples);
         context.Info($"Calibrating {Network.Name} on {samples.Count} rows ({Settings.Calibration}).");
+        foreach (string note in _keepFloatNotes) context.Info(note);
         CompressedNetwork quantized = Calibration.Quantize(Network, samples, Settings.Calibration, Settings.Percentile,
-            Settings.KeepFloatLayers, nameof(Options.KeepFloatLayers), context.CheckAlive);
+            _keepFloat, nameof(Options.KeepFloatLayers), context.CheckAlive);
+        quantized = context.CheckInt8Latency(quantized, Network, Settings.Latency);
         return new FitResult(quantized, Network, "ptq-int8");
     }
 

@@ -75,6 +75,12 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         /// </summary>
         public string[] KeepFloatLayers { get; set; } = Array.Empty<string>();
 
+        /// <summary>
+        /// How the int8 export avoids slowing the model down in ONNX Runtime (8-bit weights only): slow layers kept
+        /// float by rule, and an optional measurement against the fp32 model. See <see cref="Int8LatencyOptions"/>.
+        /// </summary>
+        public Int8LatencyOptions Latency { get; set; } = new();
+
         /// <inheritdoc />
         public override void Validate()
         {
@@ -89,15 +95,22 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
             if (FreezeBatchNormAfter < 0)
                 throw new ArgumentOutOfRangeException(nameof(FreezeBatchNormAfter), FreezeBatchNormAfter, "FreezeBatchNormAfter must be >= 0 (training steps).");
             ArgumentNullException.ThrowIfNull(KeepFloatLayers, nameof(KeepFloatLayers));
+            ArgumentNullException.ThrowIfNull(Latency, nameof(Latency));
+            Latency.Validate(nameof(Latency));
         }
     }
 
     private readonly IReadOnlyList<string>? _lowBitLayers;
+    private readonly string[] _keepFloat;
+    private readonly IReadOnlyList<string> _keepFloatNotes;
 
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
         _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
+        (_keepFloat, _keepFloatNotes) = options.WeightBits == 8
+            ? SlowInt8Layers.Choose(Network, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat)
+            : (options.KeepFloatLayers, Array.Empty<string>());
     }
 
     private protected override FitResult FitCore(FitContext context)
@@ -108,12 +121,14 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
 
     private FitResult FitInt8(FitContext context)
     {
-        using var model = new QuantizationAwareModel(Network, Settings.KeepFloatLayers, nameof(Options.KeepFloatLayers),
+        foreach (string note in _keepFloatNotes) context.Info(note);
+        using var model = new QuantizationAwareModel(Network, _keepFloat, nameof(Options.KeepFloatLayers),
             Settings.ActivationRange, Settings.EmaDecay, Settings.FoldBatchNorm);
         var schedule = new QuantizationSchedule(model, Settings.QuantDelay, Settings.FreezeBatchNormAfter,
-            FormattableString.Invariant($"{Settings.ActivationRange}|{Settings.EmaDecay:R}|{Settings.FoldBatchNorm}|{string.Join(',', Settings.KeepFloatLayers)}"));
+            FormattableString.Invariant($"{Settings.ActivationRange}|{Settings.EmaDecay:R}|{Settings.FoldBatchNorm}|{string.Join(',', _keepFloat)}"));
         context.Run(model.Module, "SimQAT", hooks: schedule);
         (NetworkGraph trained, CompressedNetwork quantized) = model.Finish();
+        quantized = context.CheckInt8Latency(quantized, trained, Settings.Latency);
         return new FitResult(quantized, trained, "simqat-int8");
     }
 

@@ -21,12 +21,13 @@ internal static class QuantizationPlan
     /// </summary>
     public static IReadOnlyList<string> ActivationPoints(NetworkGraph graph, IReadOnlyCollection<string>? keptFloat = null)
     {
-        var points = new List<string>();
+        keptFloat ??= Array.Empty<string>();
         bool ReadOnlyByFloatLayers(string tensor)
         {
-            var readers = graph.ConsumersOf(tensor).ToList();
-            return keptFloat is { Count: > 0 } && readers.Count > 0 && readers.All(r => keptFloat.Contains(r.Name));
+            var readers = ReadersOf(graph, tensor).ToList();
+            return keptFloat.Count > 0 && readers.Count > 0 && readers.All(r => keptFloat.Contains(r.Name));
         }
+        var points = new List<string>();
         if (!ReadOnlyByFloatLayers(NetworkGraph.InputName)) points.Add(NetworkGraph.InputName);
         foreach (Layer layer in graph.Layers)
         {
@@ -37,6 +38,13 @@ internal static class QuantizationPlan
         }
         return points;
     }
+
+    /// <summary>
+    /// The layers that compute with <paramref name="tensor"/>, looking through those that only move it (max pooling,
+    /// flatten): a float layer behind a max pooling still needs float input, or ONNX Runtime quantizes it itself.
+    /// </summary>
+    public static IEnumerable<Layer> ReadersOf(NetworkGraph graph, string tensor) =>
+        graph.ConsumersOf(tensor).SelectMany(r => r.KeepsInputGrid ? ReadersOf(graph, r.Name) : new[] { r });
 
     /// <summary>
     /// The activation points of a network trained with BatchNorm unfolded: each point of the folded network (see

@@ -45,13 +45,15 @@ public class QuantizationEstimatorTests
         Assert.IsTrue(accuracy >= _start - 0.02, $"int8 accuracy {accuracy} vs the fp32 start's {_start}");
 
         Assert.AreEqual("simqat-int8", _qat.Report.Method);
-        Assert.IsTrue(_qat.Report.Layers.Where(l => l.Kind is "Conv2d" or "Linear").All(l => l.WeightBits == 8));
-        Assert.IsTrue(_qat.Report.Layers.Where(l => l.Kind is "ReLU" or "MaxPool2d").All(l => l.WeightBits == 32));
-        Assert.IsTrue(_qat.Report.OnnxRatio < 0.3, $"ONNX ratio {_qat.Report.OnnxRatio}");
-        // Closed form: weights at one byte, biases at four (LeNet-5: 61,470 weights, 236 biases).
+        // LeNet's convolutions read 1 and 6 channels, too few for ONNX Runtime's int8 kernels to be faster: they stay float.
+        Assert.IsTrue(_qat.Report.Layers.Where(l => l.Kind is "Linear").All(l => l.WeightBits == 8));
+        Assert.IsTrue(_qat.Report.Layers.Where(l => l.Kind is "Conv2d" or "ReLU" or "MaxPool2d").All(l => l.WeightBits == 32));
+        Assert.IsTrue(_qat.Report.OnnxRatio < 0.35, $"ONNX ratio {_qat.Report.OnnxRatio}");
+        // Closed form: int8 weights at one byte, float weights and biases at four (LeNet-5: 61,470 weights of which
+        // 150 + 2,400 in the convolutions, 236 biases).
         long weights = _qat.Report.Layers.Sum(l => l.Weights), biases = _qat.Report.Parameters - weights;
         Assert.AreEqual(61_470L, weights);
-        Assert.AreEqual(weights + 4 * biases, _qat.Report.ParameterBytes);
+        Assert.AreEqual(weights - 2_550 + 4 * (2_550 + biases), _qat.Report.ParameterBytes);
         Assert.AreEqual(0.25, _qat.Report.QuantizedWeightRatio, 1e-12, "int8 weights take exactly a quarter of fp32's bytes");
         StringAssert.Contains(_qat.Report.ToString(), "of fp32");
         Assert.IsTrue(_qat.Compressed.Weights.Values.All(w => w is Int8Weights));

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Microsoft.ML.Compression.Analysis;
+using Microsoft.ML.Compression.Compressed;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>
+/// Measures an int8 model against its fp32 model in ONNX Runtime (<see cref="Int8LatencyOptions.Check"/>) and, when
+/// asked, keeps more layers float until int8 is no slower: the int8 layers with the fewest multiply-accumulates go
+/// first, since they gain the least from integer kernels while their quantize/dequantize steps still cost.
+/// </summary>
+internal static class Int8LatencyGuard
+{
+    /// <summary>The model to export: <paramref name="int8"/>, or it with more layers float; <paramref name="log"/> and <paramref name="warn"/> get what was measured.</summary>
+    public static CompressedNetwork Apply(CompressedNetwork int8, NetworkGraph fp32, float[] rows, Int8LatencyOptions options,
+        Action<string> log, Action<string> warn)
+    {
+        if (options.Check == Int8LatencyCheck.Off || int8.Weights.Count == 0) return int8;
+        int batch = rows.Length / fp32.InputSize;
+        byte[] reference = OnnxExporter.Export(fp32);
+        double Ratio(CompressedNetwork candidate, out double fp32Ms, out double int8Ms)
+        {
+            var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference), ("int8", OnnxExporter.Export(candidate)) }, rows,
+                options.Threads, batch, rounds: 9, runsPerRound: 5);
+            (fp32Ms, int8Ms) = (ms["fp32"], ms["int8"]);
+            return fp32Ms / int8Ms;
+        }
+        string Where() => FormattableString.Invariant($"batch {batch}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
+
+        double speedUp = Ratio(int8, out double f, out double q);
+        log(FormattableString.Invariant($"ONNX Runtime latency ({Where()}): fp32 {f:F3} ms, int8 {q:F3} ms ({speedUp:F2}x)."));
+        if (speedUp >= 1) return int8;
+        if (options.Check == Int8LatencyCheck.Warn)
+        {
+            warn(FormattableString.Invariant(
+                $"The int8 model runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({Where()}: {q:F3} ms vs {f:F3} ms). ") +
+                "Set the latency option Check = KeepFloatWhereSlower to keep slow layers float, or list them in KeepFloatLayers.");
+            return int8;
+        }
+
+        NetworkGraph graph = int8.Graph;
+        CompressedNetwork candidate = int8;
+        while (NextToKeepFloat(candidate) is Layer layer)
+        {
+            candidate = KeepFloat(candidate, layer.Name);
+            speedUp = Ratio(candidate, out f, out q);
+            log(FormattableString.Invariant($"{layer.Name} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
+            if (speedUp >= 1) return candidate;
+        }
+        if (candidate.Weights.Count > 0)
+        {
+            warn(FormattableString.Invariant($"The int8 model of {graph.Name} still runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({Where()}) with ") +
+                $"{string.Join(", ", candidate.Weights.Keys)} in int8: their inputs also feed other int8 layers, so they cannot be kept float one by one.");
+            return candidate;
+        }
+        warn($"No int8 layer of {graph.Name} made it faster than fp32 in ONNX Runtime ({Where()}); every layer stays float, so the model is not smaller either.");
+        return candidate;
+    }
+
+    // The int8 layer with the fewest multiply-accumulates whose input only float layers (or it) read: a float layer
+    // reading a quantized tensor would be quantized by ONNX Runtime itself at load time.
+    private static Layer? NextToKeepFloat(CompressedNetwork model)
+    {
+        NetworkGraph graph = model.Graph;
+        return model.Weights.Keys.Select(name => graph[name])
+            .Where(l => QuantizationPlan.ReadersOf(graph, l.Inputs[0]).All(r => r.Name == l.Name || (r is IWeightedLayer && !model.Weights.ContainsKey(r.Name))))
+            .OrderBy(l => l.Macs(graph.InputShapesOf(l), graph.ShapeOf(l.Name))).ThenBy(l => l.Name, StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> with <paramref name="layer"/>'s weights float (their int8-rounded values) and without the
+    /// activation quantizers only float layers read now.
+    /// </summary>
+    public static CompressedNetwork KeepFloat(CompressedNetwork model, string layer)
+    {
+        NetworkGraph graph = model.Graph;
+        var kept = graph.Layers.Where(l => l is IWeightedLayer && (l.Name == layer || !model.Weights.ContainsKey(l.Name)))
+            .Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        var points = QuantizationPlan.ActivationPoints(graph, kept).ToHashSet(StringComparer.Ordinal);
+        return new CompressedNetwork(graph,
+            model.Weights.Where(e => !kept.Contains(e.Key)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
+            model.Activations.Where(e => points.Contains(e.Key)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal));
+    }
+}

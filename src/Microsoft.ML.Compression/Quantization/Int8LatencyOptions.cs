@@ -1,0 +1,52 @@
+using Microsoft.ML.SearchSpace;
+
+namespace Microsoft.ML.Compression.Quantization;
+
+/// <summary>What an int8 export does when measured against the float model.</summary>
+public enum Int8LatencyCheck
+{
+    /// <summary>No measurement (the default: Fit stays deterministic and quick).</summary>
+    Off,
+
+    /// <summary>Measure the int8 and the fp32 model in ONNX Runtime and log a warning when int8 is slower.</summary>
+    Warn,
+
+    /// <summary>Measure, and while int8 is slower keep more layers float (cheapest first, down to all of them), logging each.</summary>
+    KeepFloatWhereSlower,
+}
+
+/// <summary>
+/// How an int8 export (post-training quantization, SimQAT) makes sure it does not slow the model down in ONNX Runtime:
+/// a rule for the layers int8 kernels are known to run slower, and optionally a measurement on the user's batch size
+/// and thread count.
+/// </summary>
+public sealed class Int8LatencyOptions
+{
+    /// <summary>
+    /// Keep float the convolutions ONNX Runtime's CPU int8 kernels run slower than its float ones: fewer than 8 input
+    /// channels per group (such as a first layer reading the image) and depthwise convolutions. The log names each
+    /// such layer and why. False quantizes every Conv2d and Linear layer not kept float by name. Default true.
+    /// </summary>
+    [BooleanChoice(true)]
+    public bool KeepSlowLayersFloat { get; set; } = true;
+
+    /// <summary>Whether Fit measures the int8 model against the fp32 one, and what it does when int8 is slower. Default <see cref="Int8LatencyCheck.Off"/>.</summary>
+    public Int8LatencyCheck Check { get; set; } = Int8LatencyCheck.Off;
+
+    /// <summary>Rows per timed run (taken from the training data) for <see cref="Check"/>. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>ONNX Runtime intra-op threads for <see cref="Check"/>. Default 1.</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>Checks every setting, naming the option.</summary>
+    public void Validate(string optionName)
+    {
+        if (!Enum.IsDefined(Check))
+            throw new ArgumentOutOfRangeException($"{optionName}.{nameof(Check)}", Check, "Unknown Int8LatencyCheck.");
+        if (BatchSize < 1)
+            throw new ArgumentOutOfRangeException($"{optionName}.{nameof(BatchSize)}", BatchSize, $"{optionName}.{nameof(BatchSize)} must be at least 1 (rows per timed run).");
+        if (Threads < 1)
+            throw new ArgumentOutOfRangeException($"{optionName}.{nameof(Threads)}", Threads, $"{optionName}.{nameof(Threads)} must be at least 1.");
+    }
+}

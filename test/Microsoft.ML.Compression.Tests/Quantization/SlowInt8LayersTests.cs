@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML.Compression.Compressed;
+using Microsoft.ML.Compression.Datasets;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Onnx.Proto;
+using Microsoft.ML.Compression.Quantization;
+using Microsoft.ML.Compression.Zoo;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.Compression.Tests.Quantization;
+
+/// <summary>Int8 exports keep float the layers ONNX Runtime's int8 kernels slow down, and can measure themselves against fp32.</summary>
+[TestClass]
+public class SlowInt8LayersTests
+{
+    private const int Images = 64;
+
+    [TestMethod]
+    public void TheRuleNamesFewChannelAndDepthwiseConvolutionsOnly()
+    {
+        CollectionAssert.AreEqual(new[] { "conv1", "conv2" }, SlowInt8Layers.Of(NetworkZoo.LeNet5()).Keys.ToArray(), "1 and 6 input channels");
+        CollectionAssert.AreEqual(new[] { "stem_conv" }, SlowInt8Layers.Of(NetworkZoo.ResNet20()).Keys.ToArray(), "the stem reads the 1-channel image");
+        NetworkGraph mobile = NetworkZoo.MobileNetV2(ImageInput.Rgb(32, 32), 10, widthMultiplier: 0.25);
+        var depthwise = mobile.Layers.OfType<Conv2dLayer>().Where(c => c.IsDepthwise).Select(c => c.Name);
+        CollectionAssert.AreEquivalent(depthwise.Prepend("stem_conv").ToArray(), SlowInt8Layers.Of(mobile).Keys.ToArray());
+        StringAssert.Contains(SlowInt8Layers.Of(NetworkZoo.LeNet5())["conv1"], "1 input channel");
+    }
+
+    [TestMethod]
+    public void ASlowLayerWhoseInputAlsoFeedsInt8LayersStaysInt8()
+    {
+        NetworkGraph mobile = NetworkZoo.MobileNetV2(ImageInput.Rgb(32, 32), 10, widthMultiplier: 0.25);
+        var (keep, notes) = SlowInt8Layers.Choose(mobile, Array.Empty<string>(), keepSlow: true);
+        // s1b1_dw reads the stem's output, which the block's residual Add also reads (and quantizes).
+        Assert.IsFalse(keep.Contains("s1b1_dw"));
+        Assert.IsTrue(notes.Any(n => n.StartsWith("s1b1_dw stays int8", StringComparison.Ordinal) && n.Contains("also feeds int8 layers")), string.Join("\n", notes));
+        Assert.IsTrue(keep.Contains("stem_conv") && keep.Contains("s2b1_dw"));
+        foreach (string layer in keep)
+            Assert.IsTrue(QuantizationPlan.ReadersOf(mobile, mobile[layer].Inputs[0]).All(r => keep.Contains(r.Name)), $"{layer} reads a tensor only float layers read");
+
+        var (all, forced) = SlowInt8Layers.Choose(mobile, new[] { "classifier" }, keepSlow: false);
+        CollectionAssert.AreEqual(new[] { "classifier" }, all);
+        Assert.AreEqual(SlowInt8Layers.Of(mobile).Count, forced.Count(n => n.Contains("KeepSlowLayersFloat is false")));
+    }
+
+    [TestMethod]
+    public void LeNetsConvolutionsRunFloatInOnnxRuntimeAndItsClassifierInt8()
+    {
+        using var auto = TestModels.Compression.PostTrainingQuantization(TestModels.LeNet, new PostTrainingQuantizer.Options()).Fit(TestModels.Train);
+        using var forced = TestModels.Compression.PostTrainingQuantization(TestModels.LeNet,
+            new PostTrainingQuantizer.Options { Latency = new Int8LatencyOptions { KeepSlowLayersFloat = false } }).Fit(TestModels.Train);
+
+        CollectionAssert.AreEquivalent(new[] { "fc1", "fc2", "fc3" }, auto.Compressed.Weights.Keys.ToArray());
+        Assert.IsFalse(auto.Compressed.Activations.ContainsKey(NetworkGraph.InputName), "the image only feeds a float layer: not quantized");
+        Assert.AreEqual(5, forced.Compressed.Weights.Count);
+
+        var autoOps = OptimizedOps(auto.OnnxModel, out float[] autoOrt);
+        var forcedOps = OptimizedOps(forced.OnnxModel, out _);
+        Assert.IsFalse(autoOps.ContainsKey("QLinearConv"), string.Join(", ", autoOps));
+        Assert.AreEqual(3, autoOps.GetValueOrDefault("QGemm") + autoOps.GetValueOrDefault("QLinearMatMul"), string.Join(", ", autoOps));
+        Assert.AreEqual(2, forcedOps.GetValueOrDefault("QLinearConv"), string.Join(", ", forcedOps));
+
+        // What ORT computes is what the export describes: the convolutions are not quantized behind its back.
+        float[] simulated = TorchLogits.Of(auto.Compressed, Features(), Images);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(simulated, autoOrt) < 1e-3f, $"ORT vs simulation {TorchLogits.MaxAbsDifference(simulated, autoOrt)}");
+    }
+
+    [TestMethod]
+    public void KeepingALayerFloatDropsItsEncodingAndTheQuantizersOnlyFloatLayersRead()
+    {
+        using var int8 = TestModels.Compression.PostTrainingQuantization(TestModels.LeNet,
+            new PostTrainingQuantizer.Options { Latency = new Int8LatencyOptions { KeepSlowLayersFloat = false } }).Fit(TestModels.Train);
+        CompressedNetwork c = int8.Compressed;
+        Assert.IsTrue(c.Activations.ContainsKey(NetworkGraph.InputName));
+
+        CompressedNetwork lighter = Int8LatencyGuard.KeepFloat(c, "conv1");
+        CollectionAssert.AreEquivalent(new[] { "conv2", "fc1", "fc2", "fc3" }, lighter.Weights.Keys.ToArray());
+        Assert.IsFalse(lighter.Activations.ContainsKey(NetworkGraph.InputName), "only the float conv1 reads the image");
+        Assert.IsTrue(lighter.Activations.Keys.All(c.Activations.ContainsKey), "the remaining quantizers keep their ranges");
+        CollectionAssert.AreEqual(c.Graph["conv1"].Parameters["weight"].Data, lighter.Graph["conv1"].Parameters["weight"].Data, "the int8-rounded values, now stored as float");
+
+        OptimizedOps(OnnxExporter.Export(lighter), out float[] ort);
+        float[] simulated = TorchLogits.Of(lighter, Features(), Images);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(simulated, ort) < 1e-3f, $"ORT vs simulation {TorchLogits.MaxAbsDifference(simulated, ort)}");
+    }
+
+    [TestMethod]
+    public void AMeasuredCheckLogsBothLatenciesAndKeepsTheExportConsistent()
+    {
+        var ml = new MLContext(seed: 0);
+        var lines = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.Contains("Compression", StringComparison.Ordinal)) lines.Add(e.RawMessage); };
+        using var model = ml.Transforms.Compression.PostTrainingQuantization(TestModels.LeNet, new PostTrainingQuantizer.Options
+        {
+            CalibrationSamples = 128,
+            Latency = new Int8LatencyOptions { KeepSlowLayersFloat = false, Check = Int8LatencyCheck.KeepFloatWhereSlower, BatchSize = 16 },
+        }).Fit(TestModels.Train);
+
+        Assert.IsTrue(lines.Any(l => l.StartsWith("ONNX Runtime latency (batch 16, 1 thread): fp32 ", StringComparison.Ordinal)), string.Join("\n", lines));
+        // Whatever the (noisy) timings decided, each layer kept float was logged and the export matches its description.
+        foreach (string layer in new[] { "conv1", "conv2", "fc1", "fc2", "fc3" }.Where(l => !model.Compressed.Weights.ContainsKey(l)))
+            Assert.IsTrue(lines.Any(l => l.StartsWith(layer + " kept float", StringComparison.Ordinal)), $"{layer}: {string.Join("\n", lines)}");
+        OptimizedOps(model.OnnxModel, out float[] ort);
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(model.Compressed, Features(), Images), ort) < 1e-3f);
+    }
+
+    [TestMethod]
+    public void LatencySettingsOutsideTheirRangeAreRefusedNamingThem()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TestModels.Compression.PostTrainingQuantization(TestModels.LeNet,
+            new PostTrainingQuantizer.Options { Latency = new Int8LatencyOptions { BatchSize = 0 } }));
+        StringAssert.Contains(e.Message, "Latency.BatchSize");
+        Assert.ThrowsExactly<ArgumentNullException>(() => TestModels.Compression.QuantizeAwareTraining(TestModels.LeNet,
+            new QuantizeAwareTrainer.Options { Latency = null! }));
+    }
+
+    private static float[] Features() => TestData.MnistFeatures(MnistSplit.Test, Images);
+
+    // The op types of ORT's optimized graph (extended level, where the QDQ fusions happen) and the logits it computes.
+    private static Dictionary<string, int> OptimizedOps(byte[] onnx, out float[] logits)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"slow-int8-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, OptimizedModelFilePath = path };
+            using (var session = new InferenceSession(onnx, options))
+            {
+                var input = NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(Features(), new[] { Images, 784 }));
+                using var results = session.Run(new[] { input }, new[] { OnnxExporter.LogitsOutput });
+                logits = results.First().AsEnumerable<float>().ToArray();
+            }
+            return ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
