@@ -20,13 +20,14 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["onnx-compress"] = OnnxCompressExperiment.Run,
     ["big-data"] = Benchmarks.BigData.BigDataExperiment.Run,
     ["soak"] = SoakExperiment.Run,
+    ["int8-latency"] = Int8LatencyExperiment.Run,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))
 {
     Console.Error.WriteLine(args.Length == 0 ? "Name an experiment." : $"Unknown experiment '{args[0]}'.");
     Console.Error.WriteLine("Experiments: " + string.Join(", ", experiments.Keys.Order()));
-    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency); onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]");
+    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency); onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]; int8-latency: [--batch N] [--threads N]");
     return 2;
 }
 

@@ -98,7 +98,7 @@ internal sealed class PlanCheckpoint
                 $"Step {index + 1} ({name}) produced network '{network.Name}', which its fp32 ONNX file does not give back exactly (e.g. it has Dropout layers), " +
                 $"so the plan cannot keep it in '{_directory}'; unset {nameof(CompressionPlan.Options.CheckpointDirectory)}.");
         string file = $"step-{index + 1}-{name}.onnx";
-        Atomic(_directory, file, temp => File.WriteAllBytes(temp, bytes));
+        TrainingCheckpoint.Atomic(_directory, file, temp => File.WriteAllBytes(temp, bytes));
         var state = pruning is null ? null : new PruningState(pruning.OnnxBytesBefore, pruning.OnnxBytesAfter, pruning.Notes.ToArray());
         _manifest = _manifest with { Finished = _manifest.Finished.Where(s => s.Step != index + 1).Append(new FinishedStep(index + 1, name, file, row, state)).ToList() };
         WriteManifest();
@@ -107,21 +107,7 @@ internal sealed class PlanCheckpoint
     private void WriteManifest()
     {
         string json = JsonSerializer.Serialize(_manifest, new JsonSerializerOptions { WriteIndented = true });
-        Atomic(_directory, ManifestName, temp => File.WriteAllText(temp, json));
-    }
-
-    private static void Atomic(string directory, string name, Action<string> write)
-    {
-        string temp = Path.Combine(directory, $".{name}.{Environment.ProcessId}.tmp");
-        try
-        {
-            write(temp);
-            File.Move(temp, Path.Combine(directory, name), overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        TrainingCheckpoint.Atomic(_directory, ManifestName, temp => File.WriteAllText(temp, json));
     }
 
     /// <summary>A hash of the starting network (name and weights), the plan's teacher and every step's name and options.</summary>

@@ -117,7 +117,8 @@ internal static class TrainingCheckpoint
                 File.Delete(Path.Combine(directory, Path.GetFileName(old)));
     }
 
-    private static void Atomic(string directory, string name, Action<string> write)
+    /// <summary>Writes <paramref name="name"/> in <paramref name="directory"/> under a temporary name first and moves it over the final one, so a crash never leaves half a file.</summary>
+    internal static void Atomic(string directory, string name, Action<string> write)
     {
         string temp = Path.Combine(directory, $".{name}.{Environment.ProcessId}.tmp");
         try
