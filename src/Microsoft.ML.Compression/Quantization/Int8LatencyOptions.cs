@@ -24,7 +24,7 @@ public sealed class Int8LatencyOptions
 {
     /// <summary>
     /// Keep float the convolutions ONNX Runtime's CPU int8 kernels run slower than its float ones: fewer than 8 input
-    /// channels per group (such as a first layer reading the image) and depthwise convolutions. The log names each
+    /// channels per group, such as a first layer reading the image, where its input can stay float. The log names each
     /// such layer and why. False quantizes every Conv2d and Linear layer not kept float by name. Default true.
     /// </summary>
     [BooleanChoice(true)]

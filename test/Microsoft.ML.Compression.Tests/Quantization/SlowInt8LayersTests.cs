@@ -23,31 +23,36 @@ public class SlowInt8LayersTests
     private const int Images = 64;
 
     [TestMethod]
-    public void TheRuleNamesFewChannelAndDepthwiseConvolutionsOnly()
+    public void TheRuleNamesConvolutionsWithFewInputChannelsOnly()
     {
         CollectionAssert.AreEqual(new[] { "conv1", "conv2" }, SlowInt8Layers.Of(NetworkZoo.LeNet5()).Keys.ToArray(), "1 and 6 input channels");
         CollectionAssert.AreEqual(new[] { "stem_conv" }, SlowInt8Layers.Of(NetworkZoo.ResNet20()).Keys.ToArray(), "the stem reads the 1-channel image");
+        // Depthwise convolutions stay int8: float ones between int8 layers made MobileNetV2 slower than fp32.
         NetworkGraph mobile = NetworkZoo.MobileNetV2(ImageInput.Rgb(32, 32), 10, widthMultiplier: 0.25);
-        var depthwise = mobile.Layers.OfType<Conv2dLayer>().Where(c => c.IsDepthwise).Select(c => c.Name);
-        CollectionAssert.AreEquivalent(depthwise.Prepend("stem_conv").ToArray(), SlowInt8Layers.Of(mobile).Keys.ToArray());
-        StringAssert.Contains(SlowInt8Layers.Of(NetworkZoo.LeNet5())["conv1"], "1 input channel");
+        CollectionAssert.AreEqual(new[] { "stem_conv" }, SlowInt8Layers.Of(mobile).Keys.ToArray(), "3 input channels");
+        StringAssert.Contains(SlowInt8Layers.Of(NetworkZoo.LeNet5())["conv1"], "1 input channel per group");
+        StringAssert.Contains(SlowInt8Layers.Of(NetworkZoo.LeNet5())["conv2"], "6 input channels per group");
     }
 
     [TestMethod]
     public void ASlowLayerWhoseInputAlsoFeedsInt8LayersStaysInt8()
     {
-        NetworkGraph mobile = NetworkZoo.MobileNetV2(ImageInput.Rgb(32, 32), 10, widthMultiplier: 0.25);
-        var (keep, notes) = SlowInt8Layers.Choose(mobile, Array.Empty<string>(), keepSlow: true);
-        // s1b1_dw reads the stem's output, which the block's residual Add also reads (and quantizes).
-        Assert.IsFalse(keep.Contains("s1b1_dw"));
-        Assert.IsTrue(notes.Any(n => n.StartsWith("s1b1_dw stays int8", StringComparison.Ordinal) && n.Contains("also feeds int8 layers")), string.Join("\n", notes));
-        Assert.IsTrue(keep.Contains("stem_conv") && keep.Contains("s2b1_dw"));
-        foreach (string layer in keep)
-            Assert.IsTrue(QuantizationPlan.ReadersOf(mobile, mobile[layer].Inputs[0]).All(r => keep.Contains(r.Name)), $"{layer} reads a tensor only float layers read");
+        // conv3 reads 4 channels (slow), but its input r2 also feeds the residual Add, which int8 quantizes.
+        var b = new NetworkBuilder("shared-input", 1, 8, 8);
+        string r1 = b.ReLU(b.Conv2d(b.Input, 8, 3, padding: 1, name: "conv1"), "r1");
+        string r2 = b.ReLU(b.Conv2d(r1, 4, 1, name: "conv2"), "r2");
+        string r4 = b.Conv2d(b.ReLU(b.Conv2d(r2, 8, 1, name: "conv3"), "r3"), 4, 1, name: "conv4");
+        NetworkGraph graph = b.Build(b.Linear(b.Flatten(b.Add(r2, r4, "add"), "flat"), 10, name: "fc"));
 
-        var (all, forced) = SlowInt8Layers.Choose(mobile, new[] { "classifier" }, keepSlow: false);
-        CollectionAssert.AreEqual(new[] { "classifier" }, all);
-        Assert.AreEqual(SlowInt8Layers.Of(mobile).Count, forced.Count(n => n.Contains("KeepSlowLayersFloat is false")));
+        CollectionAssert.AreEqual(new[] { "conv1", "conv3" }, SlowInt8Layers.Of(graph).Keys.ToArray());
+        var (keep, notes) = SlowInt8Layers.Choose(graph, Array.Empty<string>(), keepSlow: true);
+        CollectionAssert.AreEqual(new[] { "conv1" }, keep, "the image feeds conv1 only");
+        Assert.IsTrue(notes.Any(n => n.StartsWith("conv3 stays int8", StringComparison.Ordinal) && n.Contains("also feeds int8 layers")), string.Join("\n", notes));
+        Assert.IsTrue(notes.Any(n => n.StartsWith("conv1 stays float: 1 input channel", StringComparison.Ordinal)), string.Join("\n", notes));
+
+        var (all, forced) = SlowInt8Layers.Choose(graph, new[] { "fc" }, keepSlow: false);
+        CollectionAssert.AreEqual(new[] { "fc" }, all);
+        Assert.AreEqual(2, forced.Count(n => n.Contains("KeepSlowLayersFloat is false")));
     }
 
     [TestMethod]
