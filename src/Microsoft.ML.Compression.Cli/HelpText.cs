@@ -61,7 +61,10 @@ public static class HelpText
         "prune" => "Usage: mlnet-compress prune <model.onnx> --data <labelled images> -o <out.onnx> --rate R [options]\n" +
             "  L1-norm filter pruning: removes the fraction R (default 0.3) of each layer's channels, then fine-tunes\n" +
             "  (default 1 epoch, SGD at learning rate 0.01).\n" +
-            "  --channel-multiple N           keep channel counts multiples of N (8 or 16 run faster in ONNX Runtime)\n" +
+            "  --channel-multiple N           round kept channel counts to multiples of N (default 8: ONNX Runtime runs\n" +
+            "                                 them faster; R is then about the fraction removed)\n" +
+            "  --exact-rate                   remove exactly R of each layer's channels (no rounding)\n" +
+            "  --target-macs F                instead of R, prune until at most the fraction F of the MACs is left\n" +
             Training + Common + "\n" + Images,
         "train" => "Usage: mlnet-compress train --network <name> --data <labelled images> -o <out.onnx> [options]\n" +
             $"  Trains a network of the zoo from scratch: {string.Join(", ", Commands.TrainingCommands.Networks)}.\n" +

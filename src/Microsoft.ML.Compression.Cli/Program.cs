@@ -6,7 +6,7 @@ namespace Microsoft.ML.Compression.Cli;
 /// <summary>The entry point: parses the verb, runs it, and turns failures into one stderr line and an exit code.</summary>
 public static class Program
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose", "exact-rate" };
 
     /// <summary>Runs mlnet-compress with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static int Main(string[] args)

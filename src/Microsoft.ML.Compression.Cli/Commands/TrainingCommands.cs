@@ -27,7 +27,7 @@ public static class TrainingCommands
     }
 
     /// <summary>
-    /// <c>prune &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; --rate 0.3 [--channel-multiple 8] [--epochs 1]</c>:
+    /// <c>prune &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; --rate 0.3 [--channel-multiple 8] [--exact-rate] [--target-macs 0.5] [--epochs 1]</c>:
     /// L1-norm filter pruning with fine-tuning.
     /// </summary>
     public static int Prune(CommandLine line)
@@ -36,12 +36,15 @@ public static class TrainingCommands
         var run = new CompressionRun(line, "data", null);
         var options = Training(line, run, new L1NormPruner.Options { Epochs = 1, LearningRate = 0.01 });
         options.PruneRate = line.Double("rate", 0.3, min: 0, max: 0.95);
-        options.ChannelMultiple = line.Int("channel-multiple", 1, min: 1, max: 1024);
+        // The library's default (8): widths ONNX Runtime runs fast, the rate meaning "about"; --exact-rate for exact widths.
+        options.ChannelMultiple = line.Int("channel-multiple", options.ChannelMultiple, min: 1, max: 1024);
+        options.ExactRate = line.Has("exact-rate");
+        options.TargetMacs = line.Has("target-macs") ? line.Double("target-macs", 1, min: 0.01, max: 1) : null;
         return run.Execute("prune", model, null, null, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.L1NormPruning(network, options).Fit(data);
-        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
+        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.ExactRate, options.TargetMacs, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>

@@ -21,11 +21,11 @@ public sealed class L1NormPruner : PruningEstimator<L1NormPruner.Options>
         CheckPerLayerRate();
     }
 
-    private protected override string Method => $"l1-{Math.Round(Settings.PruneRate * 100):0}";
+    private protected override string Method => $"l1-{RateTag}";
 
     private protected override NetworkGraph Prune(FitContext context)
     {
-        context.Note($"L1-norm filter pruning of {Network.Name}: remove {Settings.PruneRate:P0} of every layer's filters, then {Settings.Epochs} fine-tuning epochs.");
+        context.Note($"L1-norm filter pruning of {Network.Name}: remove {Amount("filters")}, then {Settings.Epochs} fine-tuning epochs.");
         ChannelDependencies deps = Analyze(context, Network, noteSkipped: true, linearUnitsWithoutConvolutions: true);
         return RemovePerLayerAndFineTune(context, deps, ChannelImportance.FilterL1(deps), "Smallest-L1 filters of each layer");
     }

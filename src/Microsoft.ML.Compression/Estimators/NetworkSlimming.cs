@@ -75,11 +75,12 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
                 nameof(startFrom));
     }
 
-    private protected override string Method => $"slim{Math.Round(Settings.PruneRate * 100):0}";
+    private protected override string Method => $"slim{RateTag}";
 
     private protected override NetworkGraph Prune(FitContext context)
     {
-        context.Note($"Network Slimming of {Network.Name}: remove {Settings.PruneRate:P0} of channels in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
+        string amount = Settings.TargetMacs is { } target ? $"keep {target:P0} of the MACs" : $"remove {Settings.PruneRate:P0} of channels";
+        context.Note($"Network Slimming of {Network.Name}: {amount} in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
         double roundRate = 1 - Math.Pow(1 - Settings.PruneRate, 1.0 / Settings.Rounds);
         NetworkGraph graph = Network;
         // A round after a cancelled one (ReturnPartialModelOnCancel) would prune again without training.
@@ -92,12 +93,26 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)
                 context.Note($"{deps.Channels.Count - scores.Count} prunable channels have no BatchNorm and are kept.");
-            var removed = ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.ChannelMultiple);
+            var removed = Select(context, deps, scores, roundRate, round);
             double threshold = removed.Count == 0 ? 0 : removed.Max(id => scores[id]);
             graph = Remove(context, deps, removed, $"Round {round}: |gamma| <= {threshold:G4}");
             graph = context.TrainNetwork(graph, $"Round {round}: fine-tuning", checkpointFolder: FineTuneFolder(round), startIsModel: true);
         }
         return graph;
+    }
+
+    // The round's global threshold, widths rounded to the channel multiple. With TargetMacs, round r of R keeps
+    // TargetMacs^(r/R) of the start network's MACs, so that the last round lands on the target.
+    private HashSet<int> Select(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, double roundRate, int round)
+    {
+        if (Settings.TargetMacs is not { } target)
+            return ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.Multiple, Settings.MinimumChannels);
+        double goal = Network.Macs * Math.Pow(target, (double)round / Settings.Rounds);
+        MacTarget.Result found = MacTarget.Global(deps, scores, Math.Min(1, goal / deps.Graph.Macs), Settings.Multiple, Settings.MinimumChannels);
+        context.Note(found.Reached
+            ? $"Round {round}: rate {found.Rate:0.###} leaves {found.Macs:N0} MACs (target {goal:N0})."
+            : $"Round {round}: the MAC target {goal:N0} is out of reach; the highest rate ({found.Rate:0.###}) leaves {found.Macs:N0} MACs.");
+        return found.Removed;
     }
 
     // Each training phase keeps its checkpoints in its own folder (1-sparsity, 2-finetune, 3-sparsity, ...); the

@@ -17,12 +17,41 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     {
     }
 
-    /// <summary>Fails before Fit, naming the layer, when the per-layer <see cref="PruningOptions.PruneRate"/> would empty one.</summary>
+    /// <summary>
+    /// Fails before Fit, naming the layer, when the per-layer <see cref="PruningOptions.PruneRate"/> would empty one, or
+    /// when <see cref="PruningOptions.TargetMacs"/> is out of reach (per-layer widths do not depend on the scores, so
+    /// both are known now).
+    /// </summary>
     private protected void CheckPerLayerRate()
     {
         ChannelDependencies deps = Settings.Dependencies(Network);
         if (deps.Channels.Count == 0) deps = Settings.Dependencies(Network, linearUnits: true);
-        ChannelSelection.PerGroup(deps, ChannelImportance.FilterL1(deps), Settings.PruneRate, nameof(PruningOptions.PruneRate));
+        SelectPerLayer(null, deps, ChannelImportance.FilterL1(deps));
+    }
+
+    /// <summary>The rate, or the MAC target, as a method name shows it: "50", or "macs50" for <see cref="PruningOptions.TargetMacs"/> 0.5.</summary>
+    private protected string RateTag => Settings.TargetMacs is { } target ? $"macs{Math.Round(target * 100):0}" : $"{Math.Round(Settings.PruneRate * 100):0}";
+
+    /// <summary>How much of every layer's <paramref name="what"/> goes, for the notes: "50% of every layer's filters".</summary>
+    private protected string Amount(string what) => Settings.TargetMacs is { } target
+        ? $"the same fraction of every layer's {what}, enough to keep {target:P0} of the MACs"
+        : $"{Settings.PruneRate:P0} of every layer's {what}";
+
+    /// <summary>
+    /// The <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every group (widths rounded to
+    /// <see cref="PruningOptions.ChannelMultiple"/> unless <see cref="PruningOptions.ExactRate"/>), or with
+    /// <see cref="PruningOptions.TargetMacs"/> those of the rate that reaches it (noted in <paramref name="context"/>).
+    /// </summary>
+    private protected HashSet<int> SelectPerLayer(FitContext? context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
+    {
+        if (Settings.TargetMacs is not { } target)
+            return ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate), Settings.Multiple);
+        MacTarget.Result found = MacTarget.PerGroup(deps, scores, target, Settings.Multiple);
+        if (!found.Reached)
+            throw new ArgumentOutOfRangeException(nameof(PruningOptions.TargetMacs), target,
+                $"TargetMacs {target} is out of reach for network '{deps.Graph.Name}': pruning every layer as far as it goes leaves {found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}); ask for more, or prune layers that are excluded or coupled.");
+        context?.Note($"TargetMacs {target:P0}: prune rate {found.Rate:0.###} leaves {found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}).");
+        return found.Removed;
     }
 
     /// <summary>The method's name in the report and the ONNX metadata, e.g. "slim50".</summary>
@@ -59,14 +88,13 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     }
 
     /// <summary>
-    /// Removes the <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every layer (widths kept at multiples
-    /// of <see cref="PruningOptions.ChannelMultiple"/>), then fine-tunes the smaller network, with its checkpoints in
+    /// Removes the channels <see cref="SelectPerLayer"/> picks, then fine-tunes the smaller network, with its checkpoints in
     /// <paramref name="checkpointFolder"/> (null: <see cref="Training.TrainingOptions.CheckpointDirectory"/> itself).
     /// </summary>
     private protected NetworkGraph RemovePerLayerAndFineTune(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, string how,
         string? checkpointFolder = null)
     {
-        var removed = ChannelSelection.RoundKept(deps, ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate)), scores, Settings.ChannelMultiple);
+        var removed = SelectPerLayer(context, deps, scores);
         return context.TrainNetwork(Remove(context, deps, removed, how), "Fine-tuning", checkpointFolder: checkpointFolder, startIsModel: true);
     }
 

@@ -18,7 +18,11 @@ public abstract class PruningOptions : CompressionOptions
         LearningRate = 0.01;
     }
 
-    /// <summary>Fraction of the prunable convolution channels to remove, in [0, 1). Default 0.5.</summary>
+    /// <summary>
+    /// Fraction of the prunable convolution channels to remove, in [0, 1). Default 0.5. About that fraction: each
+    /// layer's kept width is rounded to the nearest multiple of <see cref="ChannelMultiple"/> (exactly it with
+    /// <see cref="ExactRate"/>). Not used when <see cref="TargetMacs"/> is set.
+    /// </summary>
     [Range(0.0, 0.95, 0.5, false)]
     public double PruneRate { get; set; } = 0.5;
 
@@ -30,12 +34,32 @@ public abstract class PruningOptions : CompressionOptions
     public ResidualPruning Residual { get; set; } = ResidualPruning.Coupled;
 
     /// <summary>
-    /// Every pruned layer keeps a multiple of this many channels (rounded up, so slightly fewer are removed than
-    /// <see cref="PruneRate"/> asks). 8 suits ONNX Runtime's CPU convolutions, which run much slower on odd widths.
-    /// Default 1 (exactly the rate).
+    /// Every pruned layer (or coupled residual stage) keeps a multiple of this many channels, or its full width:
+    /// the width the rate asks for rounded to the nearest one, a tie going up, never below one multiple. A layer
+    /// narrower than two multiples uses half the multiple, halved again as needed (with 8: multiples of 4 for 8 to 15
+    /// channels, of 2 for 4 to 7), so small networks still prune. Default 8: ONNX Runtime's CPU convolutions run much
+    /// slower on odd widths than on multiples of 8 or 16. 1, or <see cref="ExactRate"/>, removes exactly the rate.
     /// </summary>
-    [Range(1, 16, 1, false)]
-    public int ChannelMultiple { get; set; } = 1;
+    [Range(1, 16, 8, false)]
+    public int ChannelMultiple { get; set; } = 8;
+
+    /// <summary>
+    /// True: every layer loses exactly round(<see cref="PruneRate"/> x width) channels, widths are not rounded to
+    /// <see cref="ChannelMultiple"/> (the behaviour before widths were rounded by default). Default false.
+    /// </summary>
+    [BooleanChoice(false)]
+    public bool ExactRate { get; set; }
+
+    /// <summary>
+    /// Target-driven pruning: the fraction of the start network's multiply-accumulates to keep, in (0, 1], e.g. 0.5.
+    /// The prune rate is then chosen (by bisection, with the method's own scores and rounding) so that the pruned
+    /// network has at most that many MACs and as close to it as the widths allow; <see cref="PruneRate"/> is not
+    /// used. Default null: prune <see cref="PruneRate"/>.
+    /// </summary>
+    public double? TargetMacs { get; set; }
+
+    /// <summary>The multiple widths are rounded to: 1 with <see cref="ExactRate"/>.</summary>
+    internal int Multiple => ExactRate ? 1 : ChannelMultiple;
 
     /// <summary>Convolutions whose output channels all stay. Default none.</summary>
     public string[] ExcludeLayers { get; set; } = Array.Empty<string>();
@@ -54,6 +78,8 @@ public abstract class PruningOptions : CompressionOptions
             throw new ArgumentOutOfRangeException(nameof(Residual), Residual, "Unknown residual pruning mode.");
         if (ChannelMultiple < 1)
             throw new ArgumentOutOfRangeException(nameof(ChannelMultiple), ChannelMultiple, "ChannelMultiple must be at least 1.");
+        if (TargetMacs is { } target && !(target > 0 && target <= 1))
+            throw new ArgumentOutOfRangeException(nameof(TargetMacs), target, "TargetMacs must be in (0, 1] (the fraction of the network's MACs to keep), or null to prune PruneRate.");
         ArgumentNullException.ThrowIfNull(ExcludeLayers, nameof(ExcludeLayers));
     }
 }

@@ -81,11 +81,11 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         CheckPerLayerRate();
     }
 
-    private protected override string Method => $"scop{Math.Round(Settings.PruneRate * 100):0}";
+    private protected override string Method => $"scop{RateTag}";
 
     private protected override NetworkGraph Prune(FitContext context)
     {
-        context.Note($"SCOP of {Network.Name}: {Settings.Knockoffs} knockoffs, {Settings.ControlEpochs} control epochs, remove {Settings.PruneRate:P0} of every layer's channels, then {Settings.Epochs} fine-tuning epochs.");
+        context.Note($"SCOP of {Network.Name}: {Settings.Knockoffs} knockoffs, {Settings.ControlEpochs} control epochs, remove {Amount("channels")}, then {Settings.Epochs} fine-tuning epochs.");
         ChannelDependencies deps = Analyze(context, Network, noteSkipped: true);
         string[] controlled = deps.Channels.SelectMany(c => c.Filters).Select(f => f.Layer).Distinct()
             .Where(l => Network[l] is Conv2dLayer { Groups: 1 }).ToArray();

@@ -134,6 +134,10 @@ public sealed class ChannelDependencies
     public long PredictedParameterCount(IReadOnlySet<int> removed) =>
         Graph.Layers.Sum(l => l.WithInputs(l.Inputs).Prune(KeptOf(l, removed)).ParameterCount);
 
+    /// <summary>The multiply-accumulates per sample after removing <paramref name="removed"/>, from the layers' shapes alone (no weights are copied).</summary>
+    public long PredictedMacs(IReadOnlySet<int> removed) =>
+        Graph.WithLayers(Graph.Layers.Select(l => l.WithInputs(l.Inputs).Prune(KeptOf(l, removed)))).Macs;
+
     /// <summary>What <paramref name="layer"/> keeps when <paramref name="removed"/> go.</summary>
     internal KeptChannels KeptOf(Layer layer, IReadOnlySet<int> removed)
     {

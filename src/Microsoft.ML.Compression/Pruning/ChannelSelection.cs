@@ -30,46 +30,113 @@ public static class ChannelSelection
 
     /// <summary>
     /// A per-layer rate (L1-norm filter pruning): in every group, the round(<paramref name="rate"/> x width) channels
-    /// with the lowest scores. Throws, naming the layer, when that would remove all of a group's channels.
+    /// with the lowest scores. With a <paramref name="multiple"/> above 1 each group keeps the width
+    /// <see cref="RoundWidth"/> gives (about the rate, never less than one multiple); with 1 the count is exact, and
+    /// a rate that would remove all of a group's channels throws, naming the layer.
     /// </summary>
-    public static HashSet<int> PerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, double rate, string optionName = "rate")
+    public static HashSet<int> PerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, double rate, string optionName = "rate",
+        int multiple = 1)
     {
         ArgumentNullException.ThrowIfNull(dependencies);
         ArgumentNullException.ThrowIfNull(scores);
         CheckRate(rate, optionName);
-        var removed = new HashSet<int>();
+        CheckMultiple(multiple);
+        if (PerGroupWidths(dependencies, rate, multiple) is { } kept) return LowestOf(dependencies, scores, kept);
+        ChannelGroup emptied = dependencies.Groups.First(g => (int)Math.Round(rate * g.Width, MidpointRounding.AwayFromZero) >= g.Width);
+        throw new ArgumentOutOfRangeException(optionName, rate,
+            $"{optionName} {rate} would remove all {emptied.Width} channels of '{emptied.Name}'; use a rate below {(emptied.Width - 0.5) / emptied.Width:0.###} or exclude the layer.");
+    }
+
+    /// <summary><see cref="PerGroup"/>, or null where it would throw because an exact rate empties a group.</summary>
+    internal static HashSet<int>? TryPerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, double rate, int multiple) =>
+        PerGroupWidths(dependencies, rate, multiple) is { } kept ? LowestOf(dependencies, scores, kept) : null;
+
+    /// <summary>The width each group keeps under <see cref="PerGroup"/>; null when an exact rate (multiple 1) would empty a group.</summary>
+    internal static int[]? PerGroupWidths(ChannelDependencies dependencies, double rate, int multiple)
+    {
+        var kept = new int[dependencies.Groups.Count];
         foreach (ChannelGroup group in dependencies.Groups)
         {
-            int count = (int)Math.Round(rate * group.Width, MidpointRounding.AwayFromZero);
-            if (count >= group.Width)
-                throw new ArgumentOutOfRangeException(optionName, rate,
-                    $"{optionName} {rate} would remove all {group.Width} channels of '{group.Name}'; use a rate below {(group.Width - 0.5) / group.Width:0.###} or exclude the layer.");
-            foreach (CoupledChannel c in group.Channels.OrderBy(c => scores.GetValueOrDefault(c.Id)).ThenBy(c => c.Id).Take(count))
-                removed.Add(c.Id);
+            int left = group.Width - (int)Math.Round(rate * group.Width, MidpointRounding.AwayFromZero);
+            if (left <= 0 && multiple == 1) return null;
+            kept[group.Index] = RoundWidth(group.Width, left, multiple);
         }
+        return kept;
+    }
+
+    /// <summary>
+    /// The multiple a group of <paramref name="width"/> channels is rounded to: <paramref name="multiple"/>, halved
+    /// (rounding down) while the group is narrower than two multiples, so that small layers still prune: with 8, a
+    /// layer of 16 or more channels keeps multiples of 8, one of 8 to 15 multiples of 4, one of 4 to 7 multiples of 2.
+    /// </summary>
+    public static int MultipleFor(int width, int multiple)
+    {
+        CheckMultiple(multiple);
+        while (multiple > 1 && width < 2 * multiple) multiple /= 2;
+        return multiple;
+    }
+
+    /// <summary>
+    /// The width a group of <paramref name="width"/> channels keeps instead of <paramref name="kept"/>: the nearest of
+    /// the multiples of <see cref="MultipleFor"/> up to the width and the full width itself, a tie going to the larger
+    /// (so the overall rate is about the one asked for), and never fewer than one multiple. E.g. with 8: 40 channels
+    /// at rate 0.3 keep 28, which rounds to 32 (the tie between 24 and 32 goes up); 20 channels keeping 19 stay at 20.
+    /// </summary>
+    public static int RoundWidth(int width, int kept, int multiple)
+    {
+        int m = MultipleFor(width, multiple);
+        if (kept >= width) return width;
+        if (kept <= m) return Math.Min(m, width);
+        int lower = kept / m * m, upper = Math.Min(width, lower + m);
+        return kept - lower < upper - kept ? lower : upper;
+    }
+
+    // In every group, the channels beyond its kept width with the lowest scores.
+    private static HashSet<int> LowestOf(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, int[] kept)
+    {
+        var removed = new HashSet<int>();
+        foreach (ChannelGroup group in dependencies.Groups)
+            foreach (CoupledChannel c in group.Channels.OrderBy(c => scores.GetValueOrDefault(c.Id)).ThenBy(c => c.Id).Take(group.Width - kept[group.Index]))
+                removed.Add(c.Id);
         return removed;
     }
 
     /// <summary>
-    /// Gives back removed channels so that every group keeps a multiple of <paramref name="multiple"/> channels (or all
-    /// of them), restoring the highest-scored first: ONNX Runtime's CPU convolutions run much faster on widths that
-    /// are multiples of 8 than on odd ones.
+    /// Rounds every group's kept width to the nearest the <paramref name="multiple"/> allows (<see cref="RoundWidth"/>;
+    /// up when that would leave fewer than <paramref name="minimumChannels"/>): gives back the highest-scored removed
+    /// channels, or removes the lowest-scored kept ones. ONNX Runtime's CPU convolutions run much faster on widths
+    /// that are multiples of 8 than on odd ones. A multiple of 1 changes nothing.
     /// </summary>
-    public static HashSet<int> RoundKept(ChannelDependencies dependencies, IReadOnlySet<int> removed, IReadOnlyDictionary<int, double> scores, int multiple)
+    public static HashSet<int> RoundKept(ChannelDependencies dependencies, IReadOnlySet<int> removed, IReadOnlyDictionary<int, double> scores, int multiple,
+        int minimumChannels = 1)
     {
         ArgumentNullException.ThrowIfNull(dependencies);
         ArgumentNullException.ThrowIfNull(removed);
         ArgumentNullException.ThrowIfNull(scores);
-        if (multiple < 1) throw new ArgumentOutOfRangeException(nameof(multiple), multiple, "The channel multiple must be at least 1.");
+        CheckMultiple(multiple);
         var result = new HashSet<int>(removed);
         foreach (ChannelGroup group in dependencies.Groups)
         {
-            var gone = group.Channels.Where(c => result.Contains(c.Id)).OrderByDescending(c => scores.GetValueOrDefault(c.Id)).ThenBy(c => c.Id).ToList();
-            int kept = group.Width - gone.Count;
-            int target = Math.Min(group.Width, (kept + multiple - 1) / multiple * multiple);
-            foreach (CoupledChannel c in gone.Take(target - kept)) result.Remove(c.Id);
+            int kept = group.Channels.Count(c => !result.Contains(c.Id));
+            int target = RoundWidth(group.Width, kept, multiple);
+            if (target < Math.Min(minimumChannels, kept))
+            {
+                int m = MultipleFor(group.Width, multiple);
+                target = Math.Min(group.Width, (minimumChannels + m - 1) / m * m);
+            }
+            if (target > kept)
+                foreach (CoupledChannel c in group.Channels.Where(c => result.Contains(c.Id)).OrderByDescending(c => scores.GetValueOrDefault(c.Id)).ThenBy(c => c.Id).Take(target - kept))
+                    result.Remove(c.Id);
+            else
+                foreach (CoupledChannel c in group.Channels.Where(c => !result.Contains(c.Id)).OrderBy(c => scores.GetValueOrDefault(c.Id)).ThenBy(c => c.Id).Take(kept - target))
+                    result.Add(c.Id);
         }
         return result;
+    }
+
+    private static void CheckMultiple(int multiple)
+    {
+        if (multiple < 1) throw new ArgumentOutOfRangeException(nameof(multiple), multiple, "The channel multiple must be at least 1.");
     }
 
     private static void CheckRate(double rate, string optionName)

@@ -192,6 +192,25 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void Prune_RoundsWidthsToTheLibrarysMultiple_ExactRateKeepsTheRate_TargetMacsPicksIt()
+    {
+        // The fixture is LeNet-5 with 6 and 16 filters. At 0.5: rounded (default multiple 8, 2 for 6 channels) 4 and 8;
+        // exact 3 and 8.
+        string fixture = OnnxFixtures.Get("lenet_bn_opset9").Path;
+        int[] Widths(params string[] extra)
+        {
+            string output = Path.Combine(_work, $"pruned{extra.Length}.onnx");
+            var run = CliProcess.Run(new[] { "prune", fixture, "--data", _calibration, "-o", output, "--rate", "0.5", "--epochs", "1", "--threads", "1" }.Concat(extra).ToArray());
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            return Microsoft.ML.Compression.Onnx.Import.OnnxImporter.Import(output).Layers.OfType<Microsoft.ML.Compression.Graph.Conv2dLayer>().Select(c => c.OutChannels).ToArray();
+        }
+        CollectionAssert.AreEqual(new[] { 4, 8 }, Widths());
+        CollectionAssert.AreEqual(new[] { 3, 8 }, Widths("--exact-rate"));
+        // Half the MACs: conv2 must drop to 8, and the smallest rate that does so leaves conv1 at 4.
+        CollectionAssert.AreEqual(new[] { 4, 8 }, Widths("--target-macs", "0.5"));
+    }
+
+    [TestMethod]
     public void ClassFoldersThatDoNotMatchTheModel_ExitWith4()
     {
         // Two class folders for a 10-class model: the folders cannot be the model's classes.

@@ -24,8 +24,9 @@ public class PruningEstimatorTests
     {
         var c = TestModels.Compression;
         NetworkGraph start = TestModels.LeNetWithBatchNorm;
-        Models["slim"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, Sparsity = 1e-3, SparsityEpochs = 1, Epochs = 2 }).Fit(TestModels.Train);
-        Models["slim-2-rounds"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, SparsityEpochs = 0, Epochs = 1, Rounds = 2, MinimumChannels = 2 }).Fit(TestModels.Train);
+        // Slimming at exact rates (11 of the 22 channels), L1 at the default rounding to hardware-friendly widths.
+        Models["slim"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, ExactRate = true, Sparsity = 1e-3, SparsityEpochs = 1, Epochs = 2 }).Fit(TestModels.Train);
+        Models["slim-2-rounds"] = c.NetworkSlimming(start, new NetworkSlimming.Options { PruneRate = 0.5, ExactRate = true, SparsityEpochs = 0, Epochs = 1, Rounds = 2, MinimumChannels = 2 }).Fit(TestModels.Train);
         Models["l1"] = c.L1NormPruning(start, "Features", "Label", pruneRate: 0.5, epochs: 2).Fit(TestModels.Train);
     }
 
@@ -53,10 +54,11 @@ public class PruningEstimatorTests
         Assert.AreEqual(model.Network.ParameterCount, pruning.ParametersAfter);
         Assert.AreEqual(model.Report.OnnxBytes, pruning.OnnxBytesAfter);
         Assert.IsTrue(pruning.OnnxBytesAfter < pruning.OnnxBytesBefore, pruning.ToString());
-        // Half of conv1's 6 and conv2's 16 channels (11 of 22) are gone, and fc1 lost 25 inputs per conv2 channel.
+        // Half of conv1's 6 and conv2's 16 channels (11 of 22) are gone at the exact rate; rounded (L1), conv1 keeps 4
+        // (3 rounds up to a multiple of 2) and conv2 8, so 10 go. fc1 lost 25 inputs per conv2 channel.
         var conv2 = pruning.Layers.Single(l => l.Name == "conv2");
         var conv1 = pruning.Layers.Single(l => l.Name == "conv1");
-        Assert.AreEqual(11, conv1.Before + conv2.Before - conv1.After - conv2.After, pruning.ToString());
+        Assert.AreEqual(name == "l1" ? 10 : 11, conv1.Before + conv2.Before - conv1.After - conv2.After, pruning.ToString());
         Assert.AreEqual(conv2.After * 25, pruning.Layers.Single(l => l.Name == "fc1").After);
         Assert.AreEqual(conv2.After, ((BatchNorm2dLayer)model.Network["bn2"]).Channels);
         StringAssert.Contains(pruning.ToString(), "conv2");
@@ -75,11 +77,32 @@ public class PruningEstimatorTests
     }
 
     [TestMethod]
-    public void L1PrunesHalfOfEveryLayer()
+    public void L1PrunesAboutHalfOfEveryLayerToFriendlyWidths()
     {
+        // conv1: 6 is narrower than two multiples of 8 or 4, so it keeps a multiple of 2, the tie at 3 going up.
         var layers = Models["l1"].Pruning!.Layers;
-        Assert.AreEqual(3, layers.Single(l => l.Name == "conv1").After);
+        Assert.AreEqual(4, layers.Single(l => l.Name == "conv1").After);
         Assert.AreEqual(8, layers.Single(l => l.Name == "conv2").After);
+    }
+
+    [TestMethod]
+    public void TargetMacsPrunesUntilTheNetworkIsAtMostThatBig()
+    {
+        var rows = TestModels.Ml.Data.TakeRows(TestModels.Train, 300);
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
+        using var l1 = TestModels.Compression.L1NormPruning(start, new L1NormPruner.Options { TargetMacs = 0.5, Epochs = 1, Threads = 1 }).Fit(rows);
+        using var slim = TestModels.Compression.NetworkSlimming(start, new NetworkSlimming.Options { TargetMacs = 0.5, SparsityEpochs = 0, Epochs = 1, Threads = 1 }).Fit(rows);
+        foreach (var (model, method) in new[] { (l1, "l1-macs50"), (slim, "slimmacs50") })
+        {
+            var pruning = model.Pruning!;
+            Assert.IsTrue(pruning.MacsAfter <= 0.5 * pruning.MacsBefore, $"{method}: {pruning}");
+            Assert.AreEqual(method, model.Report.Method);
+            Assert.IsTrue(pruning.Notes.Any(n => n.Contains("MACs", StringComparison.Ordinal) && n.Contains("rate", StringComparison.Ordinal)), $"{method}: the chosen rate is noted");
+        }
+        // L1's widths: conv2 must drop to 8 (of 16) for the target, and the smallest rate that does so (about 0.28)
+        // leaves conv1 at 4 of 6.
+        Assert.AreEqual(4, l1.Pruning!.Layers.Single(l => l.Name == "conv1").After);
+        Assert.AreEqual(8, l1.Pruning.Layers.Single(l => l.Name == "conv2").After);
     }
 
     [TestMethod]
@@ -119,8 +142,9 @@ public class PruningEstimatorTests
             StringAssert.Contains(e.Message, "PruneRate");
             Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, pruneRate: rate));
         }
-        var empties = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, pruneRate: 0.95));
+        var empties = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.L1NormPruning(start, new L1NormPruner.Options { PruneRate = 0.95, ExactRate = true }));
         StringAssert.Contains(empties.Message, "'conv1'");
+        c.L1NormPruning(start, pruneRate: 0.95); // rounded, every layer keeps at least one multiple
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             c.NetworkSlimming(start, new NetworkSlimming.Options { MinimumChannels = 0 })).Message, "MinimumChannels");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>

@@ -70,25 +70,83 @@ public class ChannelSelectionTests
     }
 
     [TestMethod]
-    public void RoundingKeepsMultiplesOfTheChannelMultiple()
+    public void RoundingKeepsTheNearestMultipleOfTheChannelMultiple()
     {
         NetworkGraph net = TestWeights.FillRandom(NetworkZoo.Vgg(), 6);
         var deps = new ChannelDependencies(net);
         var scores = ChannelImportance.BatchNormScale(deps);
         var removed = ChannelSelection.GlobalThreshold(deps, scores, 0.5);
         var rounded = ChannelSelection.RoundKept(deps, removed, scores, 8);
-        Assert.IsTrue(rounded.IsSubsetOf(removed), "rounding only gives channels back");
+        CollectionAssert.AreEquivalent(removed.ToArray(), ChannelSelection.RoundKept(deps, removed, scores, 1).ToArray(), "a multiple of 1 changes nothing");
         foreach (ChannelGroup g in deps.Groups)
         {
             int kept = g.Channels.Count(c => !rounded.Contains(c.Id));
             int before = g.Channels.Count(c => !removed.Contains(c.Id));
             Assert.AreEqual(0, kept % 8, $"{g.Name} keeps {kept}");
-            Assert.IsTrue(kept - before < 8, $"{g.Name}: {before} -> {kept}");
-            // The channels given back are the best-scored of those removed.
-            var back = g.Channels.Where(c => removed.Contains(c.Id) && !rounded.Contains(c.Id)).Select(c => scores[c.Id]).DefaultIfEmpty(double.MaxValue).Min();
-            var stillGone = g.Channels.Where(c => rounded.Contains(c.Id)).Select(c => scores[c.Id]).DefaultIfEmpty(double.MinValue).Max();
-            Assert.IsTrue(back >= stillGone, g.Name);
+            Assert.AreEqual(ChannelSelection.RoundWidth(g.Width, before, 8), kept, $"{g.Name}: {before} -> {kept}");
+            Assert.IsTrue(Math.Abs(kept - before) <= 4, $"{g.Name}: {before} -> {kept}, the nearest multiple");
+            // Rounding either way keeps the best-scored: every channel gone scores at most every channel kept.
+            var gone = g.Channels.Where(c => rounded.Contains(c.Id)).Select(c => scores[c.Id]).DefaultIfEmpty(double.MinValue).Max();
+            var stay = g.Channels.Where(c => !rounded.Contains(c.Id)).Select(c => scores[c.Id]).Min();
+            Assert.IsTrue(gone <= stay, g.Name);
         }
+        // Vgg's groups are 32, 32, 64, 64, 128, 128 wide: with 0.95 removed globally rounding still leaves one multiple,
+        // and a minimum of 12 channels rounds up to 16.
+        var most = ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, 0.95, 12), scores, 8, minimumChannels: 12);
+        Assert.IsTrue(deps.Groups.All(g => g.Channels.Count(c => !most.Contains(c.Id)) is var k && k >= 16 && k % 8 == 0));
+    }
+
+    [TestMethod]
+    public void TheMultipleFallsBackToHalvesForNarrowLayers()
+    {
+        // At least two multiples fit: 16 and more channels use 8, 8 to 15 use 4, 4 to 7 use 2, fewer 1.
+        int[] widths = { 64, 16, 15, 12, 8, 7, 6, 4, 3, 1 };
+        int[] expected = { 8, 8, 4, 4, 4, 2, 2, 2, 1, 1 };
+        CollectionAssert.AreEqual(expected, widths.Select(w => ChannelSelection.MultipleFor(w, 8)).ToArray());
+        Assert.AreEqual(16, ChannelSelection.MultipleFor(40, 16));
+        Assert.AreEqual(8, ChannelSelection.MultipleFor(24, 16));
+        Assert.AreEqual(3, ChannelSelection.MultipleFor(11, 12), "halving rounds down: 12 -> 6 -> 3");
+    }
+
+    [TestMethod]
+    [DataRow(64, 32, 8, 32)] // width 64 at rate 0.5: already a multiple
+    [DataRow(40, 28, 8, 32)] // width 40 at rate 0.3 keeps 28: halfway between 24 and 32, a tie goes up
+    [DataRow(40, 27, 8, 24)]
+    [DataRow(40, 20, 8, 24)] // 40 at 0.5: 20 is halfway between 16 and 24
+    [DataRow(6, 3, 8, 4)]    // width 6 at 0.5: the multiple falls back to 2; 3 is halfway between 2 and 4
+    [DataRow(6, 2, 8, 2)]
+    [DataRow(64, 3, 8, 8)]   // never below one multiple
+    [DataRow(64, 0, 8, 8)]
+    [DataRow(20, 19, 8, 20)] // the full width counts: 19 is nearer 20 than 16
+    [DataRow(20, 17, 8, 16)]
+    [DataRow(64, 64, 8, 64)]
+    [DataRow(33, 17, 1, 17)] // a multiple of 1 is exact
+    [DataRow(33, 0, 1, 1)]
+    public void RoundWidthIsTheNearestAllowedWidth(int width, int kept, int multiple, int expected) =>
+        Assert.AreEqual(expected, ChannelSelection.RoundWidth(width, kept, multiple));
+
+    [TestMethod]
+    public void PerGroupRoundsEachLayerAndAnExactRateDoesNot()
+    {
+        NetworkGraph net = TestWeights.FillRandom(NetworkZoo.Vgg(widths: new[] { new[] { 64 }, new[] { 40 }, new[] { 6 } }, hidden: 8), 7);
+        var deps = new ChannelDependencies(net);
+        var scores = ChannelImportance.FilterL1(deps);
+        int[] Kept(HashSet<int> removed) => new[] { "conv1", "conv2", "conv3" }
+            .Select(l => deps.Groups.Single(g => g.Layers.Contains(l))).Select(g => g.Channels.Count(c => !removed.Contains(c.Id))).ToArray();
+
+        // 0.3: 64 keeps 64 - 19 = 45 -> 48; 40 keeps 28 -> 32 (tie up); 6 keeps 6 - 2 = 4, a multiple of 2.
+        CollectionAssert.AreEqual(new[] { 48, 32, 4 }, Kept(ChannelSelection.PerGroup(deps, scores, 0.3, multiple: 8)));
+        CollectionAssert.AreEqual(new[] { 45, 28, 4 }, Kept(ChannelSelection.PerGroup(deps, scores, 0.3, multiple: 1)), "exact");
+        // 0.5: 32; 20 -> 24 (tie up); 3 -> 4 (tie up).
+        CollectionAssert.AreEqual(new[] { 32, 24, 4 }, Kept(ChannelSelection.PerGroup(deps, scores, 0.5, multiple: 8)));
+        CollectionAssert.AreEqual(new[] { 32, 20, 3 }, Kept(ChannelSelection.PerGroup(deps, scores, 0.5)), "exact");
+        // 0.95 would empty the 6-channel layer exactly; rounded, every layer keeps one multiple.
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ChannelSelection.PerGroup(deps, scores, 0.95, "PruneRate"));
+        CollectionAssert.AreEqual(new[] { 8, 8, 2 }, Kept(ChannelSelection.PerGroup(deps, scores, 0.95, "PruneRate", multiple: 8)));
+        // The lowest-scored go.
+        var removed = ChannelSelection.PerGroup(deps, scores, 0.3, multiple: 8);
+        foreach (ChannelGroup g in deps.Groups)
+            Assert.IsTrue(g.Channels.Where(c => removed.Contains(c.Id)).Max(c => scores[c.Id]) <= g.Channels.Where(c => !removed.Contains(c.Id)).Min(c => scores[c.Id]), g.Name);
     }
 
     [TestMethod]
