@@ -47,6 +47,13 @@ public static class HelpText
         "  mlnet-compress quantize lenet.onnx --calibration digits/ -o lenet-int8.onnx --mean 0.1307 --std 0.3081\n";
 
     /// <summary>The help of one verb, or null for an unknown verb.</summary>
+    private const string Int8 =
+        "  Convolutions with fewer than 8 input channels (a first layer on the image) stay float: ONNX Runtime's int8\n" +
+        "  kernels are slower for them. --all-int8 quantizes them too.\n" +
+        "  --latency-check off|warn|keep-float   time int8 against fp32 in ONNX Runtime; warn when slower, or keep\n" +
+        "                                 more layers float until it is not (default off)\n" +
+        "  --latency-batch N, --latency-threads N   rows per timed run (default 64) and ORT threads (default 1)\n";
+
     public static string? For(string verb) => verb switch
     {
         "inspect" => "Usage: mlnet-compress inspect <model.onnx> [--json]\n" +
@@ -55,9 +62,9 @@ public static class HelpText
         "quantize" => "Usage: mlnet-compress quantize <model.onnx> --calibration <images> -o <out.onnx> [options]\n" +
             "  Post-training int8 quantization: per-channel int8 weights, uint8 activations calibrated on the images\n" +
             "  (labels are not needed), written as standard QDQ ONNX.\n" +
-            "  --calibration-method minmax|percentile [--percentile 99.99]\n" + Common + "\n" + Images,
+            "  --calibration-method minmax|percentile [--percentile 99.99]\n" + Int8 + Common + "\n" + Images,
         "qat" => "Usage: mlnet-compress qat <model.onnx> --data <labelled images> -o <out.onnx> [options]\n" +
-            "  Quantization-aware training (SimQAT int8), default 1 epoch, SGD at learning rate 0.01.\n" + Training + Common + "\n" + Images,
+            "  Quantization-aware training (SimQAT int8), default 1 epoch, SGD at learning rate 0.01.\n" + Int8 + Training + Common + "\n" + Images,
         "prune" => "Usage: mlnet-compress prune <model.onnx> --data <labelled images> -o <out.onnx> --rate R [options]\n" +
             "  L1-norm filter pruning: removes the fraction R (default 0.3) of each layer's channels, then fine-tunes\n" +
             "  (default 1 epoch, SGD at learning rate 0.01).\n" +

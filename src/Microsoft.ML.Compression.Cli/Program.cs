@@ -6,7 +6,7 @@ namespace Microsoft.ML.Compression.Cli;
 /// <summary>The entry point: parses the verb, runs it, and turns failures into one stderr line and an exit code.</summary>
 public static class Program
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose", "exact-rate" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose", "exact-rate", "all-int8" };
 
     /// <summary>Runs mlnet-compress with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static int Main(string[] args)

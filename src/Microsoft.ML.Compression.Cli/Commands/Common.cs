@@ -24,6 +24,22 @@ public static class Common
     /// <summary><c>--seed</c>: shuffling, subsets and the library's seed. Default 0.</summary>
     public static int Seed(CommandLine line) => line.Int("seed", 0);
 
+    /// <summary>
+    /// <c>--all-int8</c> (no layer kept float for speed) and <c>--latency-check off|warn|keep-float</c> (time int8
+    /// against fp32 in ONNX Runtime at <c>--latency-batch</c> rows and <c>--latency-threads</c>), for the int8 verbs.
+    /// </summary>
+    public static Quantization.Int8LatencyOptions Int8Latency(CommandLine line)
+    {
+        string check = line.Choice("latency-check", "off", "off", "warn", "keep-float");
+        return new Quantization.Int8LatencyOptions
+        {
+            KeepSlowLayersFloat = !line.Has("all-int8"),
+            Check = check switch { "warn" => Quantization.Int8LatencyCheck.Warn, "keep-float" => Quantization.Int8LatencyCheck.KeepFloatWhereSlower, _ => Quantization.Int8LatencyCheck.Off },
+            BatchSize = line.Int("latency-batch", 64, min: 1, max: 65_536),
+            Threads = line.Int("latency-threads", 1, min: 1, max: 256),
+        };
+    }
+
     /// <summary>The optional <c>--max-images</c> limit.</summary>
     public static int? MaxImages(CommandLine line, int? fallback = null)
     {

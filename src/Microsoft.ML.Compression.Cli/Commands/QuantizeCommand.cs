@@ -19,6 +19,7 @@ public static class QuantizeCommand
         var run = new CompressionRun(line, "calibration", DefaultImages);
         string method = line.Choice("calibration-method", "minmax", "minmax", "percentile");
         double percentile = line.Double("percentile", 99.99, min: 50.0001, max: 100);
+        var latency = Common.Int8Latency(line);
         return run.Execute("quantize", model, null, null, labelled: false, epochs: null, (ml, network, data, _) =>
         {
             var options = new PostTrainingQuantizer.Options
@@ -26,6 +27,7 @@ public static class QuantizeCommand
                 CalibrationSamples = (int)data.GetRowCount()!.Value,
                 Calibration = method == "percentile" ? CalibrationMethod.Percentile : CalibrationMethod.MinMax,
                 Percentile = percentile,
+                Latency = latency,
                 Seed = run.Seed,
                 CancellationToken = run.Token,
             };

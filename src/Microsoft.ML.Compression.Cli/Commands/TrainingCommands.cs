@@ -19,6 +19,7 @@ public static class TrainingCommands
         string model = Common.ModelPath(line);
         var run = new CompressionRun(line, "data", null);
         var options = Training(line, run, new QuantizeAwareTrainer.Options { Epochs = 1, LearningRate = 0.01 });
+        options.Latency = Common.Int8Latency(line);
         return run.Execute("qat", model, null, null, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
         {
             options.OnEpoch = onEpoch;

@@ -9,6 +9,8 @@ using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Tests.Fixtures;
 using Microsoft.ML.Compression.Tests.Onnx.Import;
+using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Onnx.Proto;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using SampleData;
 
@@ -85,6 +87,26 @@ public sealed class CliTests
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json")));
         Assert.AreEqual(CalibrationImages, report.RootElement.GetProperty("data").GetProperty("images").GetInt32());
         Assert.AreEqual(tool.Length, report.RootElement.GetProperty("outputBytes").GetInt64());
+    }
+
+    [TestMethod]
+    public void Quantize_KeepsTheFewChannelConvolutionsFloat_UnlessAllInt8IsAsked()
+    {
+        string fixture = OnnxFixtures.Get("lenet_bn_opset9").Path; // convolutions read 1 and 6 channels
+        string Quantized(string name, params string[] extra)
+        {
+            string output = Path.Combine(_work, name);
+            var run = CliProcess.Run(new[] { "quantize", fixture, "--calibration", _calibration, "-o", output, "--max-images", "64" }.Concat(extra).ToArray());
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            return ModelProto.Parser.ParseFrom(File.ReadAllBytes(output)).MetadataProps.Single(p => p.Key == OnnxMetadataKeys.QuantizedLayers).Value;
+        }
+        string[] Convs(string layers) => layers.Split(',').Where(l => l.Contains("conv", StringComparison.OrdinalIgnoreCase)).ToArray();
+
+        Assert.AreEqual(0, Convs(Quantized("default-int8.onnx")).Length, "by default the convolutions stay float");
+        Assert.AreEqual(2, Convs(Quantized("all-int8.onnx", "--all-int8")).Length, "--all-int8 quantizes them too");
+        var bad = CliProcess.Run("quantize", fixture, "--calibration", _calibration, "-o", Path.Combine(_work, "bad.onnx"), "--latency-check", "sometimes");
+        Assert.AreEqual(2, bad.ExitCode, bad.ToString());
+        StringAssert.Contains(bad.Stderr, "latency-check");
     }
 
     [TestMethod]
