@@ -46,7 +46,7 @@ public static class HelpText
         "Example:\n" +
         "  mlnet-compress quantize lenet.onnx --calibration digits/ -o lenet-int8.onnx --mean 0.1307 --std 0.3081\n";
 
-    /// <summary>The help of one verb, or null for an unknown verb.</summary>
+    // The int8 verbs' options (quantize, qat).
     private const string Int8 =
         "  Convolutions with fewer than 8 input channels (a first layer on the image) stay float: ONNX Runtime's int8\n" +
         "  kernels are slower for them. --all-int8 quantizes them too.\n" +
@@ -54,6 +54,7 @@ public static class HelpText
         "                                 more layers float until it is not (default off)\n" +
         "  --latency-batch N, --latency-threads N   rows per timed run (default 64) and ORT threads (default 1)\n";
 
+    /// <summary>The help of one verb, or null for an unknown verb.</summary>
     public static string? For(string verb) => verb switch
     {
         "inspect" => "Usage: mlnet-compress inspect <model.onnx> [--json]\n" +

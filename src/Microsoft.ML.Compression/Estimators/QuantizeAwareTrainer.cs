@@ -108,9 +108,7 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
         _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
-        (_keepFloat, _keepFloatNotes) = options.WeightBits == 8
-            ? SlowInt8Layers.Choose(Network, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat)
-            : (options.KeepFloatLayers, Array.Empty<string>());
+        (_keepFloat, _keepFloatNotes) = SlowInt8Layers.Choose(Network, options.WeightBits, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat);
     }
 
     private protected override FitResult FitCore(FitContext context)

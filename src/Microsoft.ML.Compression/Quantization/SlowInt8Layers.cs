@@ -17,7 +17,7 @@ internal static class SlowInt8Layers
     /// <summary>Convolutions (not depthwise) with fewer input channels per group than this stay float.</summary>
     public const int MinimumInputChannels = 8;
 
-    /// <summary>The layers of <paramref name="network"/> int8 would slow down, with why (for the log and the report).</summary>
+    /// <summary>The layers of <paramref name="network"/> int8 would slow down, with why (for the log).</summary>
     public static IReadOnlyDictionary<string, string> Of(NetworkGraph network) =>
         network.Layers.Select(l => (l.Name, Reason: Reason(l))).Where(e => e.Reason is not null)
             .ToDictionary(e => e.Name, e => e.Reason!, StringComparer.Ordinal);
@@ -31,25 +31,28 @@ internal static class SlowInt8Layers
     };
 
     /// <summary>
-    /// The layers an int8 export keeps float: <paramref name="keepFloat"/> plus, when <paramref name="keepSlow"/>, the
-    /// slow ones of <paramref name="network"/> whose input can stay float, and a log line for each slow layer.
+    /// The layers an export with <paramref name="weightBits"/>-bit weights keeps float: <paramref name="keepFloat"/> plus,
+    /// for int8 when <paramref name="keepSlow"/>, the slow ones of <paramref name="network"/> whose input can stay float,
+    /// and a log line for each slow layer (none below 8 bits).
     /// </summary>
     /// <remarks>
     /// A slow layer whose input also feeds int8 layers (a residual Add, say) reads a quantized tensor; ONNX Runtime
     /// then quantizes that "float" layer's weights itself when it loads the model, so keeping it float would gain no
     /// speed and would make the export compute something other than what was trained and simulated.
     /// </remarks>
-    public static (string[] KeepFloat, IReadOnlyList<string> Notes) Choose(NetworkGraph network, IReadOnlyCollection<string> keepFloat, bool keepSlow)
+    public static (string[] KeepFloat, IReadOnlyList<string> Notes) Choose(NetworkGraph network, int weightBits, IReadOnlyCollection<string> keepFloat, bool keepSlow)
     {
+        // Only int8 weights run on integer kernels; 1-, 2- and 4-bit weights are decoded to float.
+        if (weightBits != 8) return (keepFloat.ToArray(), Array.Empty<string>());
         var kept = new List<string>(keepFloat);
         var notes = new List<string>();
         IReadOnlyDictionary<string, string> slow = Of(network);
         foreach (var (layer, reason) in slow)
         {
+            if (kept.Contains(layer, StringComparer.Ordinal))
+                continue; // kept float by name already
             if (!keepSlow)
                 notes.Add($"{layer} is quantized although int8 is slower for it: {reason} (KeepSlowLayersFloat is false).");
-            else if (kept.Contains(layer, StringComparer.Ordinal))
-                continue;
             else if (QuantizationPlan.ReadersOf(network, network[layer].Inputs[0]).All(r => r.Name == layer || kept.Contains(r.Name) || slow.ContainsKey(r.Name)))
             {
                 kept.Add(layer);

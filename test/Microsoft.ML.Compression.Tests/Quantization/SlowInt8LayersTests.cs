@@ -45,12 +45,12 @@ public class SlowInt8LayersTests
         NetworkGraph graph = b.Build(b.Linear(b.Flatten(b.Add(r2, r4, "add"), "flat"), 10, name: "fc"));
 
         CollectionAssert.AreEqual(new[] { "conv1", "conv3" }, SlowInt8Layers.Of(graph).Keys.ToArray());
-        var (keep, notes) = SlowInt8Layers.Choose(graph, Array.Empty<string>(), keepSlow: true);
+        var (keep, notes) = SlowInt8Layers.Choose(graph, 8, Array.Empty<string>(), keepSlow: true);
         CollectionAssert.AreEqual(new[] { "conv1" }, keep, "the image feeds conv1 only");
         Assert.IsTrue(notes.Any(n => n.StartsWith("conv3 stays int8", StringComparison.Ordinal) && n.Contains("also feeds int8 layers")), string.Join("\n", notes));
         Assert.IsTrue(notes.Any(n => n.StartsWith("conv1 stays float: 1 input channel", StringComparison.Ordinal)), string.Join("\n", notes));
 
-        var (all, forced) = SlowInt8Layers.Choose(graph, new[] { "fc" }, keepSlow: false);
+        var (all, forced) = SlowInt8Layers.Choose(graph, 8, new[] { "fc" }, keepSlow: false);
         CollectionAssert.AreEqual(new[] { "fc" }, all);
         Assert.AreEqual(2, forced.Count(n => n.Contains("KeepSlowLayersFloat is false")));
     }
