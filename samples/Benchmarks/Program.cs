@@ -21,17 +21,22 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["big-data"] = Benchmarks.BigData.BigDataExperiment.Run,
     ["soak"] = SoakExperiment.Run,
     ["int8-latency"] = Int8LatencyExperiment.Run,
+    ["training-speed"] = Benchmarks.TrainingSpeed.TrainingSpeedExperiment.Run,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))
 {
     Console.Error.WriteLine(args.Length == 0 ? "Name an experiment." : $"Unknown experiment '{args[0]}'.");
     Console.Error.WriteLine("Experiments: " + string.Join(", ", experiments.Keys.Order()));
-    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency); onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]; int8-latency: [--batch N] [--threads N]");
+    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency), --torch-threads N (training); slim-fashion-vgg: [--rates 0.5,0.7]; scop-fashion-resnet20: [--baselines 0] [--coupled 0] [--scop30 0]; onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--train-rows N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]; int8-latency: [--batch N] [--threads N]; training-speed: [--rounds N] [--torch-threads N] [--lenet-rows N] [--resnet-rows N] [--python PATH]");
     return 2;
 }
 
 using var context = new ExperimentContext(args[0].ToLowerInvariant(), args.Skip(1).ToArray());
+// libtorch's threads for every Fit that sets none: 1 lets two experiments share the 2-core machine without its
+// OpenMP threads spinning against each other (training then runs several times slower).
+if (context.Has("torch-threads") && args[0] is not ("big-data" or "training-speed"))
+    TorchSharp.torch.set_num_threads(context.Option("torch-threads", 1));
 experiments[args[0]](context);
 context.Finish();
 return 0;

@@ -20,7 +20,7 @@ internal static class PruningExperiments
         x.UseFashionMnist();
         var c = x.Ml.Transforms.Compression;
         var fp32 = x.Run("fp32", c.Train(NetworkZoo.Vgg(), new NetworkTrainer.Options { Epochs = x.Option("epochs", 3), LearningRate = 0.05 }));
-        Compare(x, fp32, new[] { 0.5, 0.7 }, ResidualPruning.Coupled, x.OptionDouble("s", 1e-3), x.Option("sparsity-epochs", 1));
+        Compare(x, fp32, x.Text("rates", "0.5,0.7").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray(), ResidualPruning.Coupled, x.OptionDouble("s", 1e-3), x.Option("sparsity-epochs", 1));
     }
 
     /// <summary>slim-fashion-resnet20: ResNet-20, 40% of channels (residual stages pruned together by default).</summary>
@@ -36,7 +36,7 @@ internal static class PruningExperiments
     private static void Compare(ExperimentContext x, ModelResult fp32, double[] rates, ResidualPruning residual, double sparsity, int sparsityEpochs)
     {
         var c = x.Ml.Transforms.Compression;
-        int multiple = x.Option("channel-multiple", 1);
+        int multiple = x.Option("channel-multiple", new L1NormPruner.Options().ChannelMultiple); // the library default: ORT-friendly widths
         int fineTune = x.Option("finetune-epochs", 2);
         double lr = x.OptionDouble("lr", 0.01);
         x.Summary("sparsity_s", sparsity);
