@@ -57,8 +57,8 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (training && _fixed is null) Observe(x);
-        return Quantizing && HasRange ? FakeQuantize.Activation(x, Parameters) : x;
+        (float, float)? batchRange = training && _fixed is null ? Observe(x) : null;
+        return Quantizing && HasRange ? FakeQuantize.Activation(x, Parameters, batchRange) : x;
     }
 
     /// <summary>The smallest and largest value of <paramref name="x"/> (one pass, outside autograd).</summary>
@@ -71,7 +71,8 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
             return (lo.item<float>(), hi.item<float>());
     }
 
-    private void Observe(Tensor x)
+    /// <summary>Updates the tracked range with <paramref name="x"/>'s and returns the batch's own range.</summary>
+    private (float Min, float Max) Observe(Tensor x)
     {
         (float batchMin, float batchMax) = RangeOf(x);
         if (!HasRange || _tracking == RangeTracking.MinMax)
@@ -84,5 +85,6 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
             _min = (float)(_emaDecay * _min + (1 - _emaDecay) * batchMin);
             _max = (float)(_emaDecay * _max + (1 - _emaDecay) * batchMax);
         }
+        return (batchMin, batchMax);
     }
 }

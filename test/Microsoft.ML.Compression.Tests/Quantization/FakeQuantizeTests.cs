@@ -51,6 +51,44 @@ public class FakeQuantizeTests
     }
 
     [TestMethod]
+    public void KnownInRangeBatchSkipsTheClampWithIdenticalValuesAndGradients()
+    {
+        var p = new QuantParams(0.1f, 10); // [-1.0, 24.5]
+        torch.random.manual_seed(3);
+        using var data = torch.rand(1000).mul(25.4).sub(1.0); // inside [-1.0, 24.4]
+        (float[] Values, float[] Gradient) Run((float, float)? range)
+        {
+            using var x = data.clone().requires_grad_(true);
+            using Tensor y = FakeQuantize.Activation(x, p, range);
+            using Tensor loss = y.mul(y).sum(); // a gradient that depends on the values
+            loss.backward();
+            return (y.data<float>().ToArray(), x.grad!.data<float>().ToArray());
+        }
+        var clamped = Run(null);
+        var (lo, hi) = (data.min().item<float>(), data.max().item<float>());
+        var fast = Run((lo, hi));
+        CollectionAssert.AreEqual(clamped.Values, fast.Values);
+        CollectionAssert.AreEqual(clamped.Gradient, fast.Gradient);
+
+        // A batch reaching outside the range keeps the clamp's mask.
+        using var outside = torch.tensor(new[] { -2f, -0.33f, 0.77f, 30f }, requires_grad: true);
+        FakeQuantize.Activation(outside, p, (-2f, 30f)).sum().backward();
+        CollectionAssert.AreEqual(new[] { 0f, 1f, 1f, 0f }, outside.grad!.data<float>().ToArray());
+    }
+
+    [TestMethod]
+    public void EmaQuantizerMasksGradientsOfValuesOutsideItsRange()
+    {
+        using var ema = new ActivationQuantizer("ema", RangeTracking.Ema, 0.99) { Quantizing = true };
+        ema.train();
+        using (var first = torch.tensor(new[] { -1f, 0.5f, 2f })) ema.call(first);
+        // The EMA moves the range only 1 % towards this batch, so -10 and 10 lie outside it.
+        using var x = torch.tensor(new[] { -10f, 0.25f, 1f, 10f }, requires_grad: true);
+        ema.call(x).sum().backward();
+        CollectionAssert.AreEqual(new[] { 0f, 1f, 1f, 0f }, x.grad!.data<float>().ToArray());
+    }
+
+    [TestMethod]
     public void WeightsArePerChannelSymmetric()
     {
         using var w = torch.tensor(new[] { 0.5f, -1.0f, 0.25f, 2.0f, 0f, -0.03f }, new long[] { 2, 3 }, requires_grad: true);
