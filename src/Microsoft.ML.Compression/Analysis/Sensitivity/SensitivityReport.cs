@@ -74,7 +74,7 @@ public sealed class SensitivityReport
     public void SaveCsv(string path) => File.WriteAllText(path, ToCsv());
 
     /// <summary>Writes a heatmap PNG: targets down, settings across, colour = accuracy drop in points.</summary>
-    public void SaveHeatmap(string path, int width = 900, int? height = null) => SensitivityHeatmap.Save(this, path, width, height);
+    public void SaveHeatmap(string path, int width = 720, int? height = null) => SensitivityHeatmap.Save(this, path, width, height);
 
     /// <summary>The table: one row per target, the accuracy drop in points per setting.</summary>
     public override string ToString()
