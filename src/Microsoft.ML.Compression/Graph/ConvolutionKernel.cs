@@ -62,6 +62,12 @@ internal static class ConvolutionKernel
         return y.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <paramref name="x"/> [N,C,H,W] stored channels-last: the same shape and values, NHWC memory (TorchSharp has no
+    /// memory-format argument; a permuted contiguous copy permuted back is that layout).
+    /// </summary>
+    public static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+
     private static int RoundUp(int channels) => (channels + Block - 1) / Block * Block;
 
     private static Tensor Zeros(Tensor like, params long[] shape) => torch.zeros(shape, dtype: like.dtype, device: like.device);

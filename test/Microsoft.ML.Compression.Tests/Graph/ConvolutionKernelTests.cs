@@ -13,6 +13,8 @@ public class ConvolutionKernelTests
     [TestMethod]
     public void ValuesAndGradientsMatchADoublePrecisionReference()
     {
+        // Both layouts: GraphModule stores feature maps channels-last, where libtorch runs other kernels.
+        foreach (bool channelsLast in new[] { false, true })
         foreach (int kernel in new[] { 1, 3, 5 })
         foreach (var (inChannels, outChannels, groups) in new[] { (3, 8, 1), (8, 8, 1), (6, 21, 1), (18, 24, 1), (24, 13, 1), (32, 40, 1), (16, 16, 1), (40, 20, 2), (12, 12, 12) })
         {
@@ -23,7 +25,7 @@ public class ConvolutionKernelTests
             var x = torch.randn(4, inChannels, 9, 9).requires_grad_(true);
             var w = torch.randn(outChannels, inChannels / groups, kernel, kernel).requires_grad_(true);
             var b = torch.randn(outChannels);
-            var y = ConvolutionKernel.Conv2d(x, w, b, layer);
+            var y = ConvolutionKernel.Conv2d(channelsLast ? ConvolutionKernel.ToChannelsLast(x) : x, w, b, layer);
             var g = torch.randn_like(y);
             var grads = torch.autograd.grad(new[] { (y * g).sum() }, new[] { x, w });
 
@@ -32,7 +34,7 @@ public class ConvolutionKernelTests
             var yd = nn.functional.conv2d(xd, wd, b.to(float64), padding: new long[] { padding, padding }, groups: groups);
             var expected = torch.autograd.grad(new[] { (yd * g.to(float64)).sum() }, new[] { xd, wd });
 
-            string what = $"{inChannels}->{outChannels} k{kernel} groups {groups}";
+            string what = $"{inChannels}->{outChannels} k{kernel} groups {groups}{(channelsLast ? " channels-last" : "")}";
             AssertClose(yd, y, what + " output");
             AssertClose(expected[0], grads[0], what + " input gradient");
             AssertClose(expected[1], grads[1], what + " weight gradient");
