@@ -83,7 +83,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Network '{_graph.Name}' expects [N,{_graph.InputSize}] or [N,{string.Join(",", s)}] input, got [{string.Join(",", input.shape)}].");
         Tensor x = shaped ? input : input.reshape(s.Select(d => (long)d).Prepend(-1L).ToArray());
 
-        bool channelsLast = !ChannelsLast;
+        bool channelsLast = false;
         var values = new Dictionary<string, Tensor> { [NetworkGraph.InputName] = ToChannelsLast(ApplyOutputModule(NetworkGraph.InputName, x), ref channelsLast) };
         IReadOnlyList<Layer> layers = _graph.Layers;
         for (int i = 0; i < layers.Count; i++)
@@ -103,14 +103,11 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Whether forward stores the first feature map with at least <see cref="ChannelsLastFrom"/> channels
-    /// channels-last (NHWC memory, the same NCHW shape and values): libtorch's CPU convolutions run faster in that
-    /// layout (a ResNet-20 training step about a fifth faster here), and the convolutions, BatchNorms, activations
-    /// and Adds after it keep it, so the copy is made once per batch.
+    /// Forward stores the first feature map with at least this many channels channels-last (NHWC memory, the same
+    /// NCHW shape and values): libtorch's CPU convolutions run faster in that layout (a ResNet-20 training step about
+    /// a fifth faster here), and the convolutions, BatchNorms, activations and Adds after it keep it, so the copy is
+    /// made once per batch. Narrower maps stay NCHW: LeNet-5's 6-channel layers trained slower channels-last.
     /// </summary>
-    internal static bool ChannelsLast = true;
-
-    /// <summary>Narrower maps stay NCHW: LeNet-5's 6-channel layers trained slower channels-last.</summary>
     private const int ChannelsLastFrom = 16;
 
     private static Tensor ToChannelsLast(Tensor value, ref bool done)
