@@ -65,13 +65,21 @@ internal sealed class ExperimentContext : IDisposable
     public void UseMnist()
     {
         string dir = SampleDatasets.EnsureMnist(DataRoot, Console.WriteLine);
-        (Dataset, Train, Test) = ("mnist", Ml.Data.Cache(MnistIdx.Load(Ml, dir, MnistSplit.Train)), Ml.Data.Cache(MnistIdx.Load(Ml, dir, MnistSplit.Test)));
+        (Dataset, Train, Test) = ("mnist", Ml.Data.Cache(TrainRows(MnistIdx.Load(Ml, dir, MnistSplit.Train))), Ml.Data.Cache(MnistIdx.Load(Ml, dir, MnistSplit.Test)));
     }
 
     public void UseFashionMnist()
     {
         string dir = SampleDatasets.EnsureFashionMnist(DataRoot, Console.WriteLine);
-        (Dataset, Train, Test) = ("fashion-mnist", Ml.Data.Cache(FashionMnist.Load(Ml, dir, FashionSplit.Train)), Ml.Data.Cache(FashionMnist.Load(Ml, dir, FashionSplit.Test)));
+        (Dataset, Train, Test) = ("fashion-mnist", Ml.Data.Cache(TrainRows(FashionMnist.Load(Ml, dir, FashionSplit.Train))), Ml.Data.Cache(FashionMnist.Load(Ml, dir, FashionSplit.Test)));
+    }
+
+    /// <summary>The training rows, or their first <c>--train-rows N</c> (a quicker run; the results file records it).</summary>
+    private IDataView TrainRows(IDataView train)
+    {
+        if (!Has("train-rows")) return train;
+        Summary("train_rows", Option("train-rows", 0));
+        return Ml.Data.TakeRows(train, Option("train-rows", 0));
     }
 
     /// <summary>True when the command line gives <c>--name</c>.</summary>

