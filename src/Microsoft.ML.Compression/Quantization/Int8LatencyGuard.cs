@@ -20,42 +20,56 @@ internal static class Int8LatencyGuard
         if (options.Check == Int8LatencyCheck.Off || int8.Weights.Count == 0) return int8;
         int batch = rows.Length / fp32.InputSize;
         byte[] reference = OnnxExporter.Export(fp32);
-        double Ratio(CompressedNetwork candidate, out double fp32Ms, out double int8Ms)
+        string where = FormattableString.Invariant($"batch {batch}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
+        (double FloatMs, double Int8Ms) Measure(CompressedNetwork candidate)
         {
             var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference), ("int8", OnnxExporter.Export(candidate)) }, rows,
                 options.Threads, batch, rounds: 9, runsPerRound: 5);
-            (fp32Ms, int8Ms) = (ms["fp32"], ms["int8"]);
-            return fp32Ms / int8Ms;
+            return (ms["fp32"], ms["int8"]);
         }
-        string Where() => FormattableString.Invariant($"batch {batch}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
+        return Choose(int8, Measure, options.Check, where, log, warn);
+    }
 
-        double speedUp = Ratio(int8, out double f, out double q);
-        log(FormattableString.Invariant($"ONNX Runtime latency ({Where()}): fp32 {f:F3} ms, int8 {q:F3} ms ({speedUp:F2}x)."));
+    /// <summary>
+    /// The decision of <see cref="Apply"/> given <paramref name="measure"/> (fp32 and int8 milliseconds of a candidate):
+    /// the first candidate at least as fast as fp32, else the fastest one measured, so the check never returns a model
+    /// slower than the int8 model it started from.
+    /// </summary>
+    internal static CompressedNetwork Choose(CompressedNetwork int8, Func<CompressedNetwork, (double FloatMs, double Int8Ms)> measure,
+        Int8LatencyCheck check, string where, Action<string> log, Action<string> warn)
+    {
+        var (f, q) = measure(int8);
+        double speedUp = f / q;
+        log(FormattableString.Invariant($"ONNX Runtime latency ({where}): fp32 {f:F3} ms, int8 {q:F3} ms ({speedUp:F2}x)."));
         if (speedUp >= 1) return int8;
-        if (options.Check == Int8LatencyCheck.Warn)
+        if (check == Int8LatencyCheck.Warn)
         {
             warn(FormattableString.Invariant(
-                $"The int8 model runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({Where()}: {q:F3} ms vs {f:F3} ms). ") +
+                $"The int8 model runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({where}: {q:F3} ms vs {f:F3} ms). ") +
                 "Set the latency option Check = KeepFloatWhereSlower to keep slow layers float, or list them in KeepFloatLayers.");
             return int8;
         }
 
         NetworkGraph graph = int8.Graph;
-        CompressedNetwork candidate = int8;
+        CompressedNetwork candidate = int8, fastest = int8;
+        double fastestSpeedUp = speedUp;
         while (NextToKeepFloat(candidate) is Layer layer)
         {
             candidate = KeepFloat(candidate, layer.Name);
-            speedUp = Ratio(candidate, out f, out q);
+            (f, q) = measure(candidate);
+            speedUp = f / q;
             log(FormattableString.Invariant($"{layer.Name} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
             if (speedUp >= 1) return candidate;
+            if (speedUp > fastestSpeedUp) (fastest, fastestSpeedUp) = (candidate, speedUp);
         }
         if (candidate.Weights.Count > 0)
         {
-            warn(FormattableString.Invariant($"The int8 model of {graph.Name} still runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({Where()}) with ") +
-                $"{string.Join(", ", candidate.Weights.Keys)} in int8: their inputs also feed other int8 layers, so they cannot be kept float one by one.");
-            return candidate;
+            // Mixed float and int8 can be slower than either (more quantize steps): keep the fastest form measured.
+            warn(FormattableString.Invariant($"The int8 model of {graph.Name} runs at {fastestSpeedUp:F2}x the fp32 model's speed in ONNX Runtime ({where}) at best, with ") +
+                $"{string.Join(", ", fastest.Weights.Keys)} in int8; the layers left cannot be kept float one by one (their inputs also feed other int8 layers).");
+            return fastest;
         }
-        warn($"No int8 layer of {graph.Name} made it faster than fp32 in ONNX Runtime ({Where()}); every layer stays float, so the model is not smaller either.");
+        warn($"No int8 layer of {graph.Name} made it faster than fp32 in ONNX Runtime ({where}); every layer stays float, so the model is not smaller either.");
         return candidate;
     }
 

@@ -117,6 +117,35 @@ public class SlowInt8LayersTests
     }
 
     [TestMethod]
+    public void TheCheckKeepsTheFastestFormMeasuredWhenNoneReachesFp32Speed()
+    {
+        // ResNet-20's downsampling blocks feed one tensor to two convolutions, so some layers can never be kept float
+        // one by one and the check ends with int8 layers left.
+        using var ptq = TestModels.Compression.PostTrainingQuantization(TestModels.ResNet20, new PostTrainingQuantizer.Options
+        {
+            CalibrationSamples = 64, Latency = new Int8LatencyOptions { KeepSlowLayersFloat = false },
+        }).Fit(TestModels.Train);
+        CompressedNetwork all = ptq.Compressed;
+        int n = all.Weights.Count;
+
+        // Scripted timings by the number of int8 layers: the start 0.9x, one layer fewer 0.95x, every other form 0.5x.
+        (double, double) Slower(CompressedNetwork c) => (1.0, c.Weights.Count == n ? 1 / 0.9 : c.Weights.Count == n - 1 ? 1 / 0.95 : 2.0);
+        var warnings = new List<string>();
+        var logged = new List<string>();
+        CompressedNetwork chosen = Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.KeepFloatWhereSlower, "test", logged.Add, warnings.Add);
+        Assert.AreEqual(n - 1, chosen.Weights.Count, string.Join("\n", logged));
+        Assert.IsTrue(logged.Count > 3, "it tried more forms after the fastest one");
+        Assert.AreEqual(1, warnings.Count);
+        StringAssert.Contains(warnings[0], "0.95x");
+
+        // A form at fp32 speed is kept as soon as it is measured.
+        (double, double) Faster(CompressedNetwork c) => (1.0, c.Weights.Count >= n - 1 ? 2.0 : 1.0);
+        Assert.AreEqual(n - 2, Int8LatencyGuard.Choose(all, Faster, Int8LatencyCheck.KeepFloatWhereSlower, "test", _ => { }, _ => { }).Weights.Count);
+        // Warn only measures.
+        Assert.AreSame(all, Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.Warn, "test", _ => { }, warnings.Add));
+    }
+
+    [TestMethod]
     public void LatencySettingsOutsideTheirRangeAreRefusedNamingThem()
     {
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TestModels.Compression.PostTrainingQuantization(TestModels.LeNet,
