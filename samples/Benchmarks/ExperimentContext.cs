@@ -82,6 +82,13 @@ internal sealed class ExperimentContext : IDisposable
         return Ml.Data.TakeRows(train, Option("train-rows", 0));
     }
 
+    /// <summary>The middle value (the mean of the two middle ones for an even count).</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
     /// <summary>True when the command line gives <c>--name</c>.</summary>
     public bool Has(string name) => _args.ContainsKey(name);
 

@@ -70,19 +70,18 @@ internal static class OnnxCompressExperiment
         }
 
         var c = x.Ml.Transforms.Compression;
-        IDataView train = x.Train; // --train-rows N: the first N rows only (a quicker run; accuracy then reflects less training)
         var models = new List<Entry> { new("original", "original", original, null, 0, null) };
         using CompressedModelTransformer imported = c.ImportOnnx(model);
         models.Add(Measure(x, "imported", () => imported, owned: false));
-        models.Add(Measure(x, "ptq", () => c.PostTrainingQuantization(imported, new PostTrainingQuantizer.Options { CalibrationSamples = 512 }).Fit(train)));
+        models.Add(Measure(x, "ptq", () => c.PostTrainingQuantization(imported, new PostTrainingQuantizer.Options { CalibrationSamples = 512 }).Fit(x.Train)));
         // The measured check: int8 layers that make the model slower than fp32 at this batch and thread count stay float.
         models.Add(Measure(x, "ptq-checked", () => c.PostTrainingQuantization(imported, new PostTrainingQuantizer.Options
         {
             CalibrationSamples = 512,
             Latency = new() { Check = Microsoft.ML.Compression.Quantization.Int8LatencyCheck.KeepFloatWhereSlower, BatchSize = rowsPerRun, Threads = threads },
-        }).Fit(train)));
-        models.Add(Measure(x, "qat", () => c.QuantizeAwareTraining(imported, new QuantizeAwareTrainer.Options { Epochs = epochs }).Fit(train)));
-        models.Add(Measure(x, "l1-30", () => c.L1NormPruning(imported, new L1NormPruner.Options { PruneRate = 0.3, Epochs = epochs }).Fit(train)));
+        }).Fit(x.Train)));
+        models.Add(Measure(x, "qat", () => c.QuantizeAwareTraining(imported, new QuantizeAwareTrainer.Options { Epochs = epochs }).Fit(x.Train)));
+        models.Add(Measure(x, "l1-30", () => c.L1NormPruning(imported, new L1NormPruner.Options { PruneRate = 0.3, Epochs = epochs }).Fit(x.Train)));
 
         string? logits = report.Outputs.Any(o => o.Name == report.LogitsTensor) ? report.LogitsTensor : null;
         int[] reference = Predict(original, features, labels.Length, threads, logits);

@@ -36,7 +36,7 @@ if (args.Length == 0 || !experiments.ContainsKey(args[0]))
 using var context = new ExperimentContext(args[0].ToLowerInvariant(), args.Skip(1).ToArray());
 // libtorch's threads for every Fit that sets none: 1 lets two experiments share the 2-core machine without its
 // OpenMP threads spinning against each other (training then runs several times slower).
-if (context.Has("torch-threads") && args[0] is not ("big-data" or "training-speed"))
+if (context.Has("torch-threads") && context.Name is not ("big-data" or "training-speed"))
     TorchSharp.torch.set_num_threads(context.Option("torch-threads", 1));
 experiments[args[0]](context);
 context.Finish();

@@ -69,7 +69,7 @@ internal static class BigDataExperiment
                 Console.WriteLine($"Subset round {r + 1}: memory {memory[^1].ImagesPerSecond:F0} images/s, disk {disk[^1].ImagesPerSecond:F0} images/s");
             }
             double bestMemory = memory.Max(m => m.ImagesPerSecond), bestDisk = disk.Max(d => d.ImagesPerSecond);
-            double medianRatio = Median(disk.Select(d => d.ImagesPerSecond)) / Median(memory.Select(m => m.ImagesPerSecond));
+            double medianRatio = ExperimentContext.Median(disk.Select(d => d.ImagesPerSecond)) / ExperimentContext.Median(memory.Select(m => m.ImagesPerSecond));
             bool identical = memory[0].Onnx.AsSpan().SequenceEqual(disk[0].Onnx);
             Console.WriteLine($"Subset of {subset:N0}: disk/memory throughput {bestDisk / bestMemory:F3} (best of {repeats}), {medianRatio:F3} (medians); identical models: {identical}");
             json["subset"] = new
@@ -94,12 +94,6 @@ internal static class BigDataExperiment
         string output = Path.Combine(x.ArtifactDirectory, "results.json");
         File.WriteAllText(output, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"Wrote {output}");
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
     private sealed record Measured(string Storage, double EpochSeconds, double ImagesPerSecond, double FitSeconds, double Accuracy, byte[] Onnx, long PeakBytes);

@@ -78,7 +78,7 @@ internal static class TrainingSpeedExperiment
         if (theirs.Count > 0)
         {
             result["pytorch"] = Summary(theirs);
-            result["fp32_epoch_ratio_ours_over_pytorch"] = Math.Round(Median(ours.Select(o => o.Fp32)) / Median(theirs.Select(t => t.Fp32)), 3);
+            result["fp32_epoch_ratio_ours_over_pytorch"] = Math.Round(ExperimentContext.Median(ours.Select(o => o.Fp32)) / ExperimentContext.Median(theirs.Select(t => t.Fp32)), 3);
         }
         return result;
     }
@@ -87,16 +87,10 @@ internal static class TrainingSpeedExperiment
     {
         ["fp32_epoch_seconds"] = runs.Select(r => Math.Round(r.Fp32, 2)).ToArray(),
         ["qat_epoch_seconds"] = runs.Select(r => Math.Round(r.Qat, 2)).ToArray(),
-        ["fp32_median"] = Math.Round(Median(runs.Select(r => r.Fp32)), 2),
-        ["qat_median"] = Math.Round(Median(runs.Select(r => r.Qat)), 2),
-        ["qat_over_fp32"] = Math.Round(Median(runs.Select(r => r.Qat)) / Median(runs.Select(r => r.Fp32)), 3),
+        ["fp32_median"] = Math.Round(ExperimentContext.Median(runs.Select(r => r.Fp32)), 2),
+        ["qat_median"] = Math.Round(ExperimentContext.Median(runs.Select(r => r.Qat)), 2),
+        ["qat_over_fp32"] = Math.Round(ExperimentContext.Median(runs.Select(r => r.Qat)) / ExperimentContext.Median(runs.Select(r => r.Fp32)), 3),
     };
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
 
     /// <summary>The interpreter to use, or null when it is missing or has no torch (the peer is then skipped).</summary>
     private static string? PythonWithTorch(string python)

@@ -44,7 +44,7 @@ internal static class SensitivityHeatmap
             canvas.DrawText(targets[t], Margin, y + 15, text);
             for (int c = 0; c < columns.Count; c++)
             {
-                SensitivityRow? row = report.Rows.FirstOrDefault(r => r.Target == targets[t] && r.Column == columns[c]);
+                SensitivityRow? row = report.Find(targets[t], columns[c]);
                 var rect = new SKRect(left + c * cell, y, left + (c + 1) * cell, y + RowHeight);
                 if (row is null) continue;
                 fill.Color = ColorOf(row.Drop / highest);

@@ -53,6 +53,9 @@ public sealed class SensitivityReport
     /// <summary>The settings measured, in order ("8 bit" ... "prune 75%").</summary>
     public IReadOnlyList<string> Columns => Rows.Select(r => r.Column).Distinct().ToList();
 
+    /// <summary>The row of <paramref name="target"/> at setting <paramref name="column"/>, or null where it was not measured.</summary>
+    internal SensitivityRow? Find(string target, string column) => Rows.FirstOrDefault(r => r.Target == target && r.Column == column);
+
     /// <summary>The fewest bits at which <paramref name="layer"/> alone loses at most <paramref name="maxDropPoints"/>; null when no width measured does.</summary>
     public int? FewestBits(string layer, double maxDropPoints) =>
         Rows.Where(r => r.Kind == Bits && r.Target == layer && r.Drop <= maxDropPoints).Select(r => (int?)(int)r.Setting).Min();
@@ -79,17 +82,17 @@ public sealed class SensitivityReport
     /// <summary>The table: one row per target, the accuracy drop in points per setting.</summary>
     public override string ToString()
     {
-        var columns = Columns;
+        var (targets, columns) = (Targets, Columns);
         var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"Sensitivity of {Network} on {ValidationRows:N0} validation rows (baseline {BaselineAccuracy:P2}); accuracy drop in points, one layer or group compressed at a time, no fine-tuning\n"));
-        int nameWidth = Math.Max(6, Targets.Max(t => t.Length));
+        int nameWidth = Math.Max(6, targets.Max(t => t.Length));
         text.Append("target".PadRight(nameWidth)).Append(string.Concat(columns.Select(c => " | " + c.PadLeft(9)))).Append('\n');
-        foreach (string target in Targets)
+        foreach (string target in targets)
         {
             text.Append(target.PadRight(nameWidth));
             foreach (string column in columns)
             {
-                SensitivityRow? row = Rows.FirstOrDefault(r => r.Target == target && r.Column == column);
+                SensitivityRow? row = Find(target, column);
                 text.Append(" | ").Append((row is null ? "" : row.Drop.ToString("0.00", CultureInfo.InvariantCulture)).PadLeft(9));
             }
             text.Append('\n');
