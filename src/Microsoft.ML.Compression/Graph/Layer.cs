@@ -121,6 +121,14 @@ public abstract class Layer
     /// <summary>True when the output takes only values of the input (max pooling, flatten, dropout), so it keeps the input's quantization grid.</summary>
     internal virtual bool KeepsInputGrid => false;
 
+    /// <summary>
+    /// True for a layer that keeps its input's grid but whose uint8 kernel in ONNX Runtime is far slower than its float
+    /// one (max pooling: NCHW uint8 against NCHWc float). Its output is then quantized with a scale one float step
+    /// above its input's: the codes are the same, but ONNX Runtime no longer drops the dequantize/quantize pair around
+    /// it, so it runs in float.
+    /// </summary>
+    internal virtual bool RunsFloatBetweenGrids => false;
+
     /// <summary>True for clamping activations (ReLU, ReLU6) that ONNX Runtime folds into the quantized operator before them.</summary>
     internal virtual bool FoldsIntoQuantizedProducer => false;
 

@@ -7,8 +7,9 @@ namespace Microsoft.ML.Compression.Onnx;
 /// <summary>
 /// Writes the QuantizeLinear -> DequantizeLinear pair (uint8, per tensor) after a quantized activation. The pair
 /// reads one scale and one zero-point initializer, and the model holds one initializer per distinct value (see
-/// <see cref="Scale"/>): ONNX Runtime drops the pairs around max pooling and flatten only when both sides use the same
-/// quantization, and those layers repeat their input's grid. The pair's nodes are unnamed and its tensors have short
+/// <see cref="Scale"/>): ONNX Runtime drops the pairs around flatten and reshapes only when both sides use the same
+/// quantization, and those layers repeat their input's grid (max pooling deliberately gets a distinct scale, see
+/// <see cref="Layer.RunsFloatBetweenGrids"/>). The pair's nodes are unnamed and its tensors have short
 /// names; the layers' nodes carry the names.
 /// </summary>
 internal sealed class ActivationQdqWriter

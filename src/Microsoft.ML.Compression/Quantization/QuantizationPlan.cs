@@ -60,10 +60,18 @@ internal static class QuantizationPlan
 
     /// <summary>
     /// The quantization of a tensor as its readers see it: its own entry of <paramref name="activations"/>, or for max
-    /// pooling, flatten and dropout, their input's; null for a float tensor.
+    /// pooling, flatten and dropout, their input's (one float step wider for layers that
+    /// <see cref="Layer.RunsFloatBetweenGrids"/>); null for a float tensor.
     /// </summary>
-    public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName) =>
-        GridSource(graph, tensorName, activations.ContainsKey) is string source ? activations[source] : null;
+    public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName)
+    {
+        if (activations.TryGetValue(tensorName, out QuantParams own)) return own;
+        if (tensorName == NetworkGraph.InputName) return null;
+        Layer layer = graph[tensorName];
+        if (!layer.KeepsInputGrid || ActivationOf(graph, activations, layer.Inputs[0]) is not QuantParams input) return null;
+        // One float step up represents every code of the input exactly (|q - z| <= 255 moves by far less than half a step).
+        return layer.RunsFloatBetweenGrids ? input with { Scale = MathF.BitIncrement(input.Scale) } : input;
+    }
 
     /// <summary>
     /// The tensor whose quantizer <paramref name="tensorName"/>'s readers see: the tensor itself when

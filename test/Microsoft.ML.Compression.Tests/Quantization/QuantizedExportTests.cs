@@ -32,7 +32,10 @@ public class QuantizedExportTests
         var ops = AssertAgreement(Calibrated(TestModels.LeNet));
         Assert.AreEqual(2, ops.GetValueOrDefault("QLinearConv"), "both convolutions fused");
         Assert.AreEqual(3, ops.GetValueOrDefault("QGemm"), "all three fully connected layers fused");
-        Assert.IsFalse(ops.ContainsKey("Conv") || ops.ContainsKey("Gemm") || ops.ContainsKey("DequantizeLinear"), string.Join(",", ops.Keys));
+        Assert.IsFalse(ops.ContainsKey("Conv") || ops.ContainsKey("Gemm"), string.Join(",", ops.Keys));
+        // Max pooling runs in float (ONNX Runtime's uint8 pool is far slower): one dequantize before each pool, nowhere else.
+        Assert.AreEqual(2, ops.GetValueOrDefault("MaxPool"), string.Join(",", ops.Keys));
+        Assert.AreEqual(2, ops.GetValueOrDefault("DequantizeLinear"), string.Join(",", ops.Keys));
     }
 
     [TestMethod]
