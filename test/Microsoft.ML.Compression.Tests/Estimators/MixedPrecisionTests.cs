@@ -7,6 +7,7 @@ using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Proto;
+using Microsoft.ML.Compression.Quantization.LowBit;
 using Microsoft.ML.Compression.Tests.Onnx;
 using Microsoft.ML.Compression.Tests.Quantization;
 using Microsoft.ML.Compression.Training;
@@ -29,7 +30,7 @@ public class MixedPrecisionTests
     private static readonly string[] WeightLayers = { "conv1", "conv2", "fc1", "fc2", "fc3" };
     private static readonly Dictionary<string, int> MixedBits = new() { ["conv1"] = 8, ["conv2"] = 2, ["fc1"] = 4 };
     private static readonly Dictionary<string, CompressedModelTransformer> Models = new();
-    private static NetworkGraph _start = null!;
+    private static NetworkGraph _start = null!, _startBn = null!;
     private static IDataView _train = null!;
 
     [ClassInitialize]
@@ -41,22 +42,28 @@ public class MixedPrecisionTests
             new TrainingLoop(new TrainingOptions { Epochs = 2, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 0.002 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 2 * Rows));
             _start = module.ToGraph();
         }
+        using (var module = new GraphModule(NetworkZoo.LeNet5(batchNorm: true)))
+        {
+            new TrainingLoop(new TrainingOptions { Epochs = 1, BatchSize = 32, Optimizer = OptimizerKind.Adam, LearningRate = 0.002 }).Run(module, TestData.MnistArrays(MnistSplit.Train, 2 * Rows));
+            _startBn = module.ToGraph();
+        }
         _train = TestData.Mnist(TestModels.Ml, MnistSplit.Train, Rows);
 
         Models["mixed"] = Fit(new() { LayerWeightBits = new(MixedBits), ActivationBits = 32 });
+        Models["mixed-bn"] = Fit(new() { LayerWeightBits = new(MixedBits), ActivationBits = 32 }, _startBn);
         Models["w2"] = Fit(new() { WeightBits = 2, LayerWeightBits = new() { ["fc1"] = 2, ["fc2"] = 2, ["fc3"] = 2 }, ActivationBits = 32 });
         // The int8 model with every layer int8 (LeNet's convolutions would otherwise stay float for speed).
         Models["int8"] = Fit(new() { Latency = new() { KeepSlowLayersFloat = false } });
         Models["int8-map"] = Fit(new() { LayerWeightBits = new() { ["conv1"] = 8, ["fc1"] = 8 }, Latency = new() { KeepSlowLayersFloat = false } });
     }
 
-    private static CompressedModelTransformer Fit(QuantizeAwareTrainer.Options options)
+    private static CompressedModelTransformer Fit(QuantizeAwareTrainer.Options options, NetworkGraph? start = null)
     {
         options.Epochs = 1;
         options.BatchSize = 32;
         options.LearningRate = 0.001;
         options.Optimizer = OptimizerKind.Adam;
-        return TestModels.Compression.QuantizeAwareTraining(_start, options).Fit(_train);
+        return TestModels.Compression.QuantizeAwareTraining(start ?? _start, options).Fit(_train);
     }
 
     [ClassCleanup]
@@ -144,7 +151,7 @@ public class MixedPrecisionTests
     [TestMethod]
     public void OnnxRuntimeAndMLNetScoreLikeTorchSharp()
     {
-        foreach (string name in new[] { "mixed", "w2" })
+        foreach (string name in new[] { "mixed", "mixed-bn", "w2" })
         {
             CompressedModelTransformer model = Models[name];
             float[] images = TestData.MnistFeatures(MnistSplit.Test, 256);
@@ -162,10 +169,40 @@ public class MixedPrecisionTests
                 for (int k = 0; k < 10; k++)
                     Assert.AreEqual(MathF.Exp(logits[k] - max) / sum, scores[row].Score[k], 1e-4f, $"{name}: row {row} class {k}");
             }
-            double accuracy = TestModels.Accuracy(model), start = TestModels.Accuracy(_start);
+            double accuracy = TestModels.Accuracy(model), start = TestModels.Accuracy(name == "mixed-bn" ? _startBn : _start);
             Console.WriteLine($"{name}: accuracy {accuracy:F3} (fp32 start {start:F3}), max |logit difference| {maxDiff}");
-            if (name == "mixed") Assert.IsTrue(accuracy >= start - 0.05, $"mixed accuracy {accuracy} vs the fp32 start's {start}");
+            if (name.StartsWith("mixed", StringComparison.Ordinal)) Assert.IsTrue(accuracy >= start - 0.05, $"mixed accuracy {accuracy} vs the fp32 start's {start}");
         }
+    }
+
+    [TestMethod]
+    public void TrainingComputesWhatTheExportStores()
+    {
+        // Each layer fake-quantized at its own width while training, BatchNorm unfolded: the training module in eval
+        // mode computes what the exported description does.
+        var layers = new[] { ("conv1", 8), ("conv2", 2), ("fc1", 4), ("fc2", 8), ("fc3", 1) };
+        using var model = new LowBitTrainingModel(_startBn, layers, false, (layer, module, bits, scales) => new SteWeightModule(layer, module, bits, scales));
+        float[] images = TestData.MnistFeatures(MnistSplit.Test, 64);
+        float[] training = TorchLogits.Of(model.Module, images, 64);
+        CompressedNetwork exported = model.Finish();
+        float[] stored = TorchLogits.Of(exported, images, 64);
+        float maxDiff = TorchLogits.MaxAbsDifference(training, stored);
+        Assert.IsTrue(maxDiff <= 1e-4f, $"training vs exported max |logit difference| {maxDiff}");
+        Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(_startBn, images, 64), stored) > 1e-2f, "the weights are quantized");
+        CollectionAssert.AreEquivalent(layers.Select(l => new KeyValuePair<string, int>(l.Item1, l.Item2)).ToArray(), exported.WeightBitsByLayer.ToArray());
+        Assert.AreEqual(2, exported.Graph.Layers.OfType<BatchNorm2dLayer>().Count(), "BatchNorm stays unfolded");
+        Assert.IsInstanceOfType<Int8Weights>(exported.Weights["conv1"]);
+        Assert.IsInstanceOfType<LevelWeights>(exported.Weights["conv2"]);
+    }
+
+    [TestMethod]
+    public void BatchNormStaysALayerInTheMixedExport()
+    {
+        ModelProto onnx = ModelProto.Parser.ParseFrom(Models["mixed-bn"].OnnxModel);
+        Assert.AreEqual(2, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.AreEqual((int)DataType.Int8, StoredWeights.Of(onnx, "conv1").DataType);
+        Assert.AreEqual((int)DataType.Int2, StoredWeights.Of(onnx, "conv2").DataType);
+        Assert.AreEqual((int)DataType.Int4, StoredWeights.Of(onnx, "fc1").DataType);
     }
 
     [TestMethod]
