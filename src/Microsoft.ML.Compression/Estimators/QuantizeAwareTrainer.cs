@@ -14,7 +14,9 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <remarks>
 /// Each convolution followed by a BatchNorm trains folded with it (the exported model always folds them); activation
 /// ranges are tracked from the training batches. The fitted transformer's <see cref="CompressedModelTransformer.Compressed"/>
-/// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32.
+/// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32. With 1-, 2- or 4-bit
+/// <see cref="Options.WeightBits"/> it trains straight-through onto SLB's levels instead, and
+/// <see cref="Options.LayerWeightBits"/> gives single layers their own width (mixed precision, one ONNX model).
 /// </remarks>
 public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTrainer.Options>
 {
