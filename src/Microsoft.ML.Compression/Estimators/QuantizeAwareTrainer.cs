@@ -14,7 +14,9 @@ namespace Microsoft.ML.Compression.Estimators;
 /// <remarks>
 /// Each convolution followed by a BatchNorm trains folded with it (the exported model always folds them); activation
 /// ranges are tracked from the training batches. The fitted transformer's <see cref="CompressedModelTransformer.Compressed"/>
-/// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32.
+/// describes the int8 model and its report gives per-layer bit widths and the size relative to fp32. With 1-, 2- or 4-bit
+/// <see cref="Options.WeightBits"/> it trains straight-through onto SLB's levels instead, and
+/// <see cref="Options.LayerWeightBits"/> gives single layers their own width (mixed precision, one ONNX model).
 /// </remarks>
 public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTrainer.Options>
 {
@@ -35,12 +37,36 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         /// <summary>
         /// Bits of the weights: 8 (int8, every Conv2d and Linear layer), or 1, 2 or 4: straight-through QAT onto SLB's
         /// levels with per-channel scales fitted to the trained weights, convolutions only (SLB's default), BatchNorm
-        /// kept unfolded (it absorbs the scale). Default 8.
+        /// kept unfolded (it absorbs the scale). Default 8. <see cref="LayerWeightBits"/> sets the width of single layers.
         /// </summary>
         [Choice(new object[] { 1, 2, 4, 8 }, 8)]
         public int WeightBits { get; set; } = 8;
 
-        /// <summary>Bits of the activations: 8 (uint8), or 32 (float) with 1-, 2- or 4-bit weights. Default 8.</summary>
+        /// <summary>
+        /// Weight bits per layer (mixed precision): Conv2d or Linear layer name → 1, 2, 4 or 8. Default empty (every
+        /// layer at <see cref="WeightBits"/>). Layers not named get <see cref="WeightBits"/> where that width alone would
+        /// quantize them (8: every Conv2d and Linear layer; 1, 2 or 4: every convolution but a classifier one) and stay
+        /// float otherwise; a named layer may not be in <see cref="KeepFloatLayers"/>.
+        /// </summary>
+        /// <remarks>
+        /// Each layer trains with its weights fake-quantized at its own width (straight-through gradients) and is
+        /// stored at that width in one standard ONNX model: 8 bits as int8 behind DequantizeLinear, 4 and 2 bits as
+        /// INT4/INT2 behind DequantizeLinear, 1 bit packed (see <see cref="LevelWeights"/>). The widths decide the form:
+        /// <list type="bullet">
+        /// <item>every width 8 with <see cref="ActivationBits"/> 8: the int8 model, exactly as <see cref="WeightBits"/> 8 alone gives;</item>
+        /// <item>every width 1, 2 or 4: the low-bit model (BatchNorm unfolded) with uint8 or float activations;</item>
+        /// <item>8-bit layers mixed with 1-, 2- or 4-bit ones: weight-only quantization, which needs <see cref="ActivationBits"/>
+        /// 32. ONNX Runtime runs float kernels on the dequantized weights, BatchNorm stays unfolded for every layer
+        /// (<see cref="FoldBatchNorm"/>, <see cref="QuantDelay"/>, <see cref="FreezeBatchNormAfter"/> and
+        /// <see cref="Latency"/> apply to the int8 model only) and the model's gain is its size, not its speed.</item>
+        /// </list>
+        /// </remarks>
+        public Dictionary<string, int> LayerWeightBits { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Bits of the activations: 8 (uint8), or 32 (float) with 1-, 2- or 4-bit weights or with a
+        /// <see cref="LayerWeightBits"/> mix of 8-bit and lower widths. Default 8.
+        /// </summary>
         [Choice(new object[] { 8, 32 }, 8)]
         public int ActivationBits { get; set; } = 8;
 
@@ -85,7 +111,7 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         public override void Validate()
         {
             base.Validate();
-            QuantizationBits.Validate(WeightBits, ActivationBits, nameof(WeightBits), nameof(ActivationBits));
+            QuantizationBits.Validate(WeightBits, LayerWeightBits, ActivationBits, nameof(WeightBits), nameof(LayerWeightBits), nameof(ActivationBits));
             if (!Enum.IsDefined(ActivationRange))
                 throw new ArgumentOutOfRangeException(nameof(ActivationRange), ActivationRange, "Unknown range tracking.");
             if (!(EmaDecay > 0 && EmaDecay < 1))
@@ -100,20 +126,24 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         }
     }
 
-    private readonly IReadOnlyList<string>? _lowBitLayers;
+    private readonly IReadOnlyList<(string Name, int Bits)>? _lowBitLayers; // null for the int8 model
     private readonly string[] _keepFloat;
     private readonly IReadOnlyList<string> _keepFloatNotes;
 
     internal QuantizeAwareTrainer(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "QuantizeAwareTraining")
     {
-        _lowBitLayers = QuantizationBits.CheckLayers(Network, options.WeightBits, options.KeepFloatLayers, nameof(Options.KeepFloatLayers));
-        (_keepFloat, _keepFloatNotes) = SlowInt8Layers.Choose(Network, options.WeightBits, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat);
+        _lowBitLayers = QuantizationBits.LayerBits(Network, options.WeightBits, options.LayerWeightBits, options.KeepFloatLayers,
+            nameof(Options.LayerWeightBits), nameof(Options.KeepFloatLayers));
+        (_keepFloat, _keepFloatNotes) = SlowInt8Layers.Choose(Network, _lowBitLayers is null ? 8 : 1, options.KeepFloatLayers, options.Latency.KeepSlowLayersFloat);
     }
 
     private protected override FitResult FitCore(FitContext context)
     {
-        context.Info($"Quantization-aware training of {Network.Name} (W{Settings.WeightBits}A{Settings.ActivationBits}) for {Settings.Epochs} epochs.");
+        string weights = _lowBitLayers is null ? "8"
+            : _lowBitLayers.Select(l => l.Bits).Distinct().Count() == 1 ? FormattableString.Invariant($"{_lowBitLayers[0].Bits}")
+            : "{" + string.Join(", ", _lowBitLayers.Select(l => FormattableString.Invariant($"{l.Name}: {l.Bits}"))) + "}";
+        context.Info($"Quantization-aware training of {Network.Name} (W{weights}A{Settings.ActivationBits}) for {Settings.Epochs} epochs.");
         return _lowBitLayers is null ? FitInt8(context) : FitLowBit(context, _lowBitLayers);
     }
 
@@ -130,15 +160,15 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         return new FitResult(quantized, trained, "simqat-int8");
     }
 
-    // Straight-through QAT onto SLB's levels: the baseline SLB is compared with at 1, 2 and 4 bits.
-    private FitResult FitLowBit(FitContext context, IReadOnlyList<string> layers)
+    // Straight-through QAT onto SLB's levels (the baseline SLB is compared with at 1, 2 and 4 bits), each layer at its
+    // own width; 8-bit layers among them are fake-quantized to int8 (weight-only, float activations).
+    private FitResult FitLowBit(FitContext context, IReadOnlyList<(string Name, int Bits)> layers)
     {
-        int bits = Settings.WeightBits;
         bool a8 = Settings.ActivationBits == 8;
-        using var model = new LowBitTrainingModel(Network, layers, bits, a8,
-            (layer, module, scales) => new SteWeightModule(layer, module, bits, scales), Settings.ActivationRange, Settings.EmaDecay);
+        using var model = new LowBitTrainingModel(Network, layers, a8,
+            (layer, module, bits, scales) => new SteWeightModule(layer, module, bits, scales), Settings.ActivationRange, Settings.EmaDecay);
         context.Run(model.Module, "STE", hooks: model.Checkpoint());
         CompressedNetwork lowBit = model.Finish();
-        return new FitResult(lowBit, lowBit.Graph, QuantizationBits.LowBitMethod("ste", bits, a8));
+        return new FitResult(lowBit, lowBit.Graph, QuantizationBits.LowBitMethod("ste", layers.Select(l => l.Bits), a8));
     }
 }

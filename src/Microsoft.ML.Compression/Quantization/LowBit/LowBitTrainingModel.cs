@@ -12,9 +12,16 @@ namespace Microsoft.ML.Compression.Quantization.LowBit;
 /// weights, and, for A8, uint8 activation quantizers where the int8 plan puts them. <see cref="Finish"/> returns the
 /// <see cref="CompressedNetwork"/> to export.
 /// </summary>
+/// <remarks>
+/// Layers may have different widths (mixed precision). A layer at 8 bits is fake-quantized to symmetric per-channel
+/// int8 by a <see cref="FakeQuantWeightLayer"/> with no BatchNorm attached (BatchNorm stays unfolded, as for the
+/// low-bit layers) and is stored as <see cref="Int8Weights"/>; 8-bit layers need float activations here (weight-only
+/// quantization: no int8 kernels).
+/// </remarks>
 internal sealed class LowBitTrainingModel : IDisposable
 {
     private readonly Dictionary<string, LowBitWeightModule> _layers = new(StringComparer.Ordinal);
+    private readonly List<string> _int8Layers = new();
     private readonly Dictionary<string, ActivationQuantizer> _quantizers = new(StringComparer.Ordinal); // by unfolded tensor
     private readonly string _settings;
 
@@ -27,22 +34,47 @@ internal sealed class LowBitTrainingModel : IDisposable
     /// <param name="emaDecay">Decay for <see cref="RangeTracking.Ema"/>.</param>
     public LowBitTrainingModel(NetworkGraph trained, IReadOnlyList<string> layers, int bits, bool quantizeActivations,
         Func<Layer, nn.Module<Tensor, Tensor>, float[], LowBitWeightModule> wrap, RangeTracking tracking = RangeTracking.MinMax, double emaDecay = 0.999)
+        : this(trained, layers.Select(name => (name, bits)).ToArray(), quantizeActivations, (layer, module, _, scales) => wrap(layer, module, scales), tracking, emaDecay)
     {
+    }
+
+    /// <param name="trained">The trained float network.</param>
+    /// <param name="layers">The Conv2d/Linear layers to quantize, in graph order, each with its bits (1, 2, 4 or 8).</param>
+    /// <param name="quantizeActivations">Whether activations are fake-quantized to uint8 (not with 8-bit layers).</param>
+    /// <param name="wrap">Makes the module of one 1-, 2- or 4-bit layer from its IR layer, its TorchSharp module, its bits and its scales.</param>
+    /// <param name="tracking">How activation ranges are tracked.</param>
+    /// <param name="emaDecay">Decay for <see cref="RangeTracking.Ema"/>.</param>
+    public LowBitTrainingModel(NetworkGraph trained, IReadOnlyList<(string Name, int Bits)> layers, bool quantizeActivations,
+        Func<Layer, nn.Module<Tensor, Tensor>, int, float[], LowBitWeightModule> wrap, RangeTracking tracking = RangeTracking.MinMax, double emaDecay = 0.999)
+    {
+        if (layers.Count == 0) throw new ArgumentException("No layer to quantize.", nameof(layers));
+        if (quantizeActivations && layers.Any(l => l.Bits == Int8Weights.Bits8))
+            throw new ArgumentException("8-bit layers among low-bit ones are weight-only: their activations stay float.", nameof(quantizeActivations));
         Module = new GraphModule(trained);
-        _settings = FormattableString.Invariant($"{bits}|{quantizeActivations}|{tracking}|{emaDecay:R}|{string.Join(',', layers)}");
+        // Uniform widths keep the fingerprint checkpoints of a single width have always had.
+        bool uniform = layers.Select(l => l.Bits).Distinct().Count() == 1;
+        string names = string.Join(',', layers.Select(l => uniform ? l.Name : FormattableString.Invariant($"{l.Name}:{l.Bits}")));
+        string width = uniform ? FormattableString.Invariant($"{layers[0].Bits}") : "mixed";
+        _settings = FormattableString.Invariant($"{width}|{quantizeActivations}|{tracking}|{emaDecay:R}|{names}");
         if (quantizeActivations)
-            foreach (var (point, tensor) in QuantizationPlan.ActivationPointsOf(trained, layers))
+            foreach (var (point, tensor) in QuantizationPlan.ActivationPointsOf(trained, layers.Select(l => l.Name).ToArray()))
             {
                 var quantizer = new ActivationQuantizer($"act_{point}", tracking, emaDecay) { Quantizing = true };
                 Module.SetOutputModule(tensor, quantizer);
                 _quantizers[tensor] = quantizer;
             }
-        foreach (string name in layers)
+        foreach (var (name, bits) in layers)
         {
             Layer layer = trained[name];
+            if (bits == Int8Weights.Bits8)
+            {
+                Module.ReplaceLayerModule(name, new FakeQuantWeightLayer(layer, Module.ModuleOf(name)!, null, null, () => null, bits));
+                _int8Layers.Add(name);
+                continue;
+            }
             float[] weights = layer.Parameters["weight"].Data;
             float[] scales = LevelWeights.FitScales(bits, layer.ParameterShape("weight")[0], weights);
-            LowBitWeightModule wrapped = wrap(layer, Module.ModuleOf(name)!, scales);
+            LowBitWeightModule wrapped = wrap(layer, Module.ModuleOf(name)!, bits, scales);
             Module.ReplaceLayerModule(name, wrapped);
             _layers[name] = wrapped;
         }
@@ -62,6 +94,7 @@ internal sealed class LowBitTrainingModel : IDisposable
     {
         var weights = _layers.ToDictionary(e => e.Key, e => (WeightEncoding)e.Value.ToWeights(), StringComparer.Ordinal);
         NetworkGraph trained = Module.ToGraph();
+        foreach (var (name, encoding) in QuantizationAwareModel.Int8Encodings(trained, _int8Layers)) weights[name] = encoding;
         var activations = _quantizers.Where(q => q.Value.HasRange).ToDictionary(q => q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
         return new CompressedNetwork(trained, weights, activations);
     }
