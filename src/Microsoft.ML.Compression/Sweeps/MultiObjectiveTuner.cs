@@ -1,0 +1,70 @@
+namespace Microsoft.ML.Compression.Sweeps;
+
+/// <summary>
+/// Multi-objective search by random scalarisations of a non-dominated archive (in the spirit of ParEGO, without a
+/// surrogate model): every proposal draws random weights w on the simplex, picks the archive member that minimises the
+/// augmented Chebyshev scalarisation max_i w_i f_i + 0.05 Σ w_i f_i of its min-max normalised objectives, and perturbs
+/// its unit vector with Gaussian noise of a randomly drawn scale. Different weights pull different parts of the front
+/// forward, so the front spreads.
+/// </summary>
+/// <remarks>
+/// The archive is the non-dominated set of the feasible completed trials (the least-violating ones while none is
+/// feasible). The first max(6, 2d) proposals, and one in five after, are uniform random points to keep exploring.
+/// Chosen over NSGA-II because it needs no population bookkeeping and works from the first trials of a small budget.
+/// </remarks>
+public sealed class MultiObjectiveTuner : SweepTuner
+{
+    private static readonly double[] Scales = { 0.02, 0.05, 0.1, 0.2 };
+    private System.Random _random = new(0);
+
+    /// <summary>A multi-objective search seeded with <paramref name="seed"/>.</summary>
+    public MultiObjectiveTuner(int seed) : base(seed) { }
+
+    /// <inheritdoc />
+    public override string Kind => "multi-objective";
+
+    /// <inheritdoc />
+    protected override void Reset() => _random = new System.Random(Seed);
+
+    /// <inheritdoc />
+    public override double[]? Propose()
+    {
+        int d = Space.Dimensions;
+        // Draw every random number each time, whichever branch is taken, so the stream does not depend on the branch.
+        double explore = _random.NextDouble();
+        double[] weights = Enumerable.Range(0, Objectives.Count).Select(_ => -Math.Log(1 - _random.NextDouble())).ToArray();
+        double scale = Scales[_random.Next(Scales.Length)];
+        double[] noise = Enumerable.Range(0, d).Select(_ => Gaussian(_random)).ToArray();
+        double[] uniform = Enumerable.Range(0, d).Select(_ => _random.NextDouble()).ToArray();
+
+        List<SweepTrial> done = History.Where(t => t.Succeeded).GroupBy(t => t.Configuration.Key).Select(g => g.First()).ToList();
+        if (done.Count < Math.Max(6, 2 * d) || explore < 0.2) return uniform;
+
+        List<SweepTrial> archive = Archive(done);
+        double total = weights.Sum();
+        SweepTrial parent = archive.MinBy(t => Scalarise(t, done, weights.Select(w => w / total).ToArray()))!;
+        double[] x = Space.ToUnit(parent.Configuration);
+        return Clip(x.Select((v, i) => v + scale * noise[i]).ToArray());
+    }
+
+    private List<SweepTrial> Archive(List<SweepTrial> done)
+    {
+        List<SweepTrial> feasible = done.Where(t => t.Feasible).ToList();
+        if (feasible.Count == 0) return done.OrderBy(t => t.Violation).Take(3).ToList();
+        return ParetoFront.Of(feasible, t => t.Metrics, Objectives).ToList();
+    }
+
+    private double Scalarise(SweepTrial t, List<SweepTrial> done, double[] weights)
+    {
+        double worst = 0, sum = 0;
+        for (int i = 0; i < Objectives.Count; i++)
+        {
+            SweepObjective o = Objectives[i];
+            double lo = done.Min(x => o.Loss(x.Metrics)), hi = done.Max(x => o.Loss(x.Metrics));
+            double f = hi > lo ? (o.Loss(t.Metrics) - lo) / (hi - lo) : 0;
+            worst = Math.Max(worst, weights[i] * f);
+            sum += weights[i] * f;
+        }
+        return worst + 0.05 * sum;
+    }
+}

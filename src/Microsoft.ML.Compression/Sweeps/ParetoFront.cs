@@ -1,0 +1,62 @@
+namespace Microsoft.ML.Compression.Sweeps;
+
+/// <summary>Pareto dominance and non-dominated sets over named metrics.</summary>
+public static class ParetoFront
+{
+    /// <summary>
+    /// Whether <paramref name="a"/> dominates <paramref name="b"/>: at least as good in every objective and better
+    /// in one.
+    /// </summary>
+    public static bool Dominates(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b, IReadOnlyList<SweepObjective> objectives)
+    {
+        bool better = false;
+        foreach (SweepObjective o in objectives)
+        {
+            double la = o.Loss(a), lb = o.Loss(b);
+            if (la > lb) return false;
+            if (la < lb) better = true;
+        }
+        return better;
+    }
+
+    /// <summary>The indices (ascending) of the points no other point dominates; equal points are all kept.</summary>
+    public static IReadOnlyList<int> Of(IReadOnlyList<IReadOnlyDictionary<string, double>> points, IReadOnlyList<SweepObjective> objectives)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        CheckObjectives(objectives);
+        return Enumerable.Range(0, points.Count)
+            .Where(i => !Enumerable.Range(0, points.Count).Any(j => j != i && Dominates(points[j], points[i], objectives)))
+            .ToList();
+    }
+
+    /// <summary>The items whose metrics no other item's dominate, in their original order.</summary>
+    public static IReadOnlyList<T> Of<T>(IEnumerable<T> items, Func<T, IReadOnlyDictionary<string, double>> metrics, IReadOnlyList<SweepObjective> objectives)
+    {
+        List<T> list = items.ToList();
+        return Of(list.Select(metrics).ToList(), objectives).Select(i => list[i]).ToList();
+    }
+
+    /// <summary>
+    /// Non-dominated sorting (NSGA-II's fronts): rank 0 for the front, 1 for the front of what is left, and so on.
+    /// </summary>
+    public static int[] Ranks(IReadOnlyList<IReadOnlyDictionary<string, double>> points, IReadOnlyList<SweepObjective> objectives)
+    {
+        CheckObjectives(objectives);
+        var rank = Enumerable.Repeat(-1, points.Count).ToArray();
+        for (int level = 0, left = points.Count; left > 0; level++)
+        {
+            var front = Enumerable.Range(0, points.Count)
+                .Where(i => rank[i] < 0 && !Enumerable.Range(0, points.Count).Any(j => j != i && rank[j] < 0 && Dominates(points[j], points[i], objectives)))
+                .ToList();
+            foreach (int i in front) rank[i] = level;
+            left -= front.Count;
+        }
+        return rank;
+    }
+
+    private static void CheckObjectives(IReadOnlyList<SweepObjective> objectives)
+    {
+        ArgumentNullException.ThrowIfNull(objectives);
+        if (objectives.Count == 0) throw new ArgumentException("A Pareto front needs at least one objective.", nameof(objectives));
+    }
+}

@@ -1,0 +1,407 @@
+using System.Diagnostics;
+using System.IO;
+using System.Text.Json.Nodes;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Microsoft.ML.Compression.Sweeps;
+
+/// <summary>
+/// Runs a hyper-parameter sweep: a tuner proposes configurations of a <see cref="SweepSearchSpace"/>, an evaluator
+/// callback measures them (it trains, exports and scores; the engine knows nothing of training), and the result is the
+/// Pareto front of the objectives under the constraints. Trials run one at a time.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Low fidelity first: with several <see cref="Fidelities"/> (e.g. fine-tuning epochs 0, 1, 3) new configurations run
+/// at the lowest; whenever a level holds <see cref="Eta"/>·k results, its best k (feasible first, then Pareto rank,
+/// then the first objective) are re-run at the next level as new trials (asynchronous successive halving, checked from
+/// the highest level down before each new configuration).
+/// </para>
+/// <para>
+/// With a <see cref="CheckpointFolder"/> every finished trial is on disk before the next starts; running the same
+/// sweep on the folder again replays them (the tuner sees the same history, so it proposes the same points) and
+/// continues where it stopped, repeating no finished trial.
+/// </para>
+/// </remarks>
+public sealed class SweepEngine
+{
+    private readonly Func<SweepTrialContext, Task<SweepMetrics>> _evaluate;
+
+    /// <summary>A sweep of <paramref name="space"/> whose trials <paramref name="evaluate"/> measures (on the calling thread).</summary>
+    public SweepEngine(SweepSearchSpace space, Func<SweepTrialContext, SweepMetrics> evaluate)
+        : this(space, WrapSync(evaluate)) { }
+
+    /// <summary>A sweep of <paramref name="space"/> whose trials <paramref name="evaluate"/> measures asynchronously.</summary>
+    public SweepEngine(SweepSearchSpace space, Func<SweepTrialContext, Task<SweepMetrics>> evaluate)
+    {
+        Space = space ?? throw new ArgumentNullException(nameof(space));
+        _evaluate = evaluate ?? throw new ArgumentNullException(nameof(evaluate));
+    }
+
+    /// <summary>The space searched.</summary>
+    public SweepSearchSpace Space { get; }
+
+    /// <summary>The objectives, at least one; single-objective tuners and <see cref="SweepResult.Best"/> use the first.</summary>
+    public IList<SweepObjective> Objectives { get; } = new List<SweepObjective>();
+
+    /// <summary>Bounds a trial must meet to be feasible.</summary>
+    public IList<SweepConstraint> Constraints { get; } = new List<SweepConstraint>();
+
+    /// <summary>Configurations to evaluate first, in order (e.g. sensitivity-guided starts); tuners learn from them.</summary>
+    public IList<SweepConfiguration> InitialPoints { get; } = new List<SweepConfiguration>();
+
+    /// <summary>The tuner; default <see cref="SweepTuner.CostFrugal"/>(0) with one objective, <see cref="SweepTuner.MultiObjective"/>(0) with more.</summary>
+    public SweepTuner? Tuner { get; set; }
+
+    /// <summary>Most trials to run (promotions and failed trials count; a resumed sweep counts its earlier trials). Default 100.</summary>
+    public int MaxTrials { get; set; } = 100;
+
+    /// <summary>Wall-clock budget; no trial starts after it is spent (a resumed sweep counts its earlier trials' seconds). Default none.</summary>
+    public TimeSpan? MaxTime { get; set; }
+
+    /// <summary>Folder for <c>sweep.json</c>, <c>trials.jsonl</c> and the trials' artifact folders; null: no checkpoint, artifacts in a temporary folder.</summary>
+    public string? CheckpointFolder { get; set; }
+
+    /// <summary>Told about every trial as it starts and ends.</summary>
+    public ISweepMonitor? Monitor { get; set; }
+
+    /// <summary>One line per trial ("trial 7 (fidelity 1): accuracy 0.9123, bytes 104,233 feasible, on front | 12.3 s").</summary>
+    public Action<string>? Log { get; set; }
+
+    /// <summary>Fidelity levels, increasing (e.g. fine-tuning epochs { 0, 1, 3 }); one level is a plain sweep. Default { 0 }.</summary>
+    public IReadOnlyList<int> Fidelities { get; set; } = new[] { 0 };
+
+    /// <summary>Successive halving's reduction factor: the best 1/eta of a level go on to the next. Default 3.</summary>
+    public int Eta { get; set; } = 3;
+
+    /// <summary>
+    /// A metric the evaluator reports as the trial's cost for the tuner (e.g. training seconds, or a deterministic
+    /// estimate so resumed runs reproduce exactly); null: the engine's measured wall seconds.
+    /// </summary>
+    public string? CostMetric { get; set; }
+
+    /// <summary>Adds an objective; returns this engine.</summary>
+    public SweepEngine WithObjective(string metric, bool maximize)
+    {
+        Objectives.Add(new SweepObjective(metric, maximize));
+        return this;
+    }
+
+    /// <summary>Adds a constraint; returns this engine.</summary>
+    public SweepEngine WithConstraint(SweepConstraint constraint)
+    {
+        Constraints.Add(constraint ?? throw new ArgumentNullException(nameof(constraint)));
+        return this;
+    }
+
+    /// <summary>Adds initial points; returns this engine.</summary>
+    public SweepEngine WithInitialPoints(params SweepConfiguration[] points)
+    {
+        foreach (SweepConfiguration p in points) InitialPoints.Add(p);
+        return this;
+    }
+
+    /// <summary>Sets the tuner; returns this engine.</summary>
+    public SweepEngine WithTuner(SweepTuner tuner)
+    {
+        Tuner = tuner ?? throw new ArgumentNullException(nameof(tuner));
+        return this;
+    }
+
+    /// <summary>Sets the budget; returns this engine.</summary>
+    public SweepEngine WithBudget(int maxTrials, TimeSpan? maxTime = null)
+    {
+        MaxTrials = maxTrials;
+        MaxTime = maxTime;
+        return this;
+    }
+
+    /// <summary>Sets the fidelity levels and eta; returns this engine.</summary>
+    public SweepEngine WithFidelities(IReadOnlyList<int> levels, int eta = 3)
+    {
+        Fidelities = levels;
+        Eta = eta;
+        return this;
+    }
+
+    /// <summary>Sets the checkpoint folder; returns this engine.</summary>
+    public SweepEngine WithCheckpoint(string folder)
+    {
+        CheckpointFolder = folder;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs the sweep until the budget is spent, the tuner has nothing left, or <paramref name="cancellationToken"/>
+    /// is cancelled (the running trial is then recorded only if its evaluator returned), and returns every trial.
+    /// Cancellation does not throw: the result's <see cref="SweepResult.StopReason"/> says why it stopped.
+    /// </summary>
+    public async Task<SweepResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var run = new Run(this, cancellationToken);
+        try
+        {
+            return await run.ExecuteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    private static Func<SweepTrialContext, Task<SweepMetrics>> WrapSync(Func<SweepTrialContext, SweepMetrics> evaluate)
+    {
+        ArgumentNullException.ThrowIfNull(evaluate);
+        return context => Task.FromResult(evaluate(context));
+    }
+
+    internal JsonObject Describe(SweepTuner tuner, IReadOnlyList<SweepConfiguration> initial) => new()
+    {
+        ["space"] = Space.ToString(),
+        ["objectives"] = new JsonArray(Objectives.Select(o => (JsonNode?)JsonValue.Create(o.ToString())).ToArray()),
+        ["constraints"] = new JsonArray(Constraints.Select(c => (JsonNode?)JsonValue.Create(c.ToString())).ToArray()),
+        ["fidelities"] = new JsonArray(Fidelities.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
+        ["eta"] = Eta,
+        ["tuner"] = $"{tuner.Kind} seed {tuner.Seed}",
+        ["initialPoints"] = new JsonArray(initial.Select(c => (JsonNode?)JsonValue.Create(c.Key)).ToArray()),
+        ["costMetric"] = CostMetric,
+    };
+
+    /// <summary>The state of one <see cref="RunAsync"/>.</summary>
+    private sealed class Run : IDisposable
+    {
+        // Proposals that are all configurations already evaluated, in a row, before the space counts as exhausted.
+        private const int MaxDuplicatesInARow = 1000;
+
+        private readonly SweepEngine _e;
+        private readonly CancellationToken _token;
+        private readonly List<SweepObjective> _objectives;
+        private readonly List<SweepConstraint> _constraints;
+        private readonly int[] _levels;
+        private readonly SweepTuner _tuner;
+        private readonly List<SweepConfiguration> _initial;
+        private readonly List<SweepTrial> _trials = new();
+        private readonly Dictionary<string, SweepTrial> _byKeyAndLevel = new(StringComparer.Ordinal);
+        private readonly HashSet<int> _promoted = new();
+        private readonly Dictionary<int, SweepTrial> _replay = new();
+        private readonly SweepCheckpoint? _checkpoint;
+        private readonly string _artifacts;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _replayedSeconds;
+
+        public Run(SweepEngine engine, CancellationToken token)
+        {
+            _e = engine;
+            _token = token;
+            _objectives = engine.Objectives.ToList();
+            _constraints = engine.Constraints.ToList();
+            if (_objectives.Count == 0) throw new InvalidOperationException("The sweep needs at least one objective.");
+            if (_objectives.Select(o => o.Metric).Distinct().Count() != _objectives.Count) throw new InvalidOperationException("Each objective must name a different metric.");
+            _levels = (engine.Fidelities ?? throw new InvalidOperationException("Fidelities must not be null.")).ToArray();
+            if (_levels.Length == 0) throw new InvalidOperationException("The sweep needs at least one fidelity level.");
+            for (int i = 1; i < _levels.Length; i++)
+                if (_levels[i] <= _levels[i - 1]) throw new InvalidOperationException($"Fidelity levels must increase, but {_levels[i]} follows {_levels[i - 1]}.");
+            if (engine.Eta < 2) throw new InvalidOperationException($"Eta must be at least 2, not {engine.Eta}.");
+            if (engine.MaxTrials < 1) throw new InvalidOperationException($"MaxTrials must be at least 1, not {engine.MaxTrials}.");
+            _initial = engine.InitialPoints.Select((p, i) => Validated(p, i)).ToList();
+            _tuner = engine.Tuner ?? (_objectives.Count == 1 ? SweepTuner.CostFrugal(0) : SweepTuner.MultiObjective(0));
+            _tuner.Initialize(engine.Space, _objectives, _constraints);
+
+            if (engine.CheckpointFolder is string folder)
+            {
+                _checkpoint = SweepCheckpoint.Open(folder, engine.Describe(_tuner, _initial));
+                foreach (JsonObject record in _checkpoint.Finished)
+                {
+                    SweepTrial t = Judge(SweepCheckpoint.FromJson(record));
+                    _replay[t.Id] = t;
+                }
+                _artifacts = folder;
+            }
+            else
+                _artifacts = Path.Combine(Path.GetTempPath(), "mlnet-sweep-" + Guid.NewGuid().ToString("N").Substring(0, 12));
+        }
+
+        public void Dispose() => _checkpoint?.Dispose();
+
+        public async Task<SweepResult> ExecuteAsync()
+        {
+            if (_replay.Count > 0) _e.Log?.Invoke($"Resuming from {_replay.Count} finished trial(s) in the checkpoint.");
+            int nextInitial = 0, duplicatesInARow = 0;
+            SweepStopReason reason;
+            while (true)
+            {
+                if (_token.IsCancellationRequested) { reason = SweepStopReason.Cancelled; break; }
+                if (_trials.Count >= _e.MaxTrials) { reason = SweepStopReason.MaxTrials; break; }
+                if (_e.MaxTime is TimeSpan limit && _replayedSeconds + _clock.Elapsed.TotalSeconds >= limit.TotalSeconds && !_replay.ContainsKey(_trials.Count + 1))
+                { reason = SweepStopReason.MaxTime; break; }
+
+                SweepConfiguration configuration;
+                int level = 0;
+                SweepTrial? parent = NextPromotion(out int promotedLevel);
+                if (parent is not null)
+                {
+                    configuration = parent.Configuration;
+                    level = promotedLevel;
+                }
+                else
+                {
+                    bool fromTuner = nextInitial >= _initial.Count;
+                    if (!fromTuner) configuration = _initial[nextInitial++];
+                    else
+                    {
+                        double[]? unit = _tuner.Propose();
+                        if (unit is null) { reason = SweepStopReason.Exhausted; break; }
+                        configuration = _e.Space.FromUnit(unit);
+                    }
+                    if (_byKeyAndLevel.TryGetValue(KeyAt(configuration, 0), out SweepTrial? earlier))
+                    {
+                        // Evaluated before: the tuner learns the known result and no trial is spent.
+                        _tuner.Report(earlier);
+                        if (fromTuner && ++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
+                        continue;
+                    }
+                }
+                duplicatesInARow = 0;
+
+                SweepTrial? trial = await RunTrialAsync(_trials.Count + 1, configuration, level, parent?.Id).ConfigureAwait(false);
+                if (trial is null) { reason = SweepStopReason.Cancelled; break; }
+                Add(trial);
+                if (parent is null) _tuner.Report(trial);
+            }
+            _e.Log?.Invoke($"Sweep stopped ({reason}) after {_trials.Count} trial(s).");
+            return new SweepResult(_trials, _objectives, _constraints, reason);
+        }
+
+        /// <summary>The next trial to promote and the index of the level it goes to, or null: from the highest level down, a level with eta·k results promotes its best k.</summary>
+        private SweepTrial? NextPromotion(out int level)
+        {
+            for (int r = _levels.Length - 2; r >= 0; r--)
+            {
+                List<SweepTrial> rung = _trials.Where(t => t.Fidelity == _levels[r]).ToList();
+                int allowed = rung.Count / _e.Eta;
+                if (rung.Count(t => _promoted.Contains(t.Id)) >= allowed) continue;
+                SweepTrial? best = SweepRanking.Order(rung, _objectives)
+                    .FirstOrDefault(t => t.Succeeded && !_promoted.Contains(t.Id));
+                if (best is null) continue;
+                level = r + 1;
+                return best;
+            }
+            level = 0;
+            return null;
+        }
+
+        private async Task<SweepTrial?> RunTrialAsync(int id, SweepConfiguration configuration, int level, int? parent)
+        {
+            if (_replay.TryGetValue(id, out SweepTrial? done))
+            {
+                if (done.Configuration.Key != configuration.Key || done.Fidelity != _levels[level] || done.PromotedFrom != parent)
+                    throw new InvalidOperationException($"Trial {id} in the checkpoint ran {done.Configuration} at fidelity {done.Fidelity}, but the resumed sweep's trial {id} is {configuration} at fidelity {_levels[level]}: "
+                        + "the evaluator's cost metric or the time budget must have differed. Use a new checkpoint folder.");
+                _replayedSeconds += done.Seconds;
+                _replay.Remove(id);
+                _e.Log?.Invoke(Line(done with { OnFront = OnFrontWith(done) }) + " (from checkpoint)");
+                return done;
+            }
+
+            string folder = Path.Combine(_artifacts, "trial-" + id);
+            Directory.CreateDirectory(folder);
+            var context = new SweepTrialContext(id, configuration, _levels[level], parent, folder, _token);
+            _e.Monitor?.TrialStarted(context);
+            var watch = Stopwatch.StartNew();
+            SweepMetrics? metrics = null;
+            string? error = null;
+            try
+            {
+                metrics = await _evaluate(context).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_token.IsCancellationRequested)
+            {
+                return null; // stopped part-way: nothing to record, the trial runs again on resume
+            }
+            catch (Exception ex)
+            {
+                error = ex.Message;
+            }
+            double seconds = watch.Elapsed.TotalSeconds;
+            error ??= MissingMetric(metrics);
+            var metricsCopy = error is null ? new SweepMetrics(metrics!) : new SweepMetrics();
+            double cost = error is null && _e.CostMetric is string c && metricsCopy.TryGetValue(c, out double reported) && double.IsFinite(reported) ? reported : seconds;
+            SweepTrial trial = Judge(new SweepTrial
+            {
+                Id = id, Configuration = configuration, Fidelity = _levels[level], PromotedFrom = parent,
+                Metrics = metricsCopy, Seconds = seconds, Cost = cost, Error = error,
+            });
+            _checkpoint?.Append(SweepCheckpoint.ToJson(trial));
+            SweepTrial shown = trial with { OnFront = OnFrontWith(trial) };
+            if (trial.Succeeded) _e.Monitor?.TrialCompleted(shown); else _e.Monitor?.TrialFailed(shown);
+            _e.Log?.Invoke(Line(shown));
+            return trial;
+        }
+
+        private Func<SweepTrialContext, Task<SweepMetrics>> _evaluate => _e._evaluate;
+
+        private void Add(SweepTrial trial)
+        {
+            _trials.Add(trial);
+            _byKeyAndLevel[KeyAt(trial.Configuration, Array.IndexOf(_levels, trial.Fidelity))] = trial;
+            if (trial.PromotedFrom is int from) _promoted.Add(from);
+        }
+
+        private string KeyAt(SweepConfiguration c, int level) => _levels[level] + "|" + c.Key;
+
+        private string? MissingMetric(SweepMetrics? metrics)
+        {
+            if (metrics is null) return "The evaluator returned no metrics.";
+            foreach (string name in _objectives.Select(o => o.Metric).Concat(_constraints.Select(c => c.Metric)))
+            {
+                if (!metrics.TryGetValue(name, out double x))
+                    return $"The evaluator did not report metric '{name}' (it reported {(metrics.Count == 0 ? "none" : string.Join(", ", metrics.Keys))}).";
+                if (double.IsNaN(x)) return $"The evaluator reported NaN for metric '{name}'.";
+            }
+            return null;
+        }
+
+        private SweepTrial Judge(SweepTrial t)
+        {
+            double violation = t.Succeeded ? SweepConstraint.TotalViolation(_constraints, t.Metrics) : double.PositiveInfinity;
+            return t with { Feasible = t.Succeeded && violation == 0, Violation = violation };
+        }
+
+        private bool OnFrontWith(SweepTrial trial) =>
+            SweepResult.FrontOf(_trials.Append(trial).ToList(), _objectives).Any(t => t.Id == trial.Id);
+
+        private string Line(SweepTrial t)
+        {
+            string head = $"trial {t.Id} (fidelity {t.Fidelity}): ";
+            string seconds = $" | {t.Seconds:0.0} s".Replace(',', '.');
+            if (!t.Succeeded) return head + "failed: " + t.Error + seconds;
+            var shown = _objectives.Select(o => o.Metric).Concat(_constraints.Select(c => c.Metric)).Distinct();
+            string metrics = string.Join(", ", shown.Select(m => m + " " + SweepTrial.FormatMetric(t.Metrics[m])));
+            string state = t.Feasible ? "feasible" : "infeasible (" + string.Join(", ", _constraints.Where(c => !c.IsSatisfied(t.Metrics))) + " not met)";
+            return head + metrics + " " + state + (t.OnFront ? ", on front" : "") + seconds;
+        }
+
+        private SweepConfiguration Validated(SweepConfiguration point, int index)
+        {
+            try { return _e.Space.Validate(point); }
+            catch (ArgumentException ex) { throw new ArgumentException($"Initial point {index + 1} is not in the search space: {ex.Message}", ex); }
+        }
+    }
+}
+
+/// <summary>Why a sweep stopped.</summary>
+public enum SweepStopReason
+{
+    /// <summary><see cref="SweepEngine.MaxTrials"/> trials ran.</summary>
+    MaxTrials,
+
+    /// <summary><see cref="SweepEngine.MaxTime"/> was spent.</summary>
+    MaxTime,
+
+    /// <summary>The tuner had nothing new to propose (a finished grid, or a small space fully evaluated).</summary>
+    Exhausted,
+
+    /// <summary>The cancellation token was cancelled.</summary>
+    Cancelled,
+}
