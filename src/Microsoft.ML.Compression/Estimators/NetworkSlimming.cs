@@ -68,6 +68,8 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
     internal NetworkSlimming(CompressionCatalog catalog, StartingPoint startFrom, Options options)
         : base(catalog, startFrom, options, "NetworkSlimming")
     {
+        if (options.LayerPruneRates.Count > 0)
+            throw new ArgumentException("Network Slimming removes the channels under one global threshold, so it has no per-layer rates; use L1NormPruning or Scop with LayerPruneRates.", nameof(options.LayerPruneRates));
         var deps = options.Dependencies(Network); // fail before Fit
         if (!deps.Channels.Any(c => c.BatchNorms.Count > 0))
             throw new ArgumentException(

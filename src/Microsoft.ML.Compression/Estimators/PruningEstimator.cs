@@ -35,7 +35,8 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     /// <summary>How much of every layer's <paramref name="what"/> goes, for the notes: "50% of every layer's filters".</summary>
     private protected string Amount(string what) => Settings.TargetMacs is { } target
         ? $"the same fraction of every layer's {what}, enough to keep {target:P0} of the MACs"
-        : $"{Settings.PruneRate:P0} of every layer's {what}";
+        : Settings.LayerPruneRates.Count == 0 ? $"{Settings.PruneRate:P0} of every layer's {what}"
+        : $"{Settings.PruneRate:P0} of the {what} of every layer but {string.Join(", ", Settings.LayerPruneRates.Select(e => $"{e.Key} ({e.Value:P0})"))}";
 
     /// <summary>
     /// The <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every group (widths rounded to
@@ -45,7 +46,9 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     private protected HashSet<int> SelectPerLayer(FitContext? context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
     {
         if (Settings.TargetMacs is not { } target)
-            return ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate), Settings.Multiple);
+            return Settings.LayerPruneRates.Count == 0
+                ? ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate), Settings.Multiple)
+                : ChannelSelection.PerGroup(deps, scores, Settings.RateOf(deps), nameof(PruningOptions.LayerPruneRates), Settings.Multiple);
         MacTarget.Result found = MacTarget.PerGroup(deps, scores, target, Settings.Multiple);
         if (!found.Reached)
             throw new ArgumentOutOfRangeException(nameof(PruningOptions.TargetMacs), target,

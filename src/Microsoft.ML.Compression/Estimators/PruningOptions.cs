@@ -58,6 +58,14 @@ public abstract class PruningOptions : CompressionOptions
     /// </summary>
     public double? TargetMacs { get; set; }
 
+    /// <summary>
+    /// Rates of single layers for the methods that prune every layer by a rate (L1-norm and SCOP): a convolution's name
+    /// and the fraction of its channels to remove, in [0, 1); for a coupled residual stage, any of its convolutions names
+    /// the stage. Layers not named use <see cref="PruneRate"/>. A sweep sets them from a sensitivity table. Not combined
+    /// with <see cref="TargetMacs"/>; Network Slimming (one global threshold) refuses them. Default none.
+    /// </summary>
+    public Dictionary<string, double> LayerPruneRates { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The multiple widths are rounded to: 1 with <see cref="ExactRate"/>.</summary>
     internal int Multiple => ExactRate ? 1 : ChannelMultiple;
 
@@ -81,5 +89,31 @@ public abstract class PruningOptions : CompressionOptions
         if (TargetMacs is { } target && !(target > 0 && target <= 1))
             throw new ArgumentOutOfRangeException(nameof(TargetMacs), target, "TargetMacs must be in (0, 1] (the fraction of the network's MACs to keep), or null to prune PruneRate.");
         ArgumentNullException.ThrowIfNull(ExcludeLayers, nameof(ExcludeLayers));
+        ArgumentNullException.ThrowIfNull(LayerPruneRates, nameof(LayerPruneRates));
+        foreach (var (layer, rate) in LayerPruneRates)
+            if (!(rate >= 0 && rate < 1))
+                throw new ArgumentOutOfRangeException(nameof(LayerPruneRates), rate, $"LayerPruneRates['{layer}'] must be in [0, 1) (the fraction of the layer's channels to remove).");
+        if (LayerPruneRates.Count > 0 && TargetMacs is not null)
+            throw new ArgumentException("LayerPruneRates and TargetMacs cannot be combined: TargetMacs chooses one rate for every layer.", nameof(LayerPruneRates));
+    }
+
+    /// <summary>
+    /// The rate of each group of <paramref name="dependencies"/>: its <see cref="LayerPruneRates"/> entry, else
+    /// <see cref="PruneRate"/>; throws naming an entry that names no pruned convolution, or a stage given two rates.
+    /// </summary>
+    internal Func<ChannelGroup, double> RateOf(ChannelDependencies dependencies)
+    {
+        var rates = new Dictionary<int, double>();
+        foreach (var (layer, rate) in LayerPruneRates)
+        {
+            ChannelGroup group = dependencies.Groups.FirstOrDefault(g => g.Layers.Contains(layer, StringComparer.Ordinal))
+                ?? throw new ArgumentException(
+                    $"LayerPruneRates names '{layer}', which is not a pruned convolution of network '{dependencies.Graph.Name}'; those are: {string.Join(", ", dependencies.Groups.SelectMany(g => g.Layers))}.",
+                    nameof(LayerPruneRates));
+            if (rates.TryGetValue(group.Index, out double other) && other != rate)
+                throw new ArgumentException($"LayerPruneRates gives the coupled stage '{group.Name}' two rates ({other} and {rate}); its layers share their channels, so give one.", nameof(LayerPruneRates));
+            rates[group.Index] = rate;
+        }
+        return g => rates.TryGetValue(g.Index, out double r) ? r : PruneRate;
     }
 }

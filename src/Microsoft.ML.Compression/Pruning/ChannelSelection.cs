@@ -35,29 +35,39 @@ public static class ChannelSelection
     /// a rate that would remove all of a group's channels throws, naming the layer.
     /// </summary>
     public static HashSet<int> PerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, double rate, string optionName = "rate",
-        int multiple = 1)
+        int multiple = 1) =>
+        PerGroup(dependencies, scores, _ => rate, optionName, multiple);
+
+    /// <summary>
+    /// <see cref="PerGroup(ChannelDependencies, IReadOnlyDictionary{int, double}, double, string, int)"/> with a rate of
+    /// its own for each group (<paramref name="rateOf"/>), e.g. from a per-layer sensitivity table.
+    /// </summary>
+    public static HashSet<int> PerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, Func<ChannelGroup, double> rateOf,
+        string optionName = "rate", int multiple = 1)
     {
         ArgumentNullException.ThrowIfNull(dependencies);
         ArgumentNullException.ThrowIfNull(scores);
-        CheckRate(rate, optionName);
+        ArgumentNullException.ThrowIfNull(rateOf);
+        foreach (ChannelGroup group in dependencies.Groups) CheckRate(rateOf(group), optionName);
         CheckMultiple(multiple);
-        if (PerGroupWidths(dependencies, rate, multiple) is { } kept) return LowestOf(dependencies, scores, kept);
-        ChannelGroup emptied = dependencies.Groups.First(g => (int)Math.Round(rate * g.Width, MidpointRounding.AwayFromZero) >= g.Width);
+        if (PerGroupWidths(dependencies, rateOf, multiple) is { } kept) return LowestOf(dependencies, scores, kept);
+        ChannelGroup emptied = dependencies.Groups.First(g => (int)Math.Round(rateOf(g) * g.Width, MidpointRounding.AwayFromZero) >= g.Width);
+        double rate = rateOf(emptied);
         throw new ArgumentOutOfRangeException(optionName, rate,
             $"{optionName} {rate} would remove all {emptied.Width} channels of '{emptied.Name}'; use a rate below {(emptied.Width - 0.5) / emptied.Width:0.###} or exclude the layer.");
     }
 
-    /// <summary><see cref="PerGroup"/>, or null where it would throw because an exact rate empties a group.</summary>
+    /// <summary><see cref="PerGroup(ChannelDependencies, IReadOnlyDictionary{int, double}, double, string, int)"/>, or null where it would throw because an exact rate empties a group.</summary>
     internal static HashSet<int>? TryPerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores, double rate, int multiple) =>
-        PerGroupWidths(dependencies, rate, multiple) is { } kept ? LowestOf(dependencies, scores, kept) : null;
+        PerGroupWidths(dependencies, _ => rate, multiple) is { } kept ? LowestOf(dependencies, scores, kept) : null;
 
-    /// <summary>The width each group keeps under <see cref="PerGroup"/>; null when an exact rate (multiple 1) would empty a group.</summary>
-    internal static int[]? PerGroupWidths(ChannelDependencies dependencies, double rate, int multiple)
+    /// <summary>The width each group keeps under <see cref="PerGroup(ChannelDependencies, IReadOnlyDictionary{int, double}, double, string, int)"/>; null when an exact rate (multiple 1) would empty a group.</summary>
+    internal static int[]? PerGroupWidths(ChannelDependencies dependencies, Func<ChannelGroup, double> rateOf, int multiple)
     {
         var kept = new int[dependencies.Groups.Count];
         foreach (ChannelGroup group in dependencies.Groups)
         {
-            int left = group.Width - (int)Math.Round(rate * group.Width, MidpointRounding.AwayFromZero);
+            int left = group.Width - (int)Math.Round(rateOf(group) * group.Width, MidpointRounding.AwayFromZero);
             if (left <= 0 && multiple == 1) return null;
             kept[group.Index] = RoundWidth(group.Width, left, multiple);
         }

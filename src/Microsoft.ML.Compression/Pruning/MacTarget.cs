@@ -23,7 +23,7 @@ public static class MacTarget
     public sealed record Result(double Rate, HashSet<int> Removed, long Macs, bool Reached);
 
     /// <summary>
-    /// The per-layer rate (<see cref="ChannelSelection.PerGroup"/>, widths rounded to <paramref name="multiple"/>) that
+    /// The per-layer rate (<see cref="ChannelSelection.PerGroup(ChannelDependencies, IReadOnlyDictionary{int, double}, double, string, int)"/>, widths rounded to <paramref name="multiple"/>) that
     /// keeps at most <paramref name="fraction"/> of the analysed network's MACs. The widths, so the rate, do not
     /// depend on <paramref name="scores"/>, only which channels go.
     /// </summary>

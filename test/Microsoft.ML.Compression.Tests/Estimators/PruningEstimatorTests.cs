@@ -154,4 +154,29 @@ public class PruningEstimatorTests
         var noBatchNorm = TestWeights.FillRandom(NetworkZoo.LeNet5(), 1);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => c.NetworkSlimming(noBatchNorm)).Message, "BatchNorm");
     }
+
+    [TestMethod]
+    public void LayerPruneRatesPruneSingleLayersAtTheirOwnRate()
+    {
+        var c = TestModels.Compression;
+        NetworkGraph start = TestModels.LeNetWithBatchNorm;
+        // Exact rates: conv1 loses round(0.5 x 6) = 3 of 6 channels, conv2 round(0.75 x 16) = 12 of 16.
+        using var model = c.L1NormPruning(start, new L1NormPruner.Options
+        {
+            PruneRate = 0.5, ExactRate = true, Epochs = 1, LayerPruneRates = new() { ["conv2"] = 0.75 },
+        }).Fit(TestModels.Train);
+        var widths = model.Pruning!.Layers.ToDictionary(l => l.Name);
+        Assert.AreEqual(3, widths["conv1"].After, model.Pruning.ToString());
+        Assert.AreEqual(4, widths["conv2"].After, model.Pruning.ToString());
+
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
+            c.L1NormPruning(start, new L1NormPruner.Options { LayerPruneRates = new() { ["nope"] = 0.5 } })).Message, "conv2");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            c.L1NormPruning(start, new L1NormPruner.Options { LayerPruneRates = new() { ["conv1"] = 1.0 } })).Message, "LayerPruneRates['conv1']");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
+            c.L1NormPruning(start, new L1NormPruner.Options { TargetMacs = 0.5, LayerPruneRates = new() { ["conv1"] = 0.5 } })).Message, "TargetMacs");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
+            c.NetworkSlimming(start, new NetworkSlimming.Options { LayerPruneRates = new() { ["conv1"] = 0.5 } })).Message, "global threshold");
+    }
+
 }
