@@ -23,13 +23,14 @@ var experiments = new Dictionary<string, Action<ExperimentContext>>(StringCompar
     ["int8-latency"] = Int8LatencyExperiment.Run,
     ["training-speed"] = Benchmarks.TrainingSpeed.TrainingSpeedExperiment.Run,
     ["latency"] = LatencyExperiment.Run,
+    ["sweep-fashion-resnet20"] = SweepExperiment.FashionResNet20,
 };
 
 if (args.Length == 0 || !experiments.ContainsKey(args[0]))
 {
     Console.Error.WriteLine(args.Length == 0 ? "Name an experiment." : $"Unknown experiment '{args[0]}'.");
     Console.Error.WriteLine("Experiments: " + string.Join(", ", experiments.Keys.Order()));
-    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency), --torch-threads N (training), --train-rows N (the first N training rows); slim-fashion-vgg: [--rates 0.5,0.7]; scop-fashion-resnet20: [--baselines 0] [--coupled 0] [--scop30 0]; onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--train-rows N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]; int8-latency: [--batch N] [--threads N]; latency: --dir artifacts/NAME [--data mnist|fashion] [--batch N] [--threads N]; training-speed: [--rounds N] [--torch-threads N] [--lenet-rows N] [--resnet-rows N] [--python PATH]");
+    Console.Error.WriteLine("Options: --epochs N (fp32 training), --finetune-epochs N (compression fine-tuning), --threads N (ORT latency), --torch-threads N (training), --train-rows N (the first N training rows); slim-fashion-vgg: [--rates 0.5,0.7]; scop-fashion-resnet20: [--baselines 0] [--coupled 0] [--scop30 0]; onnx-compress: --model FILE.onnx --data mnist|fashion [--mean M --std S] [--epochs N] [--train-rows N] [--out NAME]; big-data: [--images N] [--subset N] [--batch-size N] [--repeats N] [--torch-threads N]; soak: [--cycles N]; int8-latency: [--batch N] [--threads N]; latency: --dir artifacts/NAME [--data mnist|fashion] [--batch N] [--threads N]; training-speed: [--rounds N] [--torch-threads N] [--lenet-rows N] [--resnet-rows N] [--python PATH]; sweep-fashion-resnet20: [--minutes 40] [--max-trials 60] [--fidelities 1,2] [--max-bytes-ratio 0.10] [--sensitivity-rows 2000] [--seed 1]");
     return 2;
 }
 

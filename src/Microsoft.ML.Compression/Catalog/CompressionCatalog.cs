@@ -285,4 +285,23 @@ public sealed class CompressionCatalog
         return Analysis.Sensitivity.LayerSensitivity.Analyze(network, rows, options, channel,
             () => FitContext.CheckAlive(Environment, host, System.Threading.CancellationToken.None));
     }
+
+    /// <summary>
+    /// An AutoML-style sweep over compression settings starting from <paramref name="model"/>: pruning method and rate,
+    /// int8 or per-layer weight widths, teacher on or off, and any option added to the search space; every trial is
+    /// scored by ONNX Runtime and the result is a Pareto front of accuracy against size (see <see cref="Sweeps.CompressionSweep"/>).
+    /// </summary>
+    /// <param name="model">A trained model or a network with weights.</param>
+    /// <param name="options">Columns, seed, threads and how trials are measured; null for the defaults.</param>
+    /// <example>
+    /// <code>
+    /// var result = await mlContext.Transforms.Compression.CreateSweep(fp32)
+    ///     .SetDataset(train, validation)
+    ///     .AddConstraint(SweepConstraint.AtLeast(CompressionMetrics.Accuracy, 0.90))
+    ///     .SetMaxTrials(30)
+    ///     .RunAsync();
+    /// </code>
+    /// </example>
+    public Sweeps.CompressionSweep CreateSweep(StartingPoint model, Sweeps.CompressionSweep.Options? options = null) =>
+        new(this, model, options ?? new Sweeps.CompressionSweep.Options());
 }

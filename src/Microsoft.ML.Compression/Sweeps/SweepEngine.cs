@@ -132,6 +132,9 @@ public sealed class SweepEngine
         return this;
     }
 
+    /// <summary>The artifact folder of trial <paramref name="id"/> under <paramref name="artifacts"/>.</summary>
+    internal static string TrialFolder(string artifacts, int id) => Path.Combine(artifacts, "trial-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>
     /// Runs the sweep until the budget is spent, the tuner has nothing left, or <paramref name="cancellationToken"/>
     /// is cancelled (the running trial is then recorded only if its evaluator returned), and returns every trial.
@@ -270,7 +273,7 @@ public sealed class SweepEngine
                 if (parent is null) _tuner.Report(trial);
             }
             _e.Log?.Invoke($"Sweep stopped ({reason}) after {_trials.Count} trial(s).");
-            return new SweepResult(_trials, _objectives, _constraints, reason);
+            return new SweepResult(_trials, _objectives, _constraints, reason, _artifacts);
         }
 
         /// <summary>The next trial to promote and the index of the level it goes to, or null: from the highest level down, a level with eta·k results promotes its best k.</summary>
@@ -304,7 +307,7 @@ public sealed class SweepEngine
                 return done;
             }
 
-            string folder = Path.Combine(_artifacts, "trial-" + id);
+            string folder = TrialFolder(_artifacts, id);
             Directory.CreateDirectory(folder);
             var context = new SweepTrialContext(id, configuration, _levels[level], parent, folder, _token);
             _e.Monitor?.TrialStarted(context);

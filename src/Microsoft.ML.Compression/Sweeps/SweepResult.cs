@@ -12,8 +12,10 @@ namespace Microsoft.ML.Compression.Sweeps;
 /// </summary>
 public sealed class SweepResult
 {
-    internal SweepResult(IReadOnlyList<SweepTrial> trials, IReadOnlyList<SweepObjective> objectives, IReadOnlyList<SweepConstraint> constraints, SweepStopReason reason)
+    internal SweepResult(IReadOnlyList<SweepTrial> trials, IReadOnlyList<SweepObjective> objectives, IReadOnlyList<SweepConstraint> constraints, SweepStopReason reason,
+        string artifactFolder)
     {
+        ArtifactFolder = artifactFolder;
         Objectives = objectives;
         Constraints = constraints;
         StopReason = reason;
@@ -24,6 +26,12 @@ public sealed class SweepResult
         Best = latest.Where(t => t.Feasible).OrderBy(t => objectives[0].Loss(t.Metrics)).ThenBy(t => t.Id).FirstOrDefault();
         BestEffort = Best ?? latest.OrderBy(t => t.Violation).ThenBy(t => objectives[0].Loss(t.Metrics)).ThenBy(t => t.Id).FirstOrDefault();
     }
+
+    /// <summary>The folder holding each trial's artifact folder: the checkpoint folder, or a temporary one without a checkpoint.</summary>
+    public string ArtifactFolder { get; }
+
+    /// <summary>The folder <paramref name="trial"/>'s evaluator wrote its artifacts to (see <see cref="SweepTrialContext.Folder"/>).</summary>
+    public string FolderOf(SweepTrial trial) => SweepEngine.TrialFolder(ArtifactFolder, (trial ?? throw new ArgumentNullException(nameof(trial))).Id);
 
     /// <summary>Every trial in the order run, with <see cref="SweepTrial.OnFront"/> set.</summary>
     public IReadOnlyList<SweepTrial> Trials { get; }

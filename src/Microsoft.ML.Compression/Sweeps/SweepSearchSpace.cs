@@ -76,10 +76,24 @@ public sealed class SweepSearchSpace
     public static SweepSearchSpace FromOptions<T>(string prefix = "") => FromOptions(typeof(T), prefix);
 
     /// <summary>Adds the attributed properties of <paramref name="optionsType"/> (see <see cref="FromOptions(Type, string)"/>), e.g. two option classes in one space with different prefixes.</summary>
-    public SweepSearchSpace AddOptions(Type optionsType, string prefix = "")
+    public SweepSearchSpace AddOptions(Type optionsType, string prefix = "") => AddOptions(optionsType, prefix, Array.Empty<string>());
+
+    /// <summary>
+    /// Adds only the attributed properties of <paramref name="optionsType"/> named in <paramref name="properties"/>
+    /// (all of them when none is named); a name that is not an attributed property is refused, listing those there are.
+    /// </summary>
+    public SweepSearchSpace AddOptions(Type optionsType, string prefix, params string[] properties)
     {
+        ArgumentNullException.ThrowIfNull(optionsType);
+        ArgumentNullException.ThrowIfNull(properties);
+        var swept = SweptProperties(optionsType).ToList();
+        foreach (string wanted in properties)
+            if (!swept.Any(p => p.Name == wanted))
+                throw new ArgumentException(
+                    $"'{wanted}' is not a property of {optionsType.Name} with a [Range], [Choice] or [BooleanChoice] attribute; those are: {string.Join(", ", swept.Select(p => p.Name))}.",
+                    nameof(properties));
         object? instance = optionsType.IsAbstract || optionsType.GetConstructor(Type.EmptyTypes) is null ? null : Activator.CreateInstance(optionsType);
-        foreach (PropertyInfo property in SweptProperties(optionsType))
+        foreach (PropertyInfo property in swept.Where(p => properties.Length == 0 || properties.Contains(p.Name)))
         {
             string name = prefix + property.Name;
             object? current = instance is null ? null : property.GetValue(instance);

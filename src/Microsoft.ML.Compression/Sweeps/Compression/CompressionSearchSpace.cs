@@ -1,0 +1,131 @@
+using Microsoft.ML.Compression.Analysis.Sensitivity;
+using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Pruning;
+
+namespace Microsoft.ML.Compression.Sweeps;
+
+/// <summary>
+/// The parameters a <see cref="CompressionSweep"/> understands, and the default space over a network: the pruning
+/// method and rate, int8 against per-layer weight widths, whether the starting model teaches, and the distillation
+/// weight (read from <see cref="CompressionOptions.DistillationWeight"/>'s <c>[Range]</c>). Parameters named
+/// <see cref="OptionsPrefix"/> + a property of the training options (e.g. from
+/// <see cref="SweepSearchSpace.AddOptions(Type, string, string[])"/>) are set on every training step's options.
+/// </summary>
+public static class CompressionSearchSpace
+{
+    /// <summary>The pruning method, a <see cref="SweepPruning"/>.</summary>
+    public const string Pruning = "pruning";
+
+    /// <summary>The fraction of channels pruning removes.</summary>
+    public const string PruneRate = "prune_rate";
+
+    /// <summary>The quantization, a <see cref="SweepQuantization"/>.</summary>
+    public const string Quantization = "quantization";
+
+    /// <summary>Whether the starting model teaches the training steps.</summary>
+    public const string Teacher = "teacher";
+
+    /// <summary>The prefix of a convolution's weight bits (<c>bits.conv1</c>), used with <see cref="SweepQuantization.MixedBits"/>.</summary>
+    public const string BitsPrefix = "bits.";
+
+    /// <summary>The prefix of a layer's (or coupled stage's, by its first convolution) prune rate (<c>rate.conv1</c>), used by L1-norm and SCOP.</summary>
+    public const string RatePrefix = "rate.";
+
+    /// <summary>The prefix of parameters set on every training step's options (<c>train.LearningRate</c>).</summary>
+    public const string OptionsPrefix = "train.";
+
+    /// <summary>Weight widths a convolution may take in <see cref="SweepQuantization.MixedBits"/>.</summary>
+    public static readonly IReadOnlyList<int> LayerWidths = new[] { 8, 4, 2 };
+
+    /// <summary>
+    /// The default space over <paramref name="network"/>: every pruning method it supports (Network Slimming needs
+    /// BatchNorm layers), rates 0.25-0.75, no/int8/mixed quantization with 8, 4 or 2 bits per convolution, teacher on
+    /// or off, and the distillation weight. With <paramref name="layerRates"/>, also a prune rate (0-0.75) per layer
+    /// or coupled residual stage, which L1-norm and SCOP use instead of the one rate.
+    /// </summary>
+    public static SweepSearchSpace Create(NetworkGraph network, bool layerRates = false)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var methods = new List<object> { SweepPruning.None, SweepPruning.L1Norm };
+        if (network.Layers.Any(l => l is BatchNorm2dLayer)) methods.Add(SweepPruning.NetworkSlimming);
+        methods.Add(SweepPruning.Scop);
+        var space = new SweepSearchSpace()
+            .AddChoice(Pruning, methods, SweepPruning.None)
+            .AddRange(PruneRate, 0.25, 0.75, 0.5)
+            .AddChoice(Quantization, new object[] { SweepQuantization.None, SweepQuantization.Int8, SweepQuantization.MixedBits }, SweepQuantization.Int8);
+        if (layerRates)
+            foreach (string layer in RateLayers(network))
+                space.AddRange(RatePrefix + layer, 0.0, 0.75, 0.5);
+        foreach (string layer in BitLayers(network))
+            space.AddChoice(BitsPrefix + layer, LayerWidths.Cast<object>(), 8);
+        space.AddBoolean(Teacher, false);
+        return space.AddOptions(typeof(CompressionOptions), OptionsPrefix, nameof(CompressionOptions.DistillationWeight));
+    }
+
+    /// <summary>The first convolution of each channel group a per-layer rate prunes (residual stages coupled).</summary>
+    public static IReadOnlyList<string> RateLayers(NetworkGraph network) =>
+        new ChannelDependencies(network, ResidualPruning.Coupled).Groups.Where(g => g.Width >= 2).Select(g => g.Layers[0]).ToArray();
+
+    /// <summary>The layers a mixed-precision trial sets the width of: the convolutions.</summary>
+    public static IReadOnlyList<string> BitLayers(NetworkGraph network) => network.Layers.OfType<Conv2dLayer>().Select(l => l.Name).ToArray();
+
+    /// <summary>
+    /// Starting points from <paramref name="sensitivity"/>: for each accuracy drop in <paramref name="maxDropPoints"/>,
+    /// every convolution at the fewest bits (of 8, 4, 2) it tolerates alone, with and without L1 pruning at the median
+    /// of the groups' largest tolerated rates. Only the space's parameters are set; the rest keep their defaults.
+    /// </summary>
+    public static IReadOnlyList<SweepConfiguration> FromSensitivity(SweepSearchSpace space, SensitivityReport sensitivity, params double[] maxDropPoints)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(sensitivity);
+        var names = space.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var points = new List<SweepConfiguration>();
+        foreach (double drop in maxDropPoints.Length == 0 ? new[] { 0.5 } : maxDropPoints)
+        {
+            SweepConfiguration c = space.Defaults();
+            if (names.Contains(Quantization)) c = c.With(Quantization, SweepQuantization.MixedBits);
+            foreach (string name in names.Where(n => n.StartsWith(BitsPrefix, StringComparison.Ordinal)))
+            {
+                int bits = sensitivity.FewestBits(name[BitsPrefix.Length..], drop) ?? 8;
+                c = c.With(name, LayerWidths.Where(w => w >= bits).Min());
+            }
+            foreach (string name in names.Where(n => n.StartsWith(RatePrefix, StringComparison.Ordinal)))
+            {
+                string layer = name[RatePrefix.Length..];
+                string? target = sensitivity.Targets.FirstOrDefault(t => t == layer || t.StartsWith(layer + " (+", StringComparison.Ordinal));
+                SweepParameter p = space[name];
+                if (target is not null) c = c.With(name, Math.Clamp(sensitivity.LargestPruneRate(target, drop), p.Min, p.Max));
+            }
+            points.Add(c);
+            var rates = sensitivity.Targets.Where(t => sensitivity.Rows.Any(r => r.Target == t && r.Kind == SensitivityReport.Prune))
+                .Select(g => sensitivity.LargestPruneRate(g, drop)).OrderBy(r => r).ToArray();
+            double rate = rates.Length == 0 ? 0 : rates[rates.Length / 2];
+            if (names.Contains(Pruning) && names.Contains(PruneRate) && rate > 0)
+            {
+                SweepParameter p = space[PruneRate];
+                points.Add(c.With(Pruning, SweepPruning.L1Norm).With(PruneRate, Math.Clamp(rate, p.Min, p.Max)));
+            }
+        }
+        return points.Select(space.Validate).Distinct().ToArray();
+    }
+
+    /// <summary>The trial <paramref name="configuration"/> describes, at <paramref name="epochs"/> training epochs per step.</summary>
+    public static CompressionTrialSettings Decode(SweepConfiguration configuration, int epochs)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        T Or<T>(string name, T fallback) => configuration.ContainsKey(name) ? configuration.Get<T>(name) : fallback;
+        var pruning = Or(Pruning, SweepPruning.None);
+        var quantization = Or(Quantization, SweepQuantization.None);
+        var rates = configuration.Keys.Where(k => k.StartsWith(RatePrefix, StringComparison.Ordinal))
+            .ToDictionary(k => k[RatePrefix.Length..], k => configuration.Get<double>(k), StringComparer.Ordinal);
+        if (pruning is SweepPruning.None or SweepPruning.NetworkSlimming) rates.Clear();
+        var bits = configuration.Keys.Where(k => k.StartsWith(BitsPrefix, StringComparison.Ordinal))
+            .ToDictionary(k => k[BitsPrefix.Length..], k => configuration.Get<int>(k), StringComparer.Ordinal);
+        if (quantization == SweepQuantization.MixedBits && bits.Values.All(b => b == 8))
+            quantization = SweepQuantization.Int8; // every layer at 8 bits is the int8 model
+        if (quantization != SweepQuantization.MixedBits) bits.Clear();
+        return new CompressionTrialSettings(pruning, pruning == SweepPruning.None ? 0 : Or(PruneRate, 0.5), rates, quantization, bits,
+            Or(Teacher, false), Or(OptionsPrefix + nameof(CompressionOptions.DistillationWeight), 0.9), Math.Max(1, epochs));
+    }
+}
