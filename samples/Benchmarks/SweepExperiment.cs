@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
