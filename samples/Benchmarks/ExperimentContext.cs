@@ -193,7 +193,7 @@ internal sealed class ExperimentContext : IDisposable
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {m.Name} | {m.Method} | {m.Accuracy:P2} | {m.Parameters:N0} | {m.Macs:N0} | {m.OnnxBytes:N0} | {m.OnnxRatio:F3} | {m.LatencyMs:F2} | {(m.SecondsPerEpoch is double s ? s.ToString("F1", CultureInfo.InvariantCulture) : "-")} |"));
         foreach (var (key, value) in _summary)
-            Console.WriteLine($"{key}: {(value is double[] list ? string.Join(", ", list.Select(v => v.ToString(CultureInfo.InvariantCulture))) : Convert.ToString(value, CultureInfo.InvariantCulture))}");
+            Console.WriteLine($"{key}: {(value is System.Collections.IEnumerable list and not string ? string.Join(", ", list.Cast<object>().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) : Convert.ToString(value, CultureInfo.InvariantCulture))}");
         Console.WriteLine($"Wrote {path} ({_watch.Elapsed.TotalMinutes:F1} min)");
     }
 

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Compression.Sweeps;
 /// </summary>
 /// <remarks>
 /// The archive is the non-dominated set of the feasible completed trials (the least-violating ones while none is
-/// feasible). The first max(6, 2d) proposals, and one in five after, are uniform random points to keep exploring.
+/// feasible). The first max(6, min(2d, 10)) proposals, and one in five after, are uniform random points to keep
+/// exploring; the cap lets a sweep of many parameters (a width per layer) start refining within a small budget.
 /// Chosen over NSGA-II because it needs no population bookkeeping and works from the first trials of a small budget.
 /// </remarks>
 public sealed class MultiObjectiveTuner : SweepTuner
@@ -38,7 +39,7 @@ public sealed class MultiObjectiveTuner : SweepTuner
         double[] uniform = Enumerable.Range(0, d).Select(_ => _random.NextDouble()).ToArray();
 
         List<SweepTrial> done = History.Where(t => t.Succeeded).GroupBy(t => t.Configuration.Key).Select(g => g.First()).ToList();
-        if (done.Count < Math.Max(6, 2 * d) || explore < 0.2) return uniform;
+        if (done.Count < Math.Max(6, Math.Min(2 * d, 10)) || explore < 0.2) return uniform;
 
         List<SweepTrial> archive = Archive(done);
         double total = weights.Sum();
