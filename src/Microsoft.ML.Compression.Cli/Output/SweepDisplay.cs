@@ -142,11 +142,12 @@ public sealed class SweepDisplay : ISweepMonitor
     private IRenderable Build()
     {
         HashSet<int> front = Front();
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        // Compact enough for an 80-column terminal: no vertical rules, short headers (the caption explains them).
+        var table = new Table().Border(TableBorder.Simple);
         table.AddColumn("trial", c => c.RightAligned());
         table.AddColumn("settings");
         table.AddColumn("accuracy", c => c.RightAligned());
-        table.AddColumn("bytes ratio", c => c.RightAligned());
+        table.AddColumn("size", c => c.RightAligned());
         table.AddColumn("speed-up", c => c.RightAligned());
         table.AddColumn("feasible");
         table.AddColumn("front");
@@ -164,13 +165,14 @@ public sealed class SweepDisplay : ISweepMonitor
             string Bold(string s) => onFront ? "[bold]" + s + "[/]" : s;
             table.AddRow(
                 Bold(t.Id.ToString(CultureInfo.InvariantCulture)), Bold(settings),
-                Bold(t.Metrics[CompressionMetrics.Accuracy].ToString("P2", CultureInfo.InvariantCulture)),
-                t.Metrics[CompressionMetrics.BytesRatio].ToString("0.000", CultureInfo.InvariantCulture),
+                Bold((100 * t.Metrics[CompressionMetrics.Accuracy]).ToString("0.00", CultureInfo.InvariantCulture) + "%"),
+                (100 * t.Metrics[CompressionMetrics.BytesRatio]).ToString("0.0", CultureInfo.InvariantCulture) + "%",
                 t.Metrics[CompressionMetrics.SpeedUp].ToString("0.00", CultureInfo.InvariantCulture) + "x",
                 t.Feasible ? "[green]yes[/]" : "[yellow]no[/]",
                 onFront ? "[green]*[/]" : "", seconds);
         }
-        string status = _running is null ? $"{_done.Count} trial(s) run" : $"{_done.Count} trial(s) run; running {_running}";
+        string status = (_running is null ? $"{_done.Count} trial(s) run" : $"{_done.Count} trial(s) run; running {_running}")
+            + "\nsize and speed-up against the starting model; *: on the Pareto front";
         if (_stopRequested) status += " (stopping after it: Ctrl+C)";
         table.Caption(Markup.Escape(status));
         return table;
