@@ -41,6 +41,9 @@ public static class HelpText
         "  qat      <model.onnx> --data <images> -o <out.onnx>            int8 quantization-aware training\n" +
         "  prune    <model.onnx> --data <images> -o <out.onnx> --rate R   L1-norm channel pruning + fine-tuning\n" +
         "  train    --network <name> --data <images> -o <out.onnx>        train a zoo network (lenet5, resnet18, ...)\n" +
+        "  sweep    <model.onnx> --data <images> --validation <images> -o <folder>\n" +
+        "                                                                 search pruning/int8/mixed-bit settings for the\n" +
+        "                                                                 Pareto front of accuracy against bytes\n" +
         "  report   <model.onnx> [--data <images>] [--json]               parameters, bytes, ops, accuracy, latency\n\n" +
         Images + "\n" + ExitCodesText + "\n" +
         "Example:\n" +
@@ -84,6 +87,28 @@ public static class HelpText
             "  --checkpoint DIR               keep the state after each epoch in DIR; run the same command again after a\n" +
             "                                 crash to continue from the last completed epoch (same model as without one)\n" +
             Training + "  (default 5 epochs, Adam at learning rate 0.002)\n" + Common + "\n" + Images,
+        "sweep" => "Usage: mlnet-compress sweep <model.onnx> --data <labelled images> --validation <labelled images> -o <folder> [options]\n" +
+            "  An AutoML-style sweep (CompressionSweep): each trial prunes (L1-norm, Network Slimming, SCOP) and/or quantizes\n" +
+            "  (int8, or 8/4/2-bit weights per convolution) the model, fine-tunes it on --data, and ONNX Runtime scores it on\n" +
+            "  --validation. Objectives: accuracy up, ONNX bytes down. The folder gets trials.csv, pareto.json, pareto.png\n" +
+            "  (bytes against accuracy, coloured by latency), fp32.onnx, best.onnx, pareto-1.onnx..., and report.json.\n" +
+            "  One line per trial on stderr (a live table on a terminal). Ctrl+C stops after the running trial (exit code 130).\n" +
+            "  --labels F, --validation-labels F   IDX labels files when the images are IDX files\n" +
+            "  --trials N                     most trials (default 20; promotions to more epochs count)\n" +
+            "  --minutes M                    time budget: no trial starts after M minutes\n" +
+            "  --epochs E[,E2...]             fine-tuning epochs per step, increasing (default 1): with several, new settings\n" +
+            "                                 train E epochs and the best third go on to the next count (successive halving)\n" +
+            "  --min-accuracy-drop P          a trial is feasible when its accuracy is at least the starting model's minus P\n" +
+            "                                 points (default 1.0)\n" +
+            "  --max-bytes-ratio R            and its ONNX bytes at most R times the starting model's\n" +
+            "  --tuner multi|cfo|random       multi-objective (default), cost-frugal (accuracy first) or random search\n" +
+            "  --sensitivity                  measure each layer's sensitivity first and start from the settings it suggests\n" +
+            "                                 (also writes sensitivity.csv)\n" +
+            "  --checkpoint DIR               where finished trials are kept (default <folder>/checkpoint): run the same\n" +
+            "                                 command again after a crash or Ctrl+C to continue without repeating them\n" +
+            "  --report FILE                  the JSON report (default <folder>/report.json)\n" +
+            "  --mean, --std, --seed, --threads, --plain, --verbose as for the other verbs; --max-images N uses at most N\n" +
+            "  images of --data and of --validation each.\n\n" + Images,
         "report" => "Usage: mlnet-compress report <model.onnx> [--data <labelled images>] [--json] [options]\n" +
             "  Bytes, ops, metadata, parameters and MACs; with --data also top-1 accuracy and the median ONNX Runtime\n" +
             "  time of one batch (the model's fixed batch, else 64) with --threads N (default 1).\n" +

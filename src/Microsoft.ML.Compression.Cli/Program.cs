@@ -6,7 +6,7 @@ namespace Microsoft.ML.Compression.Cli;
 /// <summary>The entry point: parses the verb, runs it, and turns failures into one stderr line and an exit code.</summary>
 public static class Program
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose", "exact-rate", "all-int8" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "help", "json", "plain", "verbose", "exact-rate", "all-int8", "sensitivity" };
 
     /// <summary>Runs mlnet-compress with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static int Main(string[] args)
@@ -26,7 +26,7 @@ public static class Program
             }
             CommandLine line = CommandLine.Parse(args, Flags);
             string help = HelpText.For(line.Verb)
-                ?? throw CliException.Usage($"Unknown verb '{line.Verb}'; the verbs are inspect, quantize, qat, prune, train, report (mlnet-compress --help).");
+                ?? throw CliException.Usage($"Unknown verb '{line.Verb}'; the verbs are inspect, quantize, qat, prune, train, sweep, report (mlnet-compress --help).");
             // Global flags every verb accepts (inspect and report have no log or progress of their own to change).
             line.Has("verbose");
             line.Has("plain");
@@ -42,6 +42,7 @@ public static class Program
                 "qat" => TrainingCommands.Qat(line),
                 "prune" => TrainingCommands.Prune(line),
                 "train" => TrainingCommands.Train(line),
+                "sweep" => SweepCommand.Run(line),
                 _ => ReportCommand.Run(line),
             };
         }

@@ -14,6 +14,9 @@ public sealed class ProgressDisplay
 
     private ProgressDisplay(IAnsiConsole? console) => _console = console;
 
+    /// <summary>The terminal console, or null when the display writes plain lines.</summary>
+    public IAnsiConsole? Terminal => _console;
+
     /// <summary>A bar on an interactive terminal, plain lines otherwise (or when <paramref name="plain"/>).</summary>
     public static ProgressDisplay Create(bool plain)
     {

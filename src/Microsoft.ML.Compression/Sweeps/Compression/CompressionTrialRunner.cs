@@ -22,6 +22,7 @@ internal sealed class CompressionTrialRunner : IDisposable
     private readonly int[] _labels;
     private readonly byte[] _fp32Onnx;
     private readonly float[] _latencyRows;
+    private readonly int _latencyBatch;
     private readonly CompressedModelTransformer _startModel;
 
     public CompressionTrialRunner(CompressionCatalog catalog, StartingPoint start, IDataView train, IDataView validation, CompressionSweep.Options options)
@@ -35,9 +36,13 @@ internal sealed class CompressionTrialRunner : IDisposable
             _labels = rows.Labels;
         _startModel = CompressedModelTransformer.FromNetwork(catalog, start.Network, options, "fp32");
         _fp32Onnx = _startModel.OnnxModel;
-        _latencyRows = OnnxLatency.FirstRows(validation, options.FeatureColumnName, options.LatencyBatchSize);
-        if (_latencyRows.Length < options.LatencyBatchSize * start.Network.InputSize)
-            throw new ArgumentException($"The validation data has fewer than LatencyBatchSize = {options.LatencyBatchSize} rows to time the models with.", nameof(validation));
+        // A model with a fixed batch (e.g. PyTorch's export at batch 1, kept by every export) runs only that many rows at a time.
+        int? fixedBatch;
+        using (var session = OnnxRunner.Open(_fp32Onnx, 1)) fixedBatch = OnnxRunner.FixedBatch(session);
+        _latencyBatch = fixedBatch ?? options.LatencyBatchSize;
+        _latencyRows = OnnxLatency.FirstRows(validation, options.FeatureColumnName, _latencyBatch);
+        if (_latencyRows.Length < _latencyBatch * start.Network.InputSize)
+            throw new ArgumentException($"The validation data has fewer than {_latencyBatch} rows (the latency batch) to time the models with.", nameof(validation));
     }
 
     /// <summary>The starting model's ONNX bytes (the fp32 reference of every ratio).</summary>
@@ -72,7 +77,7 @@ internal sealed class CompressionTrialRunner : IDisposable
         byte[] onnx = model.OnnxModel;
         double accuracy = OnnxAccuracy.Of(model, _validation, _labels, _options.ScoreColumnName);
         var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", _fp32Onnx), ("trial", onnx) }, _latencyRows, _options.LatencyThreads,
-            _options.LatencyBatchSize, _options.LatencyRounds, runsPerRound: 5);
+            _latencyBatch, _options.LatencyRounds, runsPerRound: 5);
         ModelReport report = model.Report;
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
