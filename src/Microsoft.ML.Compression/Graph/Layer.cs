@@ -122,12 +122,13 @@ public abstract class Layer
     internal virtual bool KeepsInputGrid => false;
 
     /// <summary>
-    /// True for a layer that keeps its input's grid but whose uint8 kernel in ONNX Runtime is far slower than its float
-    /// one (max pooling: NCHW uint8 against NCHWc float). Its output is then quantized with a scale one float step
-    /// above its input's: the codes are the same, but ONNX Runtime no longer drops the dequantize/quantize pair around
-    /// it, so it runs in float.
+    /// True for a layer whose uint8 kernel in ONNX Runtime is far slower than its float one (windowed pooling: NCHW
+    /// uint8 kernels against NCHWc float ones). The int8 export then writes the layer's quantize step so that ONNX
+    /// Runtime cannot fuse it into the layer, and the layer runs in float between a dequantize and a quantize with the
+    /// very same codes: a layer that keeps its input's grid (max pooling) gets a scale one float step above its input's,
+    /// any other (average pooling) has its output doubled and quantized with twice its scale.
     /// </summary>
-    internal virtual bool RunsFloatBetweenGrids => false;
+    internal virtual bool IntegerKernelIsSlow => false;
 
     /// <summary>True for clamping activations (ReLU, ReLU6) that ONNX Runtime folds into the quantized operator before them.</summary>
     internal virtual bool FoldsIntoQuantizedProducer => false;

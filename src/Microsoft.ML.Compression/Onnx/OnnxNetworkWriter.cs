@@ -34,7 +34,9 @@ internal sealed class OnnxNetworkWriter
         Validate(options);
         _builder = new OnnxGraphBuilder(graph.Name);
         OnnxGraphBuilder b = _builder;
-        if (_network.Activations.Count > 0) _activations = new ActivationQdqWriter(b, _network.ActivationOf);
+        if (_network.Activations.Count > 0)
+            _activations = new ActivationQdqWriter(b, _network.ActivationOf,
+                name => name != NetworkGraph.InputName && graph[name] is { IntegerKernelIsSlow: true, KeepsInputGrid: false });
 
         // Fixed names first, so no layer or initializer can take them.
         // An imported network keeps the original file's input (batch dimension and layout); others read [N, features].

@@ -61,7 +61,7 @@ internal static class QuantizationPlan
     /// <summary>
     /// The quantization of a tensor as its readers see it: its own entry of <paramref name="activations"/>, or for max
     /// pooling, flatten and dropout, their input's (one float step wider for layers that
-    /// <see cref="Layer.RunsFloatBetweenGrids"/>); null for a float tensor.
+    /// <see cref="Layer.IntegerKernelIsSlow"/>); null for a float tensor.
     /// </summary>
     public static QuantParams? ActivationOf(NetworkGraph graph, IReadOnlyDictionary<string, QuantParams> activations, string tensorName)
     {
@@ -70,7 +70,7 @@ internal static class QuantizationPlan
         Layer layer = graph[tensorName];
         if (!layer.KeepsInputGrid || ActivationOf(graph, activations, layer.Inputs[0]) is not QuantParams input) return null;
         // One float step up represents every code of the input exactly (|q - z| <= 255 moves by far less than half a step).
-        return layer.RunsFloatBetweenGrids ? input with { Scale = MathF.BitIncrement(input.Scale) } : input;
+        return layer.IntegerKernelIsSlow ? input with { Scale = MathF.BitIncrement(input.Scale) } : input;
     }
 
     /// <summary>
