@@ -91,17 +91,18 @@ public static class HelpText
             "  An AutoML-style sweep (CompressionSweep): each trial prunes (L1-norm, Network Slimming, SCOP) and/or quantizes\n" +
             "  (int8, or 8/4/2-bit weights per convolution) the model, fine-tunes it on --data, and ONNX Runtime scores it on\n" +
             "  --validation. Objectives: accuracy up, ONNX bytes down. The folder gets trials.csv, pareto.json, pareto.png\n" +
-            "  (bytes against accuracy, coloured by latency), fp32.onnx, best.onnx, pareto-1.onnx..., and report.json.\n" +
+            "  (bytes against accuracy, coloured by latency), fp32.onnx, best.onnx (the smallest feasible model, else the one\n" +
+            "  closest to feasible), pareto-1.onnx..., and report.json.\n" +
             "  One line per trial on stderr (a live table on a terminal). Ctrl+C stops after the running trial (exit code 130).\n" +
             "  --labels F, --validation-labels F   IDX labels files when the images are IDX files\n" +
             "  --trials N                     most trials (default 20; promotions to more epochs count)\n" +
             "  --minutes M                    time budget: no trial starts after M minutes\n" +
             "  --epochs E[,E2...]             fine-tuning epochs per step, increasing (default 1): with several, new settings\n" +
             "                                 train E epochs and the best third go on to the next count (successive halving)\n" +
-            "  --min-accuracy-drop P          a trial is feasible when its accuracy is at least the starting model's minus P\n" +
+            "  --max-accuracy-drop P          a trial is feasible when its accuracy is at least the starting model's minus P\n" +
             "                                 points (default 1.0)\n" +
             "  --max-bytes-ratio R            and its ONNX bytes at most R times the starting model's\n" +
-            "  --tuner multi|cfo|random       multi-objective (default), cost-frugal (accuracy first) or random search\n" +
+            "  --tuner multi|cfo|random       multi-objective (default), cost-frugal (smallest feasible model) or random search\n" +
             "  --sensitivity                  measure each layer's sensitivity first and start from the settings it suggests\n" +
             "                                 (also writes sensitivity.csv)\n" +
             "  --checkpoint DIR               where finished trials are kept (default <folder>/checkpoint): run the same\n" +

@@ -41,7 +41,7 @@ public static class SweepCommand
         int trials = line.Int("trials", DefaultTrials, min: 1);
         double? minutes = line.Has("minutes") ? line.Double("minutes", 0, min: 0.02, max: 1_000_000) : null;
         int[] epochs = Fidelities(line);
-        double drop = line.Double("min-accuracy-drop", 1.0, min: 0, max: 100);
+        double drop = line.Double("max-accuracy-drop", 1.0, min: 0, max: 100);
         double? maxBytesRatio = line.Has("max-bytes-ratio") ? line.Double("max-bytes-ratio", 1, min: 1e-6, max: 1000) : null;
         string tunerName = line.Choice("tuner", "multi", "multi", "cfo", "random");
         bool sensitivity = line.Has("sensitivity");
@@ -57,7 +57,9 @@ public static class SweepCommand
         // Ctrl+C: with a trial running, stop after it (a second Ctrl+C stops at once); otherwise stop before the next.
         using var cancel = new CancellationTokenSource();
         var progress = ProgressDisplay.Create(plain);
-        var objectives = new[] { new SweepObjective(CompressionMetrics.Accuracy, true), new SweepObjective(CompressionMetrics.Bytes, false) };
+        // Bytes first: the best trial is the smallest feasible model (the accuracy bound makes it good enough), and the
+        // cost-frugal tuner shrinks the model under that bound. The front is the same either way.
+        var objectives = new[] { new SweepObjective(CompressionMetrics.Bytes, false), new SweepObjective(CompressionMetrics.Accuracy, true) };
         var display = new SweepDisplay(progress.Terminal, objectives, cancel.Cancel);
         ConsoleCancelEventHandler onCtrlC = (_, e) =>
         {

@@ -63,6 +63,12 @@ public sealed class SweepEngine
     /// <summary>Folder for <c>sweep.json</c>, <c>trials.jsonl</c> and the trials' artifact folders; null: no checkpoint, artifacts in a temporary folder.</summary>
     public string? CheckpointFolder { get; set; }
 
+    /// <summary>
+    /// Maps a configuration to the one that stands for every configuration running the same trial (e.g. one that sets a
+    /// parameter no step reads back to its default), so that such configurations are evaluated once. Default none.
+    /// </summary>
+    public Func<SweepConfiguration, SweepConfiguration>? Canonicalize { get; set; }
+
     /// <summary>Told about every trial as it starts and ends.</summary>
     public ISweepMonitor? Monitor { get; set; }
 
@@ -257,6 +263,7 @@ public sealed class SweepEngine
                         if (unit is null) { reason = SweepStopReason.Exhausted; break; }
                         configuration = _e.Space.FromUnit(unit);
                     }
+                    if (_e.Canonicalize is { } canonical) configuration = _e.Space.Validate(canonical(configuration));
                     if (_byKeyAndLevel.TryGetValue(KeyAt(configuration, 0), out SweepTrial? earlier))
                     {
                         // Evaluated before: the tuner learns the known result and no trial is spent.

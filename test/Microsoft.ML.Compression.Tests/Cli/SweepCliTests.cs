@@ -81,7 +81,15 @@ public sealed class SweepCliTests
             Assert.IsTrue(File.Exists(Path.Combine(output, file)), $"{file} was not written");
         Assert.IsTrue(File.Exists(Path.Combine(output, "checkpoint", "trials.jsonl")), "the default checkpoint is under the output folder");
 
-        // best.onnx is a model ONNX Runtime runs; its accuracy on the validation images is the one the report gives it.
+        // best.onnx is the smallest feasible trial (or, with none feasible, the file of the trial closest to feasible).
+        string[] header = csv[0].Split(',');
+        var rows = csv.Skip(1).Select(l => l.Split(',')).ToArray();
+        int bytesColumn = Array.IndexOf(header, "bytes"), feasibleColumn = Array.IndexOf(header, "feasible");
+        var feasible = rows.Where(r => r[feasibleColumn] == "true").Select(r => long.Parse(r[bytesColumn], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        if (feasible.Length > 0)
+            Assert.AreEqual(feasible.Min(), new FileInfo(Path.Combine(output, "best.onnx")).Length, string.Join("\n", csv));
+
+        // best.onnx is a model ONNX Runtime runs, and the report gives its size.
         using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
         JsonElement best = report.RootElement.GetProperty("best");
         Assert.AreEqual(3, report.RootElement.GetProperty("trialsRun").GetInt32());
@@ -93,7 +101,7 @@ public sealed class SweepCliTests
         Assert.AreEqual(new FileInfo(Path.Combine(output, "best.onnx")).Length, (long)best.GetProperty("metrics").GetProperty("bytes").GetDouble());
 
         // The same folder with another constraint is another sweep: its checkpoint is refused, naming the option.
-        var other = CliProcess.Run(SweepArguments(output, 3, "--min-accuracy-drop", "50"));
+        var other = CliProcess.Run(SweepArguments(output, 3, "--max-accuracy-drop", "50"));
         Assert.AreEqual(2, other.ExitCode, other.ToString());
         StringAssert.Contains(CliProcess.Errors(other).Single(), "--checkpoint");
     }
@@ -161,7 +169,7 @@ public sealed class SweepCliTests
         Fails(2, "--epochs", SweepArguments(output, 3, "--epochs", "3,1").Where((_, i) => i is not (14 or 15)).ToArray());
         Fails(2, "--tuner expects one of multi, cfo, random", SweepArguments(output, 3, "--tuner", "bayes"));
         Fails(2, "expects a folder", SweepArguments(output + ".onnx", 3));
-        Fails(2, "--min-accuracy-drop", SweepArguments(output, 3, "--min-accuracy-drop", "-1"));
+        Fails(2, "--max-accuracy-drop", SweepArguments(output, 3, "--max-accuracy-drop", "-1"));
 
         string notes = Path.Combine(_work, "notes.onnx");
         File.WriteAllText(notes, "these are notes, not a model\n");
@@ -171,7 +179,7 @@ public sealed class SweepCliTests
 
         var help = CliProcess.Run("sweep", "--help");
         Assert.AreEqual(0, help.ExitCode, help.ToString());
-        foreach (string option in new[] { "--validation", "--trials", "--min-accuracy-drop", "--max-bytes-ratio", "--tuner", "--sensitivity", "--checkpoint" })
+        foreach (string option in new[] { "--validation", "--trials", "--max-accuracy-drop", "--max-bytes-ratio", "--tuner", "--sensitivity", "--checkpoint" })
             StringAssert.Contains(help.Stdout, option);
         StringAssert.Contains(CliProcess.Run("--help").Stdout, "sweep");
     }

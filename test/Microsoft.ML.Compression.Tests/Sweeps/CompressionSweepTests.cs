@@ -50,6 +50,24 @@ public class CompressionSweepTests
     }
 
     [TestMethod]
+    public void CanonicalConfigurationsResetWhatTheirTrialDoesNotRead()
+    {
+        SweepSearchSpace space = CompressionSearchSpace.Create(TestModels.LeNetWithBatchNorm, layerRates: true);
+        SweepConfiguration Canonical(SweepConfiguration c) => CompressionSearchSpace.Canonical(space, c);
+        SweepConfiguration defaults = space.Defaults();
+        // No pruning: the rates are unread; int8: the widths are unread; no teacher: the distillation weight is unread.
+        var int8 = Config(space, SweepPruning.None, SweepQuantization.Int8, 0.3).With("rate.conv1", 0.1).With("bits.conv2", 2).With("train.DistillationWeight", 0.2);
+        Assert.AreEqual(Config(space, SweepPruning.None, SweepQuantization.Int8), Canonical(int8));
+        // Slimming reads the one rate, not the per-layer ones; with a teacher the weight stays.
+        var slim = Config(space, SweepPruning.NetworkSlimming, SweepQuantization.None, 0.3).With("rate.conv1", 0.1).With(CompressionSearchSpace.Teacher, true).With("train.DistillationWeight", 0.2);
+        Assert.AreEqual(slim.With("rate.conv1", defaults["rate.conv1"]), Canonical(slim));
+        // Every width 8 is the int8 model; a real mix keeps its widths, and L1 keeps its per-layer rates.
+        Assert.AreEqual(SweepQuantization.Int8, Canonical(Config(space, SweepPruning.None, SweepQuantization.MixedBits)).Get<SweepQuantization>(CompressionSearchSpace.Quantization));
+        var mixed = Config(space, SweepPruning.L1Norm, SweepQuantization.MixedBits).With("bits.conv2", 4).With("rate.conv1", 0.1);
+        Assert.AreEqual(mixed, Canonical(mixed));
+    }
+
+    [TestMethod]
     public void SensitivityStartsUseTheFewestBitsAndLargestRatesEachLayerTolerates()
     {
         SweepSearchSpace space = CompressionSearchSpace.Create(TestModels.LeNetWithBatchNorm, layerRates: true);

@@ -87,6 +87,25 @@ public class SweepEngineTests
         Assert.AreEqual(2, result.Best!.Configuration.Get<int>("bits"));
     }
 
+    [TestMethod]
+    public async Task ConfigurationsOneCanonicalFormStandsForRunOnce()
+    {
+        // "rate" only matters when "prune" is on: the grid's 2 x 3 configurations are 4 different trials.
+        var space = new SweepSearchSpace().AddBoolean("prune", false).AddChoice("rate", new object[] { 0.25, 0.5, 0.75 }, 0.5);
+        var evaluated = new List<string>();
+        var result = await new SweepEngine(space, c =>
+        {
+            evaluated.Add(c.Configuration.Key);
+            return new SweepMetrics { ["size"] = c.Configuration.Get<bool>("prune") ? 1 - c.Configuration.Get<double>("rate") : 1 };
+        })
+        {
+            Canonicalize = c => c.Get<bool>("prune") ? c : c.With("rate", 0.5),
+        }.WithObjective("size", false).WithTuner(SweepTuner.Grid(3)).WithBudget(10).RunAsync();
+        Assert.AreEqual(4, evaluated.Count, string.Join("; ", evaluated));
+        Assert.AreEqual(4, evaluated.Distinct().Count());
+        Assert.IsTrue(result.Trials.Where(t => !t.Configuration.Get<bool>("prune")).All(t => t.Configuration.Get<double>("rate") == 0.5));
+    }
+
     /// <summary>True quality −(x − 5)²/10 plus noise that more fidelity shrinks: at level 0 the noise reorders the configurations.</summary>
     private static double Noisy(int x, int fidelity) => -Math.Pow(x - 5, 2) / 10 + (((x * 7919) % 11) - 5) / 2.0 / (1 + fidelity * fidelity);
 

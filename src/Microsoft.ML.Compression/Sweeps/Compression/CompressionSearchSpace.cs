@@ -110,6 +110,30 @@ public static class CompressionSearchSpace
         return points.Select(space.Validate).Distinct().ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="configuration"/> with every parameter its trial does not read set to the default of
+    /// <paramref name="space"/> (a prune rate without pruning, widths without <see cref="SweepQuantization.MixedBits"/>,
+    /// the distillation weight without a teacher; every width 8 is <see cref="SweepQuantization.Int8"/>), so that
+    /// configurations running the same trial are one configuration.
+    /// </summary>
+    public static SweepConfiguration Canonical(SweepSearchSpace space, SweepConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        ArgumentNullException.ThrowIfNull(configuration);
+        CompressionTrialSettings settings = Decode(configuration, 1);
+        SweepConfiguration defaults = space.Defaults();
+        SweepConfiguration c = configuration;
+        if (c.ContainsKey(Quantization) && space[Quantization].Values.Contains(settings.Quantization)) c = c.With(Quantization, settings.Quantization);
+        bool Unread(string name) =>
+            (name == PruneRate && settings.Pruning == SweepPruning.None)
+            || (name.StartsWith(RatePrefix, StringComparison.Ordinal) && settings.LayerRates.Count == 0)
+            || (name.StartsWith(BitsPrefix, StringComparison.Ordinal) && settings.Quantization != SweepQuantization.MixedBits)
+            || (name == OptionsPrefix + nameof(CompressionOptions.DistillationWeight) && !settings.Teacher);
+        foreach (string name in configuration.Keys.Where(Unread).Where(defaults.ContainsKey).ToArray())
+            c = c.With(name, defaults[name]);
+        return c;
+    }
+
     /// <summary>The trial <paramref name="configuration"/> describes, at <paramref name="epochs"/> training epochs per step.</summary>
     public static CompressionTrialSettings Decode(SweepConfiguration configuration, int epochs)
     {

@@ -76,6 +76,7 @@ public sealed class CompressionSweep
     private ISweepMonitor? _monitor;
     private int[] _fidelities = { 1 };
     private int _eta = 3;
+    private (SensitivityReport Report, double[] MaxDrops)? _sensitivity;
 
     internal CompressionSweep(CompressionCatalog catalog, StartingPoint start, Options options)
     {
@@ -193,7 +194,10 @@ public sealed class CompressionSweep
     /// </summary>
     public CompressionSweep UseSensitivity(SensitivityReport sensitivity, params double[] maxDropPoints)
     {
-        _initial.AddRange(CompressionSearchSpace.FromSensitivity(SearchSpace, sensitivity, maxDropPoints.Length == 0 ? new[] { 0.25, 0.5, 1.0 } : maxDropPoints));
+        ArgumentNullException.ThrowIfNull(sensitivity);
+        ArgumentNullException.ThrowIfNull(maxDropPoints);
+        // Turned into configurations when the sweep runs, so they fit the search space it runs with.
+        _sensitivity = (sensitivity, maxDropPoints.Length == 0 ? new[] { 0.25, 0.5, 1.0 } : (double[])maxDropPoints.Clone());
         return this;
     }
 
@@ -221,10 +225,13 @@ public sealed class CompressionSweep
         {
             Tuner = _tuner, MaxTrials = _maxTrials, MaxTime = _maxTime, CheckpointFolder = _checkpoint, Monitor = _monitor,
             Fidelities = _fidelities, Eta = _eta, Log = line => channel.Info(MessageSensitivity.None, line),
+            Canonicalize = c => CompressionSearchSpace.Canonical(space, c),
         };
         foreach (var o in objectives) engine.Objectives.Add(o);
         foreach (var c in _constraints) engine.Constraints.Add(c);
         foreach (var p in _initial) engine.InitialPoints.Add(p);
+        if (_sensitivity is var (report, drops))
+            foreach (var p in CompressionSearchSpace.FromSensitivity(space, report, drops).Except(_initial)) engine.InitialPoints.Add(p);
         var start = runner.StartMetrics();
         channel.Info(MessageSensitivity.None, $"Sweep start: {_start.Network.Name}, accuracy {start[CompressionMetrics.Accuracy]:P2}, {start[CompressionMetrics.Bytes]:N0} ONNX bytes, {start[CompressionMetrics.LatencyMs]:F3} ms per batch; {space.Dimensions} parameters.");
         SweepResult result = await engine.RunAsync(cancellationToken).ConfigureAwait(false);
