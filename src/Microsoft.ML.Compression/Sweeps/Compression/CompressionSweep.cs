@@ -4,7 +4,6 @@ using System.Threading.Tasks;
 using Microsoft.ML.Compression.Analysis.Sensitivity;
 using Microsoft.ML.Compression.Estimators;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.SearchSpace;
 
 namespace Microsoft.ML.Compression.Sweeps;
 
@@ -46,7 +45,6 @@ public sealed class CompressionSweep
         public int LatencyRounds { get; set; } = 7;
 
         /// <summary>Learning rate of the pruning steps' fine-tuning (unless the space sets <c>train.LearningRate</c>). Default 0.01.</summary>
-        [Range(1e-4, 0.1, 0.01, true)]
         public double FineTuneLearningRate { get; set; } = 0.01;
 
         /// <inheritdoc />
