@@ -84,7 +84,8 @@ public sealed class CompressedNetwork
     /// The quantization of a tensor as its readers see it: its own quantizer, or for layers that keep their input's
     /// grid (max pooling, flatten, dropout) their input's; null for a float tensor.
     /// </summary>
-    public QuantParams? ActivationOf(string tensorName) => QuantizationPlan.ActivationOf(Graph, _activations, tensorName);
+    public QuantParams? ActivationOf(string tensorName) =>
+        QuantizationPlan.ActivationOf(Graph, _activations, tensorName, layer => _weights.TryGetValue(layer, out WeightEncoding? w) && w is Int8Weights);
 
     /// <summary>
     /// A TorchSharp module computing what the exported model computes (weights and biases as stored, activations

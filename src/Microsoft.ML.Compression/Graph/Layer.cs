@@ -126,7 +126,8 @@ public abstract class Layer
     /// uint8 kernels against NCHWc float ones). The int8 export then writes the layer's quantize step so that ONNX
     /// Runtime cannot fuse it into the layer, and the layer runs in float between a dequantize and a quantize with the
     /// very same codes: a layer that keeps its input's grid (max pooling) gets a scale one float step above its input's,
-    /// any other (average pooling) has its output doubled and quantized with twice its scale.
+    /// any other (average pooling) has its output doubled and quantized with twice its scale. Max pooling is left alone
+    /// after integer layers, where ONNX Runtime runs its uint8 form fast (NHWC).
     /// </summary>
     internal virtual bool IntegerKernelIsSlow => false;
 
