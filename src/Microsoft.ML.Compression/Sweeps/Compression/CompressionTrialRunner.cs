@@ -68,6 +68,8 @@ internal sealed class CompressionTrialRunner : IDisposable
             return StartMetrics();
         }
         using CompressedModelTransformer model = plan.Fit(_train);
+        // A step stopped by the token hands back its partial model: that is no trial result.
+        token.ThrowIfCancellationRequested();
         if (onnxPath is not null) model.SaveOnnx(onnxPath);
         return Measure(model);
     }
