@@ -187,4 +187,25 @@ public class CompressionSweepTests
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
     }
+
+    private sealed class CancelWhenStarted(int trial, CancellationTokenSource cancel) : ISweepMonitor
+    {
+        public void TrialStarted(SweepTrialContext t)
+        {
+            if (t.Id == trial) cancel.Cancel();
+        }
+    }
+
+    [TestMethod]
+    public void ATrialCancelledWhileItTrainsIsNotRecorded()
+    {
+        using var cancel = new CancellationTokenSource();
+        var sweep = TestModels.Compression.CreateSweep(TestModels.LeNetWithBatchNorm, Options).SetDataset(TestModels.Train, TestModels.Test);
+        var space = new SweepSearchSpace().AddChoice(CompressionSearchSpace.Quantization, new object[] { SweepQuantization.None, SweepQuantization.Int8 }, SweepQuantization.None);
+        var result = sweep.SetSearchSpace(space).SetTuner(SweepTuner.Grid(1)).SetMaxTrials(2).SetMonitor(new CancelWhenStarted(2, cancel))
+            .RunAsync(cancel.Token).GetAwaiter().GetResult();
+        Assert.AreEqual(SweepStopReason.Cancelled, result.Sweep.StopReason);
+        Assert.AreEqual(1, result.Sweep.Trials.Count, "the int8 trial was stopped while training and left no result");
+        Assert.IsTrue(result.Sweep.Trials[0].Succeeded);
+    }
 }
