@@ -67,7 +67,7 @@ internal static class SweepExperiment
         };
         var sweep = NewSweep()
             .SetObjectives(objectives)
-            .AddConstraint(SweepConstraint.AtLeast(CompressionMetrics.Accuracy, startAccuracy - 0.01))
+            .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.AccuracyDrop, 1.0))
             .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.BytesRatio, x.OptionDouble("max-bytes-ratio", 0.10)))
             .SetTuner(SweepTuner.MultiObjective(seed))
             .SetFidelities(fidelities)

@@ -83,13 +83,9 @@ public static class SweepCommand
             foreach (string w in train.Warnings.Concat(validation.Warnings).Take(5)) progress.Note("warning: " + w);
             IDataView trainView = train.ToDataView(ml), validationView = validation.ToDataView(ml);
 
-            // The starting model exactly as the sweep exports and scores it, so the bound matches the sweep's own start
-            // accuracy (and is the same number on every run of the command: it is part of the checkpoint's fingerprint).
             using CompressedModelTransformer fp32 = ml.Transforms.Compression.ImportOnnx(modelPath);
-            double startAccuracy = Accuracy(fp32, validationView, validation.Labels!);
-            double bound = startAccuracy - drop / 100 - 1e-9;
             progress.Note(string.Create(CultureInfo.InvariantCulture,
-                $"start: accuracy {startAccuracy:P2} on the validation images; feasible: accuracy >= {Math.Max(bound, 0):P2}{(maxBytesRatio is double r ? $" and bytes ratio <= {r}" : "")}"));
+                $"feasible: accuracy at most {drop} point(s) below the starting model's on the validation images{(maxBytesRatio is double r ? $" and bytes ratio <= {r}" : "")}"));
 
             var options = new CompressionSweep.Options { Seed = seed, ValidationRows = validation.Count, LatencyBatchSize = Math.Min(LatencyBatch, validation.Count) };
             if (threads > 0) options.Threads = threads;
@@ -97,7 +93,7 @@ public static class SweepCommand
             CompressionSweep sweep = ml.Transforms.Compression.CreateSweep(start, options)
                 .SetDataset(trainView, validationView)
                 .SetObjectives(objectives)
-                .AddConstraint(SweepConstraint.AtLeast(CompressionMetrics.Accuracy, bound))
+                .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.AccuracyDrop, drop))
                 .SetTuner(tunerName switch { "cfo" => SweepTuner.CostFrugal(seed), "random" => SweepTuner.Random(seed), _ => SweepTuner.MultiObjective(seed) })
                 .SetMaxTrials(trials)
                 .SetFidelities(epochs)
@@ -131,7 +127,7 @@ public static class SweepCommand
                 throw new CliException(ExitCodes.Cancelled,
                     $"cancelled after {swept.Trials.Count} finished trial(s); the results were not written. Run the same command again to continue from the checkpoint '{checkpoint}'.");
 
-            return Write(result, output, reportPath, checkpoint, modelPath, train, validation, spec, startAccuracy, bound, maxBytesRatio, trials, minutes, epochs,
+            return Write(result, output, reportPath, checkpoint, modelPath, train, validation, spec, drop, maxBytesRatio, trials, minutes, epochs,
                 tunerName, seed, sensitivityReport, display, clock.Elapsed);
         }
         finally
@@ -142,7 +138,7 @@ public static class SweepCommand
 
     /// <summary>Writes the result files, the JSON report and the summary line; fails (exit code 1) when no trial completed.</summary>
     private static int Write(CompressionSweepResult result, string output, string reportPath, string checkpoint, string modelPath, ImageSet train, ImageSet validation,
-        ImageSpec spec, double startAccuracy, double bound, double? maxBytesRatio, int trials, double? minutes, int[] epochs, string tuner, int seed,
+        ImageSpec spec, double drop, double? maxBytesRatio, int trials, double? minutes, int[] epochs, string tuner, int seed,
         SensitivityReport? sensitivity, SweepDisplay display, TimeSpan elapsed)
     {
         SweepResult swept = result.Sweep;
@@ -200,8 +196,9 @@ public static class SweepCommand
         });
 
         var m = best.Metrics;
+        double startAccuracy = result.Start[CompressionMetrics.Accuracy];
         string feasible = result.Best is null
-            ? string.Create(CultureInfo.InvariantCulture, $"no trial met accuracy >= {Math.Max(bound, 0):P2}{(maxBytesRatio is double r ? $" and bytes ratio <= {r}" : "")}; best effort")
+            ? string.Create(CultureInfo.InvariantCulture, $"no trial met accuracy >= {Math.Max(startAccuracy - drop / 100, 0):P2}{(maxBytesRatio is double r ? $" and bytes ratio <= {r}" : "")}; best effort")
             : "best";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Wrote {output}: {swept.Trials.Count} trial(s), {result.ParetoFront.Count} on the front; {feasible} trial {best.Id} [{CompressionSweepResult.SettingsOf(best)}]: accuracy {m[CompressionMetrics.Accuracy]:P2} (start {startAccuracy:P2}), bytes ratio {m[CompressionMetrics.BytesRatio]:0.000}, speed-up {m[CompressionMetrics.SpeedUp]:0.00}x; report {reportPath}"));
@@ -219,21 +216,6 @@ public static class SweepCommand
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out epochs[i]) || epochs[i] < 1 || epochs[i] > 10_000 || (i > 0 && epochs[i] <= epochs[i - 1]))
                 throw CliException.Usage($"Option --epochs expects increasing epoch counts of at least 1, comma-separated (e.g. 1 or 1,3), got '{s}'.");
         return epochs;
-    }
-
-    /// <summary>Top-1 accuracy of <paramref name="model"/> (scored through ML.NET and ONNX Runtime, as the sweep scores) on <paramref name="data"/>.</summary>
-    private static double Accuracy(CompressedModelTransformer model, IDataView data, int[] labels)
-    {
-        float[][] scores = model.Transform(data).GetColumn<float[]>("Score").ToArray();
-        int correct = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            float[] p = scores[i];
-            int best = 0;
-            for (int k = 1; k < p.Length; k++) if (p[k] > p[best]) best = k;
-            if (best == labels[i]) correct++;
-        }
-        return (double)correct / labels.Length;
     }
 
     /// <summary>

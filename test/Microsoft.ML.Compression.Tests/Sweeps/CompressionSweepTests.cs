@@ -115,6 +115,9 @@ public class CompressionSweepTests
             // The untouched configuration is the starting model: the same bytes and accuracy as the result's start.
             Assert.AreEqual(result.Start[CompressionMetrics.Bytes], fp32.Metrics[CompressionMetrics.Bytes]);
             Assert.AreEqual(result.Start[CompressionMetrics.Accuracy], fp32.Metrics[CompressionMetrics.Accuracy], 1e-12);
+            foreach (SweepTrial t in result.Sweep.Trials)
+                Assert.AreEqual((result.Start[CompressionMetrics.Accuracy] - t.Metrics[CompressionMetrics.Accuracy]) * 100, t.Metrics[CompressionMetrics.AccuracyDrop], 1e-9);
+            Assert.AreEqual(0, fp32.Metrics[CompressionMetrics.AccuracyDrop]);
             Assert.IsTrue(int8.Metrics[CompressionMetrics.Bytes] < 0.4 * fp32.Metrics[CompressionMetrics.Bytes], result.Sweep.ToCsv());
             Assert.IsTrue(mixed.Metrics[CompressionMetrics.Bytes] < int8.Metrics[CompressionMetrics.Bytes], "pruned and 2-bit conv2 is smaller than int8");
             Assert.IsFalse(fp32.Feasible);

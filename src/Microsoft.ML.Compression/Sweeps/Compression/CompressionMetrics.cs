@@ -6,6 +6,12 @@ public static class CompressionMetrics
     /// <summary>Top-1 accuracy on the validation rows, scored by ONNX Runtime (0..1).</summary>
     public const string Accuracy = "accuracy";
 
+    /// <summary>
+    /// Points of accuracy lost against the starting model, scored the same way on the same rows (negative when the
+    /// trial is more accurate): <c>AtMost(AccuracyDrop, 1)</c> keeps trials within one point of the start.
+    /// </summary>
+    public const string AccuracyDrop = "accuracy_drop";
+
     /// <summary>Bytes of the exported ONNX model.</summary>
     public const string Bytes = "bytes";
 

@@ -49,7 +49,7 @@ internal sealed class CompressionTrialRunner : IDisposable
     public byte[] Fp32Onnx => _fp32Onnx;
 
     /// <summary>The starting model's metrics, measured as a trial's are.</summary>
-    public IReadOnlyDictionary<string, double> StartMetrics() => _startMetrics ??= Measure(_startModel);
+    public IReadOnlyDictionary<string, double> StartMetrics() => _startMetrics ??= Measure(_startModel, startAccuracy: null);
 
     private IReadOnlyDictionary<string, double>? _startMetrics;
 
@@ -71,10 +71,11 @@ internal sealed class CompressionTrialRunner : IDisposable
         // A step stopped by the token hands back its partial model: that is no trial result.
         token.ThrowIfCancellationRequested();
         if (onnxPath is not null) model.SaveOnnx(onnxPath);
-        return Measure(model);
+        return Measure(model, StartMetrics()[CompressionMetrics.Accuracy]);
     }
 
-    private Dictionary<string, double> Measure(CompressedModelTransformer model)
+    // startAccuracy: the starting model's, or null when measuring the starting model itself.
+    private Dictionary<string, double> Measure(CompressedModelTransformer model, double? startAccuracy)
     {
         byte[] onnx = model.OnnxModel;
         double accuracy = OnnxAccuracy.Of(model, _validation, _labels, _options.ScoreColumnName);
@@ -84,6 +85,7 @@ internal sealed class CompressionTrialRunner : IDisposable
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             [CompressionMetrics.Accuracy] = accuracy,
+            [CompressionMetrics.AccuracyDrop] = ((startAccuracy ?? accuracy) - accuracy) * 100,
             [CompressionMetrics.Bytes] = onnx.LongLength,
             [CompressionMetrics.BytesRatio] = (double)onnx.LongLength / _fp32Onnx.LongLength,
             [CompressionMetrics.Parameters] = report.Parameters,
