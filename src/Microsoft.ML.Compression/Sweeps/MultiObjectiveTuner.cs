@@ -9,14 +9,18 @@ namespace Microsoft.ML.Compression.Sweeps;
 /// </summary>
 /// <remarks>
 /// The archive is the non-dominated set of the feasible completed trials (the least-violating ones while none is
-/// feasible). The first max(6, min(2d, 10)) proposals, and one in five after, are uniform random points to keep
-/// exploring; the cap lets a sweep of many parameters (a width per layer) start refining within a small budget.
+/// feasible). Until max(6, min(2d, 10)) trials have finished (initial points included), and for one proposal in five
+/// after, the tuner explores: the first of these points form a Latin hypercube (each parameter's n values fall in n
+/// different n-ths of its range, so every level of a choice is tried about equally often), the rest are uniform. The
+/// cap lets a sweep of many parameters (a width per layer) start refining within a small budget.
 /// Chosen over NSGA-II because it needs no population bookkeeping and works from the first trials of a small budget.
 /// </remarks>
 public sealed class MultiObjectiveTuner : SweepTuner
 {
     private static readonly double[] Scales = { 0.02, 0.05, 0.1, 0.2 };
     private System.Random _random = new(0);
+    private double[][] _starts = Array.Empty<double[]>();
+    private int _startsUsed;
 
     /// <summary>A multi-objective search seeded with <paramref name="seed"/>.</summary>
     public MultiObjectiveTuner(int seed) : base(seed) { }
@@ -25,7 +29,14 @@ public sealed class MultiObjectiveTuner : SweepTuner
     public override string Kind => "multi-objective";
 
     /// <inheritdoc />
-    protected override void Reset() => _random = new System.Random(Seed);
+    protected override void Reset()
+    {
+        _random = new System.Random(Seed);
+        _starts = LatinHypercube(new System.Random(unchecked(Seed * 7919 + 1)), StartCount, Space.Dimensions);
+        _startsUsed = 0;
+    }
+
+    private int StartCount => Math.Max(6, Math.Min(2 * Space.Dimensions, 10));
 
     /// <inheritdoc />
     public override double[]? Propose()
@@ -39,13 +50,26 @@ public sealed class MultiObjectiveTuner : SweepTuner
         double[] uniform = Enumerable.Range(0, d).Select(_ => _random.NextDouble()).ToArray();
 
         List<SweepTrial> done = History.Where(t => t.Succeeded).GroupBy(t => t.Configuration.Key).Select(g => g.First()).ToList();
-        if (done.Count < Math.Max(6, Math.Min(2 * d, 10)) || explore < 0.2) return uniform;
+        if (done.Count < StartCount || explore < 0.2) return _startsUsed < _starts.Length ? _starts[_startsUsed++] : uniform;
 
         List<SweepTrial> archive = Archive(done);
         double total = weights.Sum();
         SweepTrial parent = archive.MinBy(t => Scalarise(t, done, weights.Select(w => w / total).ToArray()))!;
         double[] x = Space.ToUnit(parent.Configuration);
         return Clip(x.Select((v, i) => v + scale * noise[i]).ToArray());
+    }
+
+    /// <summary><paramref name="n"/> points of [0, 1]^<paramref name="d"/> whose coordinates each fall once in every n-th of [0, 1].</summary>
+    internal static double[][] LatinHypercube(System.Random random, int n, int d)
+    {
+        double[][] points = Enumerable.Range(0, n).Select(_ => new double[d]).ToArray();
+        for (int j = 0; j < d; j++)
+        {
+            int[] strata = Enumerable.Range(0, n).ToArray();
+            random.Shuffle(strata);
+            for (int k = 0; k < n; k++) points[k][j] = (strata[k] + random.NextDouble()) / n;
+        }
+        return points;
     }
 
     private List<SweepTrial> Archive(List<SweepTrial> done)

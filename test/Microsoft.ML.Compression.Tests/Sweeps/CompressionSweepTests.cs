@@ -81,7 +81,7 @@ public class CompressionSweepTests
         };
         var report = new SensitivityReport("lenet5", 1000, 0.90, rows);
         var points = CompressionSearchSpace.FromSensitivity(space, report, 0.5);
-        Assert.AreEqual(2, points.Count, "mixed widths alone, and with L1 pruning");
+        Assert.AreEqual(3, points.Count, "mixed widths alone, with L1 pruning, and L1 pruning at int8");
         SweepConfiguration first = points[0];
         Assert.AreEqual(SweepQuantization.MixedBits, first.Get<SweepQuantization>(CompressionSearchSpace.Quantization));
         Assert.AreEqual((2, 8), (first.Get<int>("bits.conv1"), first.Get<int>("bits.conv2")));
@@ -89,6 +89,8 @@ public class CompressionSweepTests
         // The pruned start uses the median of the groups' tolerated rates (0.25 and 0.75 -> the upper one of two).
         Assert.AreEqual(SweepPruning.L1Norm, points[1].Get<SweepPruning>(CompressionSearchSpace.Pruning));
         Assert.AreEqual(0.75, points[1].Get<double>(CompressionSearchSpace.PruneRate), 1e-12);
+        // The fast end: the same pruning, int8 instead of mixed widths.
+        Assert.AreEqual(points[1].With(CompressionSearchSpace.Quantization, SweepQuantization.Int8), points[2]);
     }
 
     [TestMethod]

@@ -75,6 +75,25 @@ public class SweepTunerTests
     }
 
     [TestMethod]
+    public async Task MultiObjectiveTunerStartsWithEveryChoiceEquallyOften()
+    {
+        // Two parameters: 6 exploring starts, each a different sixth of both ranges, so each of the 3 levels twice.
+        // Six uniform draws give an even split only 90 times in 729.
+        var space = new SweepSearchSpace().AddChoice("method", new object[] { "a", "b", "c" }, "a").AddRange("rate", 0, 1, 0.5);
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            SweepResult result = await new SweepEngine(space, c => new SweepMetrics { ["f1"] = c.Configuration.Get<double>("rate"), ["f2"] = 1 - c.Configuration.Get<double>("rate") })
+                .WithObjective("f1", false).WithObjective("f2", false).WithTuner(SweepTuner.MultiObjective(seed)).WithBudget(6).RunAsync();
+            var starts = result.Trials.Select(t => t.Configuration).ToArray();
+            Assert.AreEqual(6, starts.Length);
+            foreach (string level in new[] { "a", "b", "c" })
+                Assert.AreEqual(2, starts.Count(c => c.Get<string>("method") == level), $"seed {seed}: {string.Join("; ", starts.Select(c => c.ToString()))}");
+            var sixths = starts.Select(c => (int)Math.Floor(c.Get<double>("rate") * 6)).OrderBy(k => k).ToArray();
+            CollectionAssert.AreEqual(Enumerable.Range(0, 6).ToArray(), sixths, $"seed {seed}");
+        }
+    }
+
+    [TestMethod]
     public async Task GridTunerRunsTheWholeGridThenStops()
     {
         int calls = 0;

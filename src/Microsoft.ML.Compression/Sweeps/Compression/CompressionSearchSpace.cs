@@ -73,7 +73,8 @@ public static class CompressionSearchSpace
     /// <summary>
     /// Starting points from <paramref name="sensitivity"/>: for each accuracy drop in <paramref name="maxDropPoints"/>,
     /// every convolution at the fewest bits (of 8, 4, 2) it tolerates alone, with and without L1 pruning at the median
-    /// of the groups' largest tolerated rates. Only the space's parameters are set; the rest keep their defaults.
+    /// of the groups' largest tolerated rates, and that pruning with int8 weights and activations. Only the space's
+    /// parameters are set; the rest keep their defaults.
     /// </summary>
     public static IReadOnlyList<SweepConfiguration> FromSensitivity(SweepSearchSpace space, SensitivityReport sensitivity, params double[] maxDropPoints)
     {
@@ -104,7 +105,12 @@ public static class CompressionSearchSpace
             if (names.Contains(Pruning) && names.Contains(PruneRate) && rate > 0)
             {
                 SweepParameter p = space[PruneRate];
-                points.Add(c.With(Pruning, SweepPruning.L1Norm).With(PruneRate, Math.Clamp(rate, p.Min, p.Max)));
+                SweepConfiguration pruned = c.With(Pruning, SweepPruning.L1Norm).With(PruneRate, Math.Clamp(rate, p.Min, p.Max));
+                points.Add(pruned);
+                // Weight-only mixed widths make the smallest files but ONNX Runtime decodes them to float; the same
+                // pruning at int8 is the fast end of the trade-off, so the search starts from both.
+                if (names.Contains(Quantization) && space[Quantization].Values.Contains(SweepQuantization.Int8))
+                    points.Add(pruned.With(Quantization, SweepQuantization.Int8));
             }
         }
         return points.Select(space.Validate).Distinct().ToArray();
