@@ -20,6 +20,12 @@ public static class FakeQuantize
     /// <summary>Largest magnitude of a symmetric signed integer of <paramref name="bits"/> bits (127 for 8 bits).</summary>
     public static int SymmetricMax(int bits) => (1 << (bits - 1)) - 1;
 
+    /// <summary>
+    /// Largest magnitude weights of <paramref name="bits"/> bits are rounded to: <see cref="SymmetricMax"/>, except
+    /// for 8 bits, which run on integer kernels and use <see cref="Compressed.Int8Weights.RoundedMax"/> (see there why).
+    /// </summary>
+    public static int WeightMax(int bits) => bits == 8 ? Compressed.Int8Weights.RoundedMax : SymmetricMax(bits);
+
     /// <summary>Activation fake quantization with uint8 parameters <paramref name="p"/>.</summary>
     public static Tensor Activation(Tensor x, QuantParams p) => Activation(x, p, batchRange: null);
 
@@ -48,7 +54,7 @@ public static class FakeQuantize
     }
 
     /// <summary>
-    /// Per-output-channel symmetric scales of a weight tensor [C, ...]: max |w| of each channel / (2^(bits-1) - 1);
+    /// Per-output-channel symmetric scales of a weight tensor [C, ...]: max |w| of each channel / <see cref="WeightMax"/>;
     /// a channel of zeros gets scale 1 (it quantizes to zeros whatever the scale).
     /// </summary>
     public static Tensor WeightScales(Tensor weight, int bits = 8)
@@ -56,12 +62,12 @@ public static class FakeQuantize
         using var _ = torch.no_grad();
         long[] dims = Enumerable.Range(1, (int)weight.dim() - 1).Select(d => (long)d).ToArray();
         Tensor maxAbs = weight.detach().abs().amax(dims);
-        using Scalar qmax = SymmetricMax(bits).ToScalar(), zero = 0.ToScalar();
+        using Scalar qmax = WeightMax(bits).ToScalar(), zero = 0.ToScalar();
         using Tensor empty = maxAbs.eq(zero);
         return maxAbs.masked_fill_(empty, qmax).div_(qmax);
     }
 
-    /// <summary>Per-channel symmetric weight fake quantization (zero point 0, values in ±(2^(bits-1) - 1)).</summary>
+    /// <summary>Per-channel symmetric weight fake quantization (zero point 0, values in ±<see cref="WeightMax"/>).</summary>
     public static Tensor WeightsPerChannel(Tensor weight, int bits = 8) => WeightsPerChannel(weight, WeightScales(weight, bits), bits);
 
     /// <summary>Per-channel symmetric weight fake quantization with given <paramref name="scales"/> [C].</summary>
@@ -71,7 +77,7 @@ public static class FakeQuantize
         Array.Fill(shape, 1L);
         shape[0] = -1;
         Tensor s = scales.reshape(shape);
-        using Scalar qmin = (-SymmetricMax(bits)).ToScalar(), qmax = SymmetricMax(bits).ToScalar();
+        using Scalar qmin = (-WeightMax(bits)).ToScalar(), qmax = WeightMax(bits).ToScalar();
         using Tensor detached = weight.detach();
         Tensor rounded = detached.div(s).round_().clamp_(qmin, qmax).mul_(s);
         return weight.requires_grad ? weight.add(rounded.sub_(detached), One) : rounded;

@@ -97,6 +97,22 @@ public class QuantizedExportTests
     }
 
     [TestMethod]
+    public void Int8WeightsLeaveRoomForSixteenBitPairSums()
+    {
+        // x86 AVX2 without VNNI sums uint8 x int8 products in pairs in int16: 255 (|w1| + |w2|) must stay <= 32,767,
+        // so stored weights use ±63, and each channel's largest weight reaches it (the range is used, not wasted).
+        ModelProto model = ModelProto.Parser.ParseFrom(OnnxExporter.Export(Calibrated(TestModels.ResNet20)));
+        foreach (string layer in new[] { "s1b1_conv1", "s3b3_conv2", "fc" })
+        {
+            TensorProto stored = StoredWeights.Of(model, layer);
+            sbyte[] values = stored.RawData.Select(b => unchecked((sbyte)b)).ToArray();
+            int perChannel = values.Length / (int)stored.Dims[0];
+            Assert.IsTrue(255 * 2 * values.Max(v => Math.Abs((int)v)) <= short.MaxValue, layer);
+            Assert.AreEqual(63, values.Chunk(perChannel).Min(c => c.Max(v => Math.Abs((int)v))), layer);
+        }
+    }
+
+    [TestMethod]
     public void KeptFloatLayerStaysFloat()
     {
         CompressedNetwork q = Calibrated(TestModels.LeNet, new[] { "conv1" });
