@@ -68,6 +68,26 @@ public class CompressionSweepTests
     }
 
     [TestMethod]
+    public void CanonicalPruneRatesCountInStepsOfFivePercent()
+    {
+        SweepSearchSpace space = CompressionSearchSpace.Create(TestModels.LeNetWithBatchNorm, layerRates: true);
+        SweepConfiguration Canonical(SweepConfiguration c) => CompressionSearchSpace.Canonical(space, c);
+        double RateOf(SweepConfiguration c, string name = CompressionSearchSpace.PruneRate) => c.Get<double>(name);
+        // 37.6% and 38.4% keep the same multiple-of-8 widths: one trial, at 40%.
+        var low = Canonical(Config(space, SweepPruning.NetworkSlimming, SweepQuantization.Int8, 0.376));
+        Assert.AreEqual(low, Canonical(Config(space, SweepPruning.NetworkSlimming, SweepQuantization.Int8, 0.384)));
+        Assert.AreEqual(0.40, RateOf(low), 1e-12);
+        Assert.AreEqual(0.35, RateOf(Canonical(Config(space, SweepPruning.Scop, SweepQuantization.None, 0.374))), 1e-12);
+        // Rounding stays inside the range [0.25, 0.75]; per-layer rates round where L1 reads them.
+        Assert.AreEqual(0.75, RateOf(Canonical(Config(space, SweepPruning.L1Norm, SweepQuantization.None, 0.749))), 1e-12);
+        var perLayer = Canonical(Config(space, SweepPruning.L1Norm, SweepQuantization.None).With("rate.conv1", 0.137).With("rate.conv2", 0.012));
+        Assert.AreEqual((0.15, 0.0), (RateOf(perLayer, "rate.conv1"), RateOf(perLayer, "rate.conv2")));
+        // A configuration already on the steps is its own canonical form.
+        var onStep = Config(space, SweepPruning.L1Norm, SweepQuantization.Int8, 0.45).With("rate.conv1", 0.3);
+        Assert.AreEqual(onStep, Canonical(onStep));
+    }
+
+    [TestMethod]
     public void SensitivityStartsUseTheFewestBitsAndLargestRatesEachLayerTolerates()
     {
         SweepSearchSpace space = CompressionSearchSpace.Create(TestModels.LeNetWithBatchNorm, layerRates: true);

@@ -35,6 +35,12 @@ public static class CompressionSearchSpace
     /// <summary>The prefix of parameters set on every training step's options (<c>train.LearningRate</c>).</summary>
     public const string OptionsPrefix = "train.";
 
+    /// <summary>
+    /// The step prune rates are counted in. Widths round to multiples of 8 (or 4 on narrow layers), so rates closer
+    /// than this keep the same widths in nearly every layer and would train one model twice.
+    /// </summary>
+    public const double PruneRateStep = 0.05;
+
     /// <summary>Weight widths a convolution may take in <see cref="SweepQuantization.MixedBits"/>.</summary>
     public static readonly IReadOnlyList<int> LayerWidths = new[] { 8, 4, 2 };
 
@@ -119,8 +125,8 @@ public static class CompressionSearchSpace
     /// <summary>
     /// <paramref name="configuration"/> with every parameter its trial does not read set to the default of
     /// <paramref name="space"/> (a prune rate without pruning, widths without <see cref="SweepQuantization.MixedBits"/>,
-    /// the distillation weight without a teacher; every width 8 is <see cref="SweepQuantization.Int8"/>), so that
-    /// configurations running the same trial are one configuration.
+    /// the distillation weight without a teacher; every width 8 is <see cref="SweepQuantization.Int8"/>) and the prune
+    /// rates read rounded to <see cref="PruneRateStep"/>, so that configurations running the same trial are one configuration.
     /// </summary>
     public static SweepConfiguration Canonical(SweepSearchSpace space, SweepConfiguration configuration)
     {
@@ -137,7 +143,17 @@ public static class CompressionSearchSpace
             || (name == OptionsPrefix + nameof(CompressionOptions.DistillationWeight) && !settings.Teacher);
         foreach (string name in configuration.Keys.Where(Unread).Where(defaults.ContainsKey).ToArray())
             c = c.With(name, defaults[name]);
+        foreach (string name in c.Keys.Where(n => (n == PruneRate && settings.Pruning != SweepPruning.None) || (n.StartsWith(RatePrefix, StringComparison.Ordinal) && settings.LayerRates.Count > 0)).ToArray())
+            if (space.Parameters.Any(p => p.Name == name && p.Kind == SweepParameterKind.Range))
+                c = c.With(name, OnStep(c.Get<double>(name), space[name]));
         return c;
+    }
+
+    // The multiple of PruneRateStep nearest to rate, inside the parameter's range.
+    private static double OnStep(double rate, SweepParameter p)
+    {
+        double stepped = Math.Round(Math.Round(rate / PruneRateStep, MidpointRounding.AwayFromZero) * PruneRateStep, 10);
+        return Math.Clamp(stepped, p.Min, p.Max);
     }
 
     /// <summary>The trial <paramref name="configuration"/> describes, at <paramref name="epochs"/> training epochs per step.</summary>
