@@ -32,8 +32,8 @@ internal static class Int8LatencyGuard
 
     /// <summary>
     /// The decision of <see cref="Apply"/> given <paramref name="measure"/> (fp32 and int8 milliseconds of a candidate):
-    /// the first candidate at least as fast as fp32, else the fastest one measured, so the check never returns a model
-    /// slower than the int8 model it started from.
+    /// the first candidate at least as fast as fp32, else the float network with no quantization at all, so the check
+    /// never returns a model slower than fp32 (as measured).
     /// </summary>
     internal static CompressedNetwork Choose(CompressedNetwork int8, Func<CompressedNetwork, (double FloatMs, double Int8Ms)> measure,
         Int8LatencyCheck check, string where, Action<string> log, Action<string> warn)
@@ -51,7 +51,7 @@ internal static class Int8LatencyGuard
         }
 
         NetworkGraph graph = int8.Graph;
-        CompressedNetwork candidate = int8, fastest = int8;
+        CompressedNetwork candidate = int8, fastest = int8; // fastest: for the warning
         double fastestSpeedUp = speedUp;
         while (NextToKeepFloat(candidate) is Layer layer)
         {
@@ -62,15 +62,13 @@ internal static class Int8LatencyGuard
             if (speedUp >= 1) return candidate;
             if (speedUp > fastestSpeedUp) (fastest, fastestSpeedUp) = (candidate, speedUp);
         }
-        if (candidate.Weights.Count > 0)
-        {
-            // Mixed float and int8 can be slower than either (more quantize steps): keep the fastest form measured.
-            warn(FormattableString.Invariant($"The int8 model of {graph.Name} runs at {fastestSpeedUp:F2}x the fp32 model's speed in ONNX Runtime ({where}) at best, with ") +
-                $"{string.Join(", ", fastest.Weights.Keys)} in int8; the layers left cannot be kept float one by one (their inputs also feed other int8 layers).");
-            return fastest;
-        }
-        warn($"No int8 layer of {graph.Name} made it faster than fp32 in ONNX Runtime ({where}); every layer stays float, so the model is not smaller either.");
-        return candidate;
+        // Nothing measured ran as fast as fp32: the float network itself does, with no quantize step left anywhere.
+        // (Layers kept float one by one may still read quantized activations, e.g. behind a HardSwish, and the layers
+        // whose inputs feed other int8 layers cannot be kept float alone.)
+        warn(FormattableString.Invariant($"No int8 form of {graph.Name} measured ran as fast as fp32 in ONNX Runtime ({where}); the best was {fastestSpeedUp:F2}x") +
+            (fastest.Weights.Count > 0 ? $" with {string.Join(", ", fastest.Weights.Keys)} in int8" : " with every layer float") +
+            ". The model is exported in float, so it is not smaller either; set Check = Off (or Warn) to keep the int8 model.");
+        return new CompressedNetwork(graph);
     }
 
     // The int8 layer with the fewest multiply-accumulates whose input only float layers (or it) read: a float layer
