@@ -5,16 +5,16 @@ public static class ParetoFront
 {
     /// <summary>
     /// Whether <paramref name="a"/> dominates <paramref name="b"/>: at least as good in every objective and better
-    /// in one.
+    /// in one, values within an objective's <see cref="SweepObjective.RelativeTolerance"/> counting as equal.
     /// </summary>
     public static bool Dominates(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b, IReadOnlyList<SweepObjective> objectives)
     {
         bool better = false;
         foreach (SweepObjective o in objectives)
         {
-            double la = o.Loss(a), lb = o.Loss(b);
-            if (la > lb) return false;
-            if (la < lb) better = true;
+            int c = o.Compare(a, b);
+            if (c > 0) return false;
+            if (c < 0) better = true;
         }
         return better;
     }

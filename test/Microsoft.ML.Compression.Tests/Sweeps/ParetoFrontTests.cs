@@ -35,4 +35,29 @@ public class ParetoFrontTests
         // Accuracy alone: only the most accurate point.
         CollectionAssert.AreEqual(new[] { 4 }, ParetoFront.Of(points, new[] { Objectives[0] }).ToArray());
     }
+
+    [TestMethod]
+    public void ValuesWithinAnObjectivesToleranceCountAsEqual()
+    {
+        // Three models of one structure from the ResNet-20 sweep: bytes differing by their metadata, latency by noise.
+        var objectives = new[] { new SweepObjective("accuracy", true), new SweepObjective("bytes", false) { RelativeTolerance = 0.001 }, new SweepObjective("ms", false) { RelativeTolerance = 0.03 } };
+        IReadOnlyDictionary<string, double> Q(double accuracy, double bytes, double ms) => new SweepMetrics { ["accuracy"] = accuracy, ["bytes"] = bytes, ["ms"] = ms };
+        var points = new List<IReadOnlyDictionary<string, double>>
+        {
+            Q(0.8964, 83598, 16.80), // 0: 0.4% faster than 1 and 0.02 points less accurate: dominated within tolerance
+            Q(0.8966, 83585, 16.84), // 1: front
+            Q(0.8874, 83583, 16.84), // 2: 2 bytes smaller than 1, far less accurate: dominated within tolerance
+            Q(0.8998, 57949, 31.99), // 3: front (smaller, more accurate, slower beyond 3%)
+            Q(0.8960, 83585, 16.00), // 4: front: 5% faster than 1
+        };
+        CollectionAssert.AreEqual(new[] { 1, 3, 4 }, ParetoFront.Of(points, objectives).ToArray());
+        // Without tolerances every point is on the front: each wins somewhere by a hair.
+        var exact = objectives.Select(o => o with { RelativeTolerance = 0 }).ToArray();
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3, 4 }, ParetoFront.Of(points, exact).ToArray());
+        // Equal within every tolerance: neither dominates.
+        Assert.IsFalse(ParetoFront.Dominates(Q(0.9, 1000, 10.0), Q(0.9, 1000.5, 10.2), objectives));
+        Assert.IsFalse(ParetoFront.Dominates(Q(0.9, 1000.5, 10.2), Q(0.9, 1000, 10.0), objectives));
+        Assert.AreEqual("ms (min, ±3%)", objectives[2].ToString());
+        Assert.ThrowsExactly<System.ArgumentOutOfRangeException>(() => new SweepObjective("ms", false) { RelativeTolerance = -0.1 });
+    }
 }

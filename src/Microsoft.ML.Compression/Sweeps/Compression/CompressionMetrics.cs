@@ -29,4 +29,17 @@ public static class CompressionMetrics
 
     /// <summary>The starting model's milliseconds over the trial's, measured in the same runs.</summary>
     public const string SpeedUp = "speedup";
+
+    /// <summary>
+    /// The <see cref="SweepObjective.RelativeTolerance"/> a <see cref="CompressionSweep"/> gives an objective on
+    /// <paramref name="metric"/> that sets none: 3% for latency and speed-up (run-to-run noise of interleaved medians
+    /// on a shared machine), 0.1% for bytes (the metadata of two otherwise equal models differs by a few bytes), 0 for
+    /// the rest.
+    /// </summary>
+    public static double DefaultTolerance(string metric) => metric switch
+    {
+        LatencyMs or SpeedUp => 0.03,
+        Bytes or BytesRatio => 0.001,
+        _ => 0,
+    };
 }

@@ -105,7 +105,10 @@ public sealed class CompressionSweep
         return this;
     }
 
-    /// <summary>The objectives (metric names of <see cref="CompressionMetrics"/>). Default: accuracy up, bytes down.</summary>
+    /// <summary>
+    /// The objectives (metric names of <see cref="CompressionMetrics"/>). Default: accuracy up, bytes down. An objective
+    /// without a <see cref="SweepObjective.RelativeTolerance"/> gets <see cref="CompressionMetrics.DefaultTolerance"/>.
+    /// </summary>
     public CompressionSweep SetObjectives(params SweepObjective[] objectives)
     {
         ArgumentNullException.ThrowIfNull(objectives);
@@ -206,8 +209,9 @@ public sealed class CompressionSweep
         IHost host = _catalog.Environment.Register("Compression.Sweep");
         using IChannel channel = host.Start("Sweep");
         using var runner = new CompressionTrialRunner(_catalog, _start, _train, _validation, _options);
-        var objectives = _objectives.Count > 0 ? _objectives
-            : new List<SweepObjective> { new(CompressionMetrics.Accuracy, true), new(CompressionMetrics.Bytes, false) };
+        var objectives = (_objectives.Count > 0 ? _objectives
+            : new List<SweepObjective> { new(CompressionMetrics.Accuracy, true), new(CompressionMetrics.Bytes, false) })
+            .Select(o => o.RelativeTolerance == 0 ? o with { RelativeTolerance = CompressionMetrics.DefaultTolerance(o.Metric) } : o).ToList();
         SweepSearchSpace space = SearchSpace;
 
         SweepMetrics Evaluate(SweepTrialContext trial)
