@@ -53,8 +53,9 @@ public static class HelpText
     private const string Int8 =
         "  Convolutions with fewer than 8 input channels (a first layer on the image) stay float: ONNX Runtime's int8\n" +
         "  kernels are slower for them. --all-int8 quantizes them too.\n" +
-        "  --latency-check off|warn|keep-float   time int8 against fp32 in ONNX Runtime; warn when slower, or keep\n" +
-        "                                 more layers float until it is not (default off)\n" +
+        "  --latency-check off|warn|keep-float   time int8 against fp32 in ONNX Runtime; keep more layers float\n" +
+        "                                 until it is not slower, float throughout if need be (default keep-float),\n" +
+        "                                 only warn, or export without timing (off)\n" +
         "  --latency-batch N, --latency-threads N   rows per timed run (default 64) and ORT threads (default 1)\n";
 
     /// <summary>The help of one verb, or null for an unknown verb.</summary>

@@ -30,7 +30,7 @@ public static class Common
     /// </summary>
     public static Quantization.Int8LatencyOptions Int8Latency(CommandLine line)
     {
-        string check = line.Choice("latency-check", "off", "off", "warn", "keep-float");
+        string check = line.Choice("latency-check", "keep-float", "off", "warn", "keep-float");
         return new Quantization.Int8LatencyOptions
         {
             KeepSlowLayersFloat = !line.Has("all-int8"),

@@ -20,14 +20,30 @@ internal static class Int8LatencyGuard
         if (options.Check == Int8LatencyCheck.Off || int8.Weights.Count == 0) return int8;
         int batch = rows.Length / fp32.InputSize;
         byte[] reference = OnnxExporter.Export(fp32);
+        // A model exported with a fixed batch (e.g. PyTorch's at batch 1, which the export keeps) runs only that many rows.
+        int? fixedBatch;
+        using (var session = OnnxRunner.Open(reference, 1)) fixedBatch = OnnxRunner.FixedBatch(session);
+        if (fixedBatch is int f && f != batch)
+        {
+            if (f > batch)
+            {
+                warn($"The int8 model of {fp32.Name} was not timed: its input has a fixed batch of {f} rows, but only {batch} were given (Latency.BatchSize).");
+                return int8;
+            }
+            (batch, rows) = (f, rows[..(f * fp32.InputSize)]);
+        }
         string where = FormattableString.Invariant($"batch {batch}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
+        // It runs by default, so it must stay quick on big models: about 20 ms of runs per timing, at least one run.
+        double once = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference) }, rows, options.Threads, batch, rounds: 1, runsPerRound: 1)["fp32"];
+        int runs = Math.Clamp((int)Math.Round(20 / Math.Max(once, 1e-3)), 1, 5), rounds = once > 200 ? 5 : 9;
         (double FloatMs, double Int8Ms) Measure(CompressedNetwork candidate)
         {
             var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference), ("int8", OnnxExporter.Export(candidate)) }, rows,
-                options.Threads, batch, rounds: 9, runsPerRound: 5);
+                options.Threads, batch, rounds, runs);
             return (ms["fp32"], ms["int8"]);
         }
-        return Choose(int8, Measure, options.Check, where, log, warn);
+        // KeepSlowLayersFloat = false asks for every layer in int8: then the measurement only tells.
+        return Choose(int8, Measure, options.KeepSlowLayersFloat ? options.Check : Int8LatencyCheck.Warn, where, log, warn);
     }
 
     /// <summary>
@@ -46,7 +62,7 @@ internal static class Int8LatencyGuard
         {
             warn(FormattableString.Invariant(
                 $"The int8 model runs at {speedUp:F2}x the fp32 model's speed in ONNX Runtime ({where}: {q:F3} ms vs {f:F3} ms). ") +
-                "Set the latency option Check = KeepFloatWhereSlower to keep slow layers float, or list them in KeepFloatLayers.");
+                "Latency.Check = KeepFloatWhereSlower with KeepSlowLayersFloat = true keeps slow layers float; KeepFloatLayers names them.");
             return int8;
         }
 

@@ -129,7 +129,9 @@ internal sealed class CompressionTrialRunner : IDisposable
         };
         plan = s.Quantization switch
         {
-            SweepQuantization.Int8 => plan.QuantizeAwareTraining(Step(new QuantizeAwareTrainer.Options())),
+            // Check = Off: the sweep times every trial itself; a trial exported in float by the check would run
+            // another configuration than the one it stands for.
+            SweepQuantization.Int8 => plan.QuantizeAwareTraining(Step(new QuantizeAwareTrainer.Options { Latency = new() { Check = Quantization.Int8LatencyCheck.Off } })),
             SweepQuantization.MixedBits => plan.QuantizeAwareTraining(Step(new QuantizeAwareTrainer.Options
             {
                 WeightBits = 8, ActivationBits = 32, LayerWeightBits = new Dictionary<string, int>(s.LayerBits, StringComparer.Ordinal),

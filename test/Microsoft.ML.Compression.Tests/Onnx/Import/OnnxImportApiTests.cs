@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using Google.Protobuf;
 using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Onnx.Import;
@@ -132,7 +133,9 @@ public sealed class OnnxImportApiTests
     public void ImportedModelStartsPostTrainingQuantization()
     {
         using CompressedModelTransformer imported = TestModels.Compression.ImportOnnx(Write("lenet.onnx", LeNetOnnx.Value));
-        using CompressedModelTransformer int8 = TestModels.Compression.PostTrainingQuantization(imported, calibrationSamples: 128).Fit(TestModels.Train);
+        // Check = Off: on CPUs where int8 LeNet is slower the measured check would export it in float.
+        using CompressedModelTransformer int8 = TestModels.Compression.PostTrainingQuantization(imported,
+            new PostTrainingQuantizer.Options { CalibrationSamples = 128, Latency = new Int8LatencyOptions { Check = Int8LatencyCheck.Off } }).Fit(TestModels.Train);
 
         double before = TestModels.Accuracy(imported), after = TestModels.Accuracy(int8);
         Assert.IsTrue(before > 0.9, $"imported accuracy {before}");
