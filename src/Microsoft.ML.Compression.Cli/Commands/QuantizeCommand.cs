@@ -32,6 +32,6 @@ public static class QuantizeCommand
                 CancellationToken = run.Token,
             };
             return ml.Transforms.Compression.PostTrainingQuantization(network, options).Fit(data);
-        }, new { method = "ptq-int8", calibration = method, percentile = method == "percentile" ? percentile : (double?)null });
+        }, new { method = "ptq-int8", calibration = method, percentile = method == "percentile" ? percentile : (double?)null, latencyCheck = latency.Check.ToString() });
     }
 }

@@ -24,7 +24,7 @@ public static class TrainingCommands
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.QuantizeAwareTraining(network, options).Fit(data);
-        }, new { method = "simqat-int8", options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
+        }, new { method = "simqat-int8", options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize, latencyCheck = options.Latency.Check.ToString() });
     }
 
     /// <summary>

@@ -97,7 +97,7 @@ public sealed class PostTrainingQuantizer : CompressionEstimator<PostTrainingQua
         CompressedNetwork quantized = Calibration.Quantize(Network, samples, Settings.Calibration, Settings.Percentile,
             _keepFloat, nameof(Options.KeepFloatLayers), context.CheckAlive);
         quantized = context.CheckInt8Latency(quantized, Network, Settings.Latency);
-        return new FitResult(quantized, Network, "ptq-int8");
+        return new FitResult(quantized, Network, Int8LatencyGuard.MethodName("ptq", quantized));
     }
 
     private FitResult FitLowBit(FitContext context, IReadOnlyList<string> layers)

@@ -157,7 +157,7 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         context.Run(model.Module, "SimQAT", hooks: schedule);
         (NetworkGraph trained, CompressedNetwork quantized) = model.Finish();
         quantized = context.CheckInt8Latency(quantized, trained, Settings.Latency);
-        return new FitResult(quantized, trained, "simqat-int8");
+        return new FitResult(quantized, trained, Int8LatencyGuard.MethodName("simqat", quantized));
     }
 
     // Straight-through QAT onto SLB's levels (the baseline SLB is compared with at 1, 2 and 4 bits), each layer at its

@@ -47,6 +47,12 @@ internal static class Int8LatencyGuard
     }
 
     /// <summary>
+    /// The method name an int8 step writes: "<paramref name="method"/>-int8", or "-float" when the check exported the
+    /// float network (no layer was faster in int8), so the report and the ONNX metadata do not call a float model int8.
+    /// </summary>
+    public static string MethodName(string method, CompressedNetwork exported) => method + (exported.Weights.Count == 0 ? "-float" : "-int8");
+
+    /// <summary>
     /// The decision of <see cref="Apply"/> given <paramref name="measure"/> (fp32 and int8 milliseconds of a candidate):
     /// the first candidate at least as fast as fp32, else the float network with no quantization at all, so the check
     /// never returns a model slower than fp32 (as measured).

@@ -169,6 +169,8 @@ public class SlowInt8LayersTests
         Assert.AreEqual(1, warnings.Count);
         StringAssert.Contains(warnings[0], "the best was 0.95x with ");
         StringAssert.Contains(warnings[0], "exported in float");
+        // The report and the ONNX metadata do not call it int8.
+        Assert.AreEqual(("ptq-float", "ptq-int8"), (Int8LatencyGuard.MethodName("ptq", chosen), Int8LatencyGuard.MethodName("ptq", all)));
         var ops = ModelProto.Parser.ParseFrom(OnnxExporter.Export(chosen)).Graph.Node.Select(node => node.OpType).ToHashSet();
         Assert.IsFalse(ops.Contains("QuantizeLinear") || ops.Contains("DequantizeLinear"), string.Join(", ", ops));
 
