@@ -9,7 +9,8 @@ namespace Microsoft.ML.Compression.Quantization;
 /// <summary>
 /// Measures an int8 model against its fp32 model in ONNX Runtime (<see cref="Int8LatencyOptions.Check"/>) and, when
 /// asked, keeps more layers float until int8 is no slower: the int8 layers with the fewest multiply-accumulates go
-/// first, since they gain the least from integer kernels while their quantize/dequantize steps still cost.
+/// first (one, then two more, then four...), since they gain the least from integer kernels while their
+/// quantize/dequantize steps still cost.
 /// </summary>
 internal static class Int8LatencyGuard
 {
@@ -75,12 +76,18 @@ internal static class Int8LatencyGuard
         NetworkGraph graph = int8.Graph;
         CompressedNetwork candidate = int8, fastest = int8; // fastest: for the warning
         double fastestSpeedUp = speedUp;
-        while (NextToKeepFloat(candidate) is Layer layer)
+        // One layer more each step, then two, four...: a network of n int8 layers takes about log2(n) timings, not n.
+        for (int step = 1; NextToKeepFloat(candidate) is not null; step *= 2)
         {
-            candidate = KeepFloat(candidate, layer.Name);
+            var layers = new List<string>();
+            while (layers.Count < step && NextToKeepFloat(candidate) is Layer layer)
+            {
+                candidate = KeepFloat(candidate, layer.Name);
+                layers.Add(layer.Name);
+            }
             (f, q) = measure(candidate);
             speedUp = f / q;
-            log(FormattableString.Invariant($"{layer.Name} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
+            log(FormattableString.Invariant($"{string.Join(", ", layers)} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
             if (speedUp >= 1) return candidate;
             if (speedUp > fastestSpeedUp) (fastest, fastestSpeedUp) = (candidate, speedUp);
         }
