@@ -69,6 +69,16 @@ public sealed class SweepEngine
     /// </summary>
     public Func<SweepConfiguration, SweepConfiguration>? Canonicalize { get; set; }
 
+    /// <summary>
+    /// Metrics a configuration's trial is known to reach at best before it runs (e.g. the fewest bytes its model can
+    /// have, from its structure): for a metric with an <see cref="SweepConstraint.AtMost"/> bound a value it cannot go
+    /// below, with <see cref="SweepConstraint.AtLeast"/> one it cannot exceed; null or a missing metric: unknown. A
+    /// tuner's proposal whose values already break a constraint is not run: it is logged, listed in
+    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points and promotions always
+    /// run. It must be deterministic, so that a resumed sweep skips what the first run skipped. Default none.
+    /// </summary>
+    public Func<SweepConfiguration, SweepMetrics?>? Precheck { get; set; }
+
     /// <summary>Told about every trial as it starts and ends.</summary>
     public ISweepMonitor? Monitor { get; set; }
 
@@ -194,6 +204,8 @@ public sealed class SweepEngine
         private readonly Dictionary<string, SweepTrial> _byKeyAndLevel = new(StringComparer.Ordinal);
         private readonly HashSet<int> _promoted = new();
         private readonly Dictionary<int, SweepTrial> _replay = new();
+        private readonly Dictionary<string, SweepTrial?> _prechecked = new(StringComparer.Ordinal);
+        private readonly List<SweepTrial> _skipped = new();
         private readonly SweepCheckpoint? _checkpoint;
         private readonly string _artifacts;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -271,6 +283,13 @@ public sealed class SweepEngine
                         if (fromTuner && ++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
                         continue;
                     }
+                    if (fromTuner && Skipped(configuration) is SweepTrial skipped)
+                    {
+                        // Known to break a constraint before it runs: the tuner learns it as a failure, no trial is spent.
+                        _tuner.Report(skipped);
+                        if (++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
+                        continue;
+                    }
                 }
                 duplicatesInARow = 0;
 
@@ -280,7 +299,7 @@ public sealed class SweepEngine
                 if (parent is null) _tuner.Report(trial);
             }
             _e.Log?.Invoke($"Sweep stopped ({reason}) after {_trials.Count} trial(s).");
-            return new SweepResult(_trials, _objectives, _constraints, reason, _artifacts);
+            return new SweepResult(_trials, _objectives, _constraints, reason, _artifacts) { Skipped = _skipped.ToList() };
         }
 
         /// <summary>The next trial to promote and the index of the level it goes to, or null: from the highest level down, a level with eta·k results promotes its best k.</summary>
@@ -350,6 +369,26 @@ public sealed class SweepEngine
         }
 
         private Func<SweepTrialContext, Task<SweepMetrics>> _evaluate => _e._evaluate;
+
+        // The failed trial a configuration stands for when its precheck breaks a constraint, else null; once per configuration.
+        private SweepTrial? Skipped(SweepConfiguration configuration)
+        {
+            if (_e.Precheck is null || _constraints.Count == 0) return null;
+            if (_prechecked.TryGetValue(configuration.Key, out SweepTrial? known)) return known;
+            SweepMetrics? bounds = _e.Precheck(configuration);
+            var broken = bounds is null ? new List<SweepConstraint>()
+                : _constraints.Where(c => bounds.TryGetValue(c.Metric, out double x) && !double.IsNaN(x) && c.Violation(bounds) > 0).ToList();
+            SweepTrial? skipped = null;
+            if (broken.Count > 0)
+            {
+                string why = "skipped before running: " + string.Join(", ", broken.Select(c => $"{c.Metric} would be {SweepTrial.FormatMetric(bounds![c.Metric])} at best, against {c}"));
+                skipped = new SweepTrial { Id = 0, Configuration = configuration, Fidelity = _levels[0], Error = why, Violation = double.PositiveInfinity };
+                _skipped.Add(skipped);
+                _e.Log?.Invoke($"{configuration}: {why}");
+            }
+            _prechecked[configuration.Key] = skipped;
+            return skipped;
+        }
 
         private void Add(SweepTrial trial)
         {

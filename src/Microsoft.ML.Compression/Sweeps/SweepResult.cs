@@ -54,6 +54,12 @@ public sealed class SweepResult
     /// <summary>The constraints.</summary>
     public IReadOnlyList<SweepConstraint> Constraints { get; }
 
+    /// <summary>
+    /// The tuner's proposals not run because <see cref="SweepEngine.Precheck"/> showed they break a constraint, each as
+    /// a failed trial (id 0) whose error says which bound and by how much, in the order proposed.
+    /// </summary>
+    public IReadOnlyList<SweepTrial> Skipped { get; init; } = Array.Empty<SweepTrial>();
+
     /// <summary>Why the sweep stopped.</summary>
     public SweepStopReason StopReason { get; }
 

@@ -8,6 +8,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Analysis.Sensitivity;
 using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Sweeps;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -88,6 +89,31 @@ public class CompressionSweepTests
     }
 
     [TestMethod]
+    public void RatesThatKeepTheSameWidthsAreOneConfiguration()
+    {
+        NetworkGraph lenet = TestModels.LeNetWithBatchNorm;
+        SweepSearchSpace space = CompressionSearchSpace.Create(lenet);
+        SweepConfiguration Canonical(SweepConfiguration c) => CompressionSearchSpace.Canonical(space, c, lenet);
+        double RateOf(SweepPruning pruning, double rate) => Canonical(Config(space, pruning, SweepQuantization.Int8, rate)).Get<double>(CompressionSearchSpace.PruneRate);
+        // Widths round to multiples of 8 (conv2, 16 channels) and 2 (conv1, 6): 0.25 keeps 4 and 16; 0.30 to 0.55 all
+        // keep 4 and 8 (e.g. 0.45: 6 - 3 = 3 ties up to 4, 16 - 7 = 9 rounds to 8); 0.60 to 0.75 (the range's top) keep 2 and 8.
+        Assert.AreEqual(0.25, RateOf(SweepPruning.L1Norm, 0.25), 1e-12);
+        foreach (double rate in new[] { 0.3, 0.4, 0.5, 0.55 })
+        {
+            Assert.AreEqual(0.55, RateOf(SweepPruning.L1Norm, rate), 1e-12, $"L1 {rate}");
+            Assert.AreEqual(0.55, RateOf(SweepPruning.Scop, rate), 1e-12, $"SCOP {rate}");
+        }
+        Assert.AreEqual(0.75, RateOf(SweepPruning.L1Norm, 0.6), 1e-12);
+        // Slimming's widths follow its global threshold after training, so its rates stay apart; so do they without the network.
+        Assert.AreEqual(0.4, RateOf(SweepPruning.NetworkSlimming, 0.4), 1e-12);
+        Assert.AreEqual(0.4, CompressionSearchSpace.Canonical(space, Config(space, SweepPruning.L1Norm, SweepQuantization.Int8, 0.4)).Get<double>(CompressionSearchSpace.PruneRate), 1e-12);
+        // The distillation weight counts in tenths when a teacher reads it.
+        var taught = Config(space, SweepPruning.None, SweepQuantization.Int8).With(CompressionSearchSpace.Teacher, true);
+        Assert.AreEqual(Canonical(taught.With("train.DistillationWeight", 0.26)), Canonical(taught.With("train.DistillationWeight", 0.34)));
+        Assert.AreEqual(0.3, Canonical(taught.With("train.DistillationWeight", 0.26)).Get<double>("train.DistillationWeight"), 1e-12);
+    }
+
+    [TestMethod]
     public void SensitivityStartsUseTheFewestBitsAndLargestRatesEachLayerTolerates()
     {
         SweepSearchSpace space = CompressionSearchSpace.Create(TestModels.LeNetWithBatchNorm, layerRates: true);
@@ -160,6 +186,17 @@ public class CompressionSweepTests
                 Assert.AreEqual(accuracy, trial.Metrics[CompressionMetrics.Accuracy], 1e-9, CompressionSweepResult.SettingsOf(trial).ToString());
             }
             Assert.AreEqual(result.Best!.Id, result.Sweep.Trials.Where(t => t.Feasible).OrderByDescending(t => t.Metrics[CompressionMetrics.Accuracy]).First().Id);
+
+            // The size known before training never exceeds what the trained model weighs, and is close to it.
+            foreach (SweepTrial trial in result.Sweep.Trials)
+            {
+                long bound = TrialSizeBound.LeastBytes(TestModels.LeNetWithBatchNorm, CompressionSearchSpace.Decode(trial.Configuration, 1), "Features")!.Value;
+                double bytes = trial.Metrics[CompressionMetrics.Bytes];
+                Console.WriteLine($"{CompressionSweepResult.SettingsOf(trial)}: bound {bound}, bytes {bytes}");
+                Assert.IsTrue(bound <= bytes && bound >= 0.85 * bytes, $"{CompressionSweepResult.SettingsOf(trial)}: bound {bound}, bytes {bytes}");
+            }
+            Assert.IsNull(TrialSizeBound.LeastBytes(TestModels.LeNetWithBatchNorm, CompressionSearchSpace.Decode(Config(space, SweepPruning.NetworkSlimming, SweepQuantization.Int8), 1), "Features"),
+                "slimming's widths follow its sparsity training");
         }
         finally
         {

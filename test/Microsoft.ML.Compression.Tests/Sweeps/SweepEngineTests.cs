@@ -264,4 +264,48 @@ public class SweepEngineTests
         Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "trial-2", "trial-2.onnx")));
         Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "sweep.json")));
     }
+
+    [TestMethod]
+    public async Task ProposalsThatThePrecheckShowsBreakAConstraintAreNotRunAndResumeAlike()
+    {
+        // f1 is x1, known before the trial runs (as a model's size is): the bound f1 <= 0.4 rules out 60% of the space.
+        SweepEngine Sweep(string folder, Func<SweepTrialContext, SweepMetrics> evaluate, List<string> log) =>
+            new SweepEngine(SweepTestProblems.ZdtSpace(), evaluate)
+            {
+                Precheck = c => new SweepMetrics { ["f1"] = c.Get<double>("x1"), ["unconstrained"] = 99 },
+                Log = log.Add,
+            }
+            .WithObjective("f1", false).WithObjective("f2", false).WithConstraint(SweepConstraint.AtMost("f1", 0.4))
+            .WithTuner(SweepTuner.MultiObjective(2)).WithBudget(12)
+            .WithInitialPoints(SweepConfiguration.Of(("x1", 0.9), ("x2", 0.0), ("x3", 0.0)))
+            .WithCheckpoint(folder);
+
+        using var reference = new SweepTestProblems.TempFolder();
+        var evaluated = new List<SweepConfiguration>();
+        var log = new List<string>();
+        SweepResult result = await Sweep(reference.Path, c => { evaluated.Add(c.Configuration); return SweepTestProblems.Zdt1(c.Configuration); }, log).RunAsync();
+
+        Assert.AreEqual(12, result.Trials.Count, "skipped proposals spend no trial");
+        Assert.AreEqual(0.9, evaluated[0].Get<double>("x1"), "an initial point runs whatever the precheck says");
+        Assert.IsTrue(evaluated.Skip(1).All(c => c.Get<double>("x1") <= 0.4), string.Join("\n", evaluated));
+        Assert.IsTrue(result.Skipped.Count > 0, "the tuner's exploration proposes x1 > 0.4");
+        foreach (SweepTrial s in result.Skipped)
+        {
+            Assert.IsTrue(s.Configuration.Get<double>("x1") > 0.4 && !s.Succeeded && s.Id == 0);
+            StringAssert.Contains(s.Error, "f1 would be");
+            StringAssert.Contains(s.Error, "f1 <= 0.4");
+        }
+        Assert.AreEqual(result.Skipped.Count, result.Skipped.Select(s => s.Configuration.Key).Distinct().Count(), "each configuration is prechecked once");
+        Assert.IsTrue(log.Any(l => l.Contains("skipped before running")), string.Join("\n", log));
+
+        // Interrupted after trial 4 and resumed: the same trials and the same skips, and no finished trial evaluated again.
+        using var folder = new SweepTestProblems.TempFolder();
+        using var cts = new CancellationTokenSource();
+        await Sweep(folder.Path, c => { if (c.Id == 4) cts.Cancel(); return SweepTestProblems.Zdt1(c.Configuration); }, new List<string>()).RunAsync(cts.Token);
+        var calls = new List<int>();
+        SweepResult resumed = await Sweep(folder.Path, c => { calls.Add(c.Id); return SweepTestProblems.Zdt1(c.Configuration); }, new List<string>()).RunAsync();
+        CollectionAssert.AreEqual(Enumerable.Range(5, 8).ToArray(), calls);
+        AssertSameTrials(result, resumed);
+        CollectionAssert.AreEqual(result.Skipped.Select(s => s.Configuration.Key).ToArray(), resumed.Skipped.Select(s => s.Configuration.Key).ToArray());
+    }
 }

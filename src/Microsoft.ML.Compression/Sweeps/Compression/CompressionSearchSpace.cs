@@ -125,10 +125,12 @@ public static class CompressionSearchSpace
     /// <summary>
     /// <paramref name="configuration"/> with every parameter its trial does not read set to the default of
     /// <paramref name="space"/> (a prune rate without pruning, widths without <see cref="SweepQuantization.MixedBits"/>,
-    /// the distillation weight without a teacher; every width 8 is <see cref="SweepQuantization.Int8"/>) and the prune
-    /// rates read rounded to <see cref="PruneRateStep"/>, so that configurations running the same trial are one configuration.
+    /// the distillation weight without a teacher; every width 8 is <see cref="SweepQuantization.Int8"/>), the prune
+    /// rates read rounded to <see cref="PruneRateStep"/> and the distillation weight to <see cref="DistillationWeightStep"/>,
+    /// so that configurations running the same trial are one configuration. With the <paramref name="network"/> pruned,
+    /// an L1-norm or SCOP rate (without per-layer rates) becomes the highest on-step rate that keeps the same widths.
     /// </summary>
-    public static SweepConfiguration Canonical(SweepSearchSpace space, SweepConfiguration configuration)
+    public static SweepConfiguration Canonical(SweepSearchSpace space, SweepConfiguration configuration, NetworkGraph? network = null)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -146,13 +148,37 @@ public static class CompressionSearchSpace
         foreach (string name in c.Keys.Where(n => (n == PruneRate && settings.Pruning != SweepPruning.None) || (n.StartsWith(RatePrefix, StringComparison.Ordinal) && settings.LayerRates.Count > 0)).ToArray())
             if (space.Parameters.Any(p => p.Name == name && p.Kind == SweepParameterKind.Range))
                 c = c.With(name, OnStep(c.Get<double>(name), space[name]));
+        string weight = OptionsPrefix + nameof(CompressionOptions.DistillationWeight);
+        if (settings.Teacher && c.ContainsKey(weight) && space.Parameters.Any(p => p.Name == weight && p.Kind == SweepParameterKind.Range))
+            c = c.With(weight, OnStep(c.Get<double>(weight), space[weight], DistillationWeightStep));
+        if (network is not null && settings.Pruning is SweepPruning.L1Norm or SweepPruning.Scop && settings.LayerRates.Count == 0
+            && space.Parameters.Any(p => p.Name == PruneRate && p.Kind == SweepParameterKind.Range))
+            c = c.With(PruneRate, HighestRateWithSameWidths(network, c.Get<double>(PruneRate), space[PruneRate]));
         return c;
     }
 
-    // The multiple of PruneRateStep nearest to rate, inside the parameter's range.
-    private static double OnStep(double rate, SweepParameter p)
+    /// <summary>The step the distillation weight is counted in: closer weights train practically the same model.</summary>
+    public const double DistillationWeightStep = 0.1;
+
+    // Widths are rounded to channel multiples, so neighbouring rates often keep the same widths: the same model.
+    private static double HighestRateWithSameWidths(NetworkGraph network, double rate, SweepParameter p)
     {
-        double stepped = Math.Round(Math.Round(rate / PruneRateStep, MidpointRounding.AwayFromZero) * PruneRateStep, 10);
+        var options = new L1NormPruner.Options();
+        ChannelDependencies deps = options.Dependencies(network);
+        if (deps.Channels.Count == 0) deps = options.Dependencies(network, linearUnits: true);
+        int[]? Widths(double r) => ChannelSelection.PerGroupWidths(deps, _ => r, options.Multiple);
+        int[]? widths = Widths(rate);
+        if (widths is null) return rate;
+        double highest = rate;
+        for (double r = OnStep(rate + PruneRateStep, p); r > highest && Widths(r) is { } w && w.SequenceEqual(widths); r = OnStep(r + PruneRateStep, p))
+            highest = r;
+        return highest;
+    }
+
+    // The multiple of step nearest to rate, inside the parameter's range.
+    private static double OnStep(double rate, SweepParameter p, double step = PruneRateStep)
+    {
+        double stepped = Math.Round(Math.Round(rate / step, MidpointRounding.AwayFromZero) * step, 10);
         return Math.Clamp(stepped, p.Min, p.Max);
     }
 

@@ -227,8 +227,11 @@ public sealed class CompressionSweep
         {
             Tuner = _tuner, MaxTrials = _maxTrials, MaxTime = _maxTime, CheckpointFolder = _checkpoint, Monitor = _monitor,
             Fidelities = _fidelities, Eta = _eta, Log = line => channel.Info(MessageSensitivity.None, line),
-            Canonicalize = c => CompressionSearchSpace.Canonical(space, c),
+            Canonicalize = c => CompressionSearchSpace.Canonical(space, c, _start.Network),
         };
+        // With a bound on the size, configurations whose structure alone exceeds it are not trained.
+        if (_constraints.Any(c => !c.IsLowerBound && c.Metric is CompressionMetrics.Bytes or CompressionMetrics.BytesRatio))
+            engine.Precheck = c => runner.SizeBounds(CompressionSearchSpace.Decode(c, 1));
         foreach (var o in objectives) engine.Objectives.Add(o);
         foreach (var c in _constraints) engine.Constraints.Add(c);
         foreach (var p in _initial) engine.InitialPoints.Add(p);

@@ -74,6 +74,13 @@ internal sealed class CompressionTrialRunner : IDisposable
         return Measure(model, StartMetrics()[CompressionMetrics.Accuracy]);
     }
 
+    /// <summary>The least <see cref="CompressionMetrics.Bytes"/> and <see cref="CompressionMetrics.BytesRatio"/> the trial's model can have (see <see cref="TrialSizeBound"/>); null when unknown.</summary>
+    public SweepMetrics? SizeBounds(CompressionTrialSettings settings)
+    {
+        if (TrialSizeBound.LeastBytes(_start.Network, settings, _options.FeatureColumnName) is not long bytes) return null;
+        return new SweepMetrics { [CompressionMetrics.Bytes] = bytes, [CompressionMetrics.BytesRatio] = (double)bytes / _fp32Onnx.LongLength };
+    }
+
     // startAccuracy: the starting model's, or null when measuring the starting model itself.
     private Dictionary<string, double> Measure(CompressedModelTransformer model, double? startAccuracy)
     {
