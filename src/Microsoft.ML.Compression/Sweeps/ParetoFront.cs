@@ -54,6 +54,28 @@ public static class ParetoFront
         return rank;
     }
 
+    /// <summary>
+    /// NSGA-II's crowding distance of each of <paramref name="points"/> (one front): for every objective, the points at
+    /// either end get infinity and the others the gap between their two neighbours, as a fraction of the objective's
+    /// range, summed over the objectives. Larger means more isolated: the ends and the sparse parts of the front.
+    /// </summary>
+    public static double[] CrowdingDistances(IReadOnlyList<IReadOnlyDictionary<string, double>> points, IReadOnlyList<SweepObjective> objectives)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        CheckObjectives(objectives);
+        var distance = new double[points.Count];
+        foreach (SweepObjective o in objectives)
+        {
+            int[] order = Enumerable.Range(0, points.Count).OrderBy(i => o.Loss(points[i])).ThenBy(i => i).ToArray();
+            if (order.Length == 0) break;
+            double lo = o.Loss(points[order[0]]), range = o.Loss(points[order[^1]]) - lo;
+            distance[order[0]] = distance[order[^1]] = double.PositiveInfinity;
+            for (int k = 1; k < order.Length - 1; k++)
+                if (range > 0) distance[order[k]] += (o.Loss(points[order[k + 1]]) - o.Loss(points[order[k - 1]])) / range;
+        }
+        return distance;
+    }
+
     private static void CheckObjectives(IReadOnlyList<SweepObjective> objectives)
     {
         ArgumentNullException.ThrowIfNull(objectives);

@@ -60,4 +60,18 @@ public class ParetoFrontTests
         Assert.AreEqual("ms (min, ±3%)", objectives[2].ToString());
         Assert.ThrowsExactly<System.ArgumentOutOfRangeException>(() => new SweepObjective("ms", false) { RelativeTolerance = -0.1 });
     }
+
+    [TestMethod]
+    public void PromotionsTakeAFrontsEndsAndSparsePartsFirst()
+    {
+        // A front (bytes 0/1/2/4 at accuracy 0/1.5/2/4) and one point it dominates. Crowding by hand, ranges 4 and 4:
+        // (1, 1.5): bytes gap 2/4 + accuracy gap 2/4 = 1.0; (2, 2): 3/4 + 2.5/4 = 1.375; the ends: infinity.
+        var points = new[] { P(0, 0), P(1.5, 1), P(2, 2), P(4, 4) };
+        double[] d = ParetoFront.CrowdingDistances(points, Objectives);
+        Assert.AreEqual((double.PositiveInfinity, 1.0, 1.375, double.PositiveInfinity), (d[0], d[1], d[2], d[3]));
+
+        var trials = points.Append(P(1, 3)).Select((m, i) => new SweepTrial { Id = i + 1, Configuration = SweepConfiguration.Of(("x", i)), Metrics = m, Feasible = true }).ToList();
+        // Ends first (the more accurate first), then the sparser interior point, then the rest of the front, then rank 1.
+        CollectionAssert.AreEqual(new[] { 4, 1, 3, 2, 5 }, SweepRanking.Order(trials, Objectives).Select(t => t.Id).ToArray());
+    }
 }
