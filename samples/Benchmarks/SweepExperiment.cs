@@ -56,7 +56,9 @@ internal static class SweepExperiment
         var hand = NewSweep().SetFidelities(new[] { fidelities[^1] }).AddInitialConfigurations(handTuned.Select(h => h.Configuration).ToArray())
             .SetMaxTrials(handTuned.Length).SetTuner(SweepTuner.Grid(1)).SetCheckpointFolder(Path.Combine(x.ArtifactDirectory, "hand-tuned"))
             .RunAsync().GetAwaiter().GetResult();
-        var handPoints = hand.Sweep.Trials.Where(t => t.Succeeded).Select(t => (Label: handTuned.First(h => h.Configuration.Equals(t.Configuration)).Label, Trial: t)).ToArray();
+        // Trials run the canonical form of a configuration (l1-50 keeps the widths of 55 % and runs as such).
+        var handPoints = hand.Sweep.Trials.Where(t => t.Succeeded)
+            .Select(t => (Label: handTuned.First(h => CompressionSearchSpace.Canonical(space, h.Configuration, fp32.Model.Network).Equals(t.Configuration)).Label, Trial: t)).ToArray();
 
         double startAccuracy = hand.Start[CompressionMetrics.Accuracy];
         // Latency is the third objective: int8 runs faster than fp32, weight-only low-bit models slower (ONNX Runtime
@@ -96,6 +98,7 @@ internal static class SweepExperiment
         x.Summary("start_onnx_bytes", result.Start[CompressionMetrics.Bytes]);
         x.Summary("trials", result.Sweep.Trials.Count);
         x.Summary("trials_failed", result.Sweep.Trials.Count(t => !t.Succeeded));
+        x.Summary("proposals_skipped_by_size_bound", result.Sweep.Skipped.Count);
         x.Summary("stop_reason", result.Sweep.StopReason.ToString());
         x.Summary("front_size", result.ParetoFront.Count);
         x.Summary("front", result.ParetoFront.Select(t => $"#{t.Id} {CompressionSweepResult.SettingsOf(t)}: {t.Metrics[CompressionMetrics.Accuracy]:P2}, {t.Metrics[CompressionMetrics.BytesRatio]:F4} of fp32 bytes, {t.Metrics[CompressionMetrics.SpeedUp]:F2}x").ToArray());

@@ -384,7 +384,10 @@ public sealed class SweepEngine
                 string why = "skipped before running: " + string.Join(", ", broken.Select(c => $"{c.Metric} would be {SweepTrial.FormatMetric(bounds![c.Metric])} at best, against {c}"));
                 skipped = new SweepTrial { Id = 0, Configuration = configuration, Fidelity = _levels[0], Error = why, Violation = double.PositiveInfinity };
                 _skipped.Add(skipped);
-                _e.Log?.Invoke($"{configuration}: {why}");
+                // The parameters off their defaults: a configuration of many parameters would fill lines.
+                SweepConfiguration defaults = _e.Space.Defaults();
+                var changed = configuration.Where(p => !defaults.TryGetValue(p.Key, out object? d) || !Equals(d, p.Value)).Select(p => $"{p.Key} = {SweepValues.Format(p.Value)}");
+                _e.Log?.Invoke($"proposal ({string.Join(", ", changed)}): {why}");
             }
             _prechecked[configuration.Key] = skipped;
             return skipped;
