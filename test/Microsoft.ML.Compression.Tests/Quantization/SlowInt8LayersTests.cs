@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Compressed;
 using Microsoft.ML.Compression.Datasets;
 using Microsoft.ML.Compression.Estimators;
@@ -144,6 +145,24 @@ public class SlowInt8LayersTests
         using var imported = ml.Transforms.Compression.ImportOnnx(Fixtures.OnnxFixtures.Get("lenet_bn_opset9").Path);
         using var ptq = ml.Transforms.Compression.PostTrainingQuantization(imported, new PostTrainingQuantizer.Options { CalibrationSamples = 64 }).Fit(TestModels.Train);
         Assert.IsTrue(lines.Any(l => l.StartsWith("ONNX Runtime latency (batch 1, 1 thread): fp32 ", StringComparison.Ordinal)), string.Join("\n", lines));
+    }
+
+    [TestMethod]
+    public void AModelWhoseFixedBatchExceedsTheRowsGivenIsNotTimedAndSaysWhy()
+    {
+        using var ptq = TestModels.Compression.PostTrainingQuantization(TestModels.LeNetWithBatchNorm,
+            new PostTrainingQuantizer.Options { CalibrationSamples = 64, Latency = new Int8LatencyOptions { Check = Int8LatencyCheck.Off } }).Fit(TestModels.Train);
+        NetworkGraph lenet = TestModels.LeNetWithBatchNorm;
+        // As if imported from a file whose input is [256, 1, 28, 28]: 256 rows a run, and only 64 rows given.
+        var fixedBatch = new NetworkGraph(lenet.Name, lenet.InputShape, lenet.Layers.Select(l => l.Clone()), new InputContract("256", new[] { 1, 28, 28 }));
+        float[] rows = OnnxLatency.FirstRows(TestModels.Test, "Features", 64);
+        var logged = new List<string>();
+        var warnings = new List<string>();
+        CompressedNetwork chosen = Int8LatencyGuard.Apply(ptq.Compressed, fixedBatch, rows, new Int8LatencyOptions(), logged.Add, warnings.Add);
+        Assert.AreSame(ptq.Compressed, chosen, "the int8 model is kept as it is");
+        Assert.AreEqual(0, logged.Count, "nothing was timed");
+        Assert.AreEqual(1, warnings.Count);
+        StringAssert.Contains(warnings[0], "fixed batch of 256 rows, but only 64 were given (Latency.BatchSize)");
     }
 
     [TestMethod]
