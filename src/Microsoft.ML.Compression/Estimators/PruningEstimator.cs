@@ -24,8 +24,7 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     /// </summary>
     private protected void CheckPerLayerRate()
     {
-        ChannelDependencies deps = Settings.Dependencies(Network);
-        if (deps.Channels.Count == 0) deps = Settings.Dependencies(Network, linearUnits: true);
+        ChannelDependencies deps = Settings.PerLayerDependencies(Network);
         SelectPerLayer(null, deps, ChannelImportance.FilterL1(deps));
     }
 
@@ -45,10 +44,7 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
     /// </summary>
     private protected HashSet<int> SelectPerLayer(FitContext? context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
     {
-        if (Settings.TargetMacs is not { } target)
-            return Settings.LayerPruneRates.Count == 0
-                ? ChannelSelection.PerGroup(deps, scores, Settings.PruneRate, nameof(PruningOptions.PruneRate), Settings.Multiple)
-                : ChannelSelection.PerGroup(deps, scores, Settings.RateOf(deps), nameof(PruningOptions.LayerPruneRates), Settings.Multiple);
+        if (Settings.TargetMacs is not { } target) return Settings.SelectPerGroup(deps, scores);
         MacTarget.Result found = MacTarget.PerGroup(deps, scores, target, Settings.Multiple);
         if (!found.Reached)
             throw new ArgumentOutOfRangeException(nameof(PruningOptions.TargetMacs), target,

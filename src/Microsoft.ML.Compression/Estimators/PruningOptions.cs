@@ -76,6 +76,22 @@ public abstract class PruningOptions : CompressionOptions
     internal ChannelDependencies Dependencies(NetworkGraph graph, bool linearUnits = false) =>
         new(graph, Residual, ExcludeLayers, nameof(ExcludeLayers), linearUnits);
 
+    /// <summary>
+    /// <see cref="Dependencies"/> of <paramref name="graph"/>'s convolution channels, or of its Linear layers' hidden
+    /// units when it has no prunable convolution channel (an MLP), as the per-layer rate methods analyse it.
+    /// </summary>
+    internal ChannelDependencies PerLayerDependencies(NetworkGraph graph) =>
+        Dependencies(graph) is { Channels.Count: > 0 } channels ? channels : Dependencies(graph, linearUnits: true);
+
+    /// <summary>
+    /// The lowest-scored channels of every group at <see cref="PruneRate"/>, or at the group's <see cref="LayerPruneRates"/>
+    /// entry, widths rounded to <see cref="Multiple"/>; how many go in each group does not depend on <paramref name="scores"/>.
+    /// </summary>
+    internal HashSet<int> SelectPerGroup(ChannelDependencies dependencies, IReadOnlyDictionary<int, double> scores) =>
+        LayerPruneRates.Count == 0
+            ? ChannelSelection.PerGroup(dependencies, scores, PruneRate, nameof(PruneRate), Multiple)
+            : ChannelSelection.PerGroup(dependencies, scores, RateOf(dependencies), nameof(LayerPruneRates), Multiple);
+
     /// <inheritdoc />
     public override void Validate()
     {

@@ -164,8 +164,7 @@ public static class CompressionSearchSpace
     private static double HighestRateWithSameWidths(NetworkGraph network, double rate, SweepParameter p)
     {
         var options = new L1NormPruner.Options();
-        ChannelDependencies deps = options.Dependencies(network);
-        if (deps.Channels.Count == 0) deps = options.Dependencies(network, linearUnits: true);
+        ChannelDependencies deps = options.PerLayerDependencies(network);
         int[]? Widths(double r) => ChannelSelection.PerGroupWidths(deps, _ => r, options.Multiple);
         int[]? widths = Widths(rate);
         if (widths is null) return rate;

@@ -21,13 +21,8 @@ internal static class TrialSizeBound
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(settings);
-        NetworkGraph graph = settings.Pruning switch
-        {
-            SweepPruning.None => start,
-            SweepPruning.L1Norm or SweepPruning.Scop => Pruned(start, settings),
-            _ => null!,
-        };
-        if (graph is null) return null;
+        if (settings.Pruning == SweepPruning.NetworkSlimming) return null;
+        NetworkGraph graph = settings.Pruning == SweepPruning.None ? start : Pruned(start, settings);
         NetworkGraph folded = BatchNormFolding.Fold(graph, out _);
         var weights = new Dictionary<string, WeightEncoding>(StringComparer.Ordinal);
         if (settings.Quantization != SweepQuantization.None)
@@ -40,21 +35,16 @@ internal static class TrialSizeBound
                 weights[name] = LevelWeights.RoundToNearest(bits, layer.ParameterShape("weight"), layer.Parameters["weight"].Data);
             }
         }
-        var export = new OnnxExportOptions { InputName = inputName, Method = "", Opset = 13 };
         var compressed = new CompressedNetwork(folded, weights);
-        return OnnxExporter.Export(compressed, export with { Opset = compressed.MinimumOpset }).LongLength;
+        return OnnxExporter.Export(compressed, new OnnxExportOptions { InputName = inputName, Method = "", Opset = compressed.MinimumOpset }).LongLength;
     }
 
     // The starting network with the widths the trial's per-layer rates keep (the channels dropped are arbitrary: only the count matters here).
     private static NetworkGraph Pruned(NetworkGraph start, CompressionTrialSettings settings)
     {
         var options = new L1NormPruner.Options { PruneRate = settings.PruneRate, LayerPruneRates = new Dictionary<string, double>(settings.LayerRates, StringComparer.Ordinal) };
-        ChannelDependencies deps = options.Dependencies(start);
-        if (deps.Channels.Count == 0) deps = options.Dependencies(start, linearUnits: true);
-        var scores = deps.Channels.ToDictionary(c => c.Id, _ => 0.0);
-        HashSet<int> removed = options.LayerPruneRates.Count == 0
-            ? ChannelSelection.PerGroup(deps, scores, options.PruneRate, nameof(PruningOptions.PruneRate), options.Multiple)
-            : ChannelSelection.PerGroup(deps, scores, options.RateOf(deps), nameof(PruningOptions.LayerPruneRates), options.Multiple);
+        ChannelDependencies deps = options.PerLayerDependencies(start);
+        HashSet<int> removed = options.SelectPerGroup(deps, deps.Channels.ToDictionary(c => c.Id, _ => 0.0));
         return ChannelPruner.Prune(deps, removed);
     }
 }
