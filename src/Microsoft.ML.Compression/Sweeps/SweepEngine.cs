@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO;
 using System.Text.Json.Nodes;
 using System.Threading;
@@ -16,7 +15,11 @@ namespace Microsoft.ML.Compression.Sweeps;
 /// Low fidelity first: with several <see cref="Fidelities"/> (e.g. fine-tuning epochs 0, 1, 3) new configurations run
 /// at the lowest; whenever a level holds <see cref="Eta"/>·k results, its best k (feasible first, then Pareto rank,
 /// then the first objective) are re-run at the next level as new trials (asynchronous successive halving, checked from
-/// the highest level down before each new configuration).
+/// the highest level down before each new configuration). Near the end of a <see cref="MaxTime"/> budget, when the
+/// time left is less than a new configuration needs to climb every level (the mean seconds per level so far), no new
+/// configuration starts while an unpromoted member of a level's Pareto front remains: those are promoted instead, best
+/// spread first, so the budget ends with the promising screens trained further rather than with screens that could
+/// never be promoted.
 /// </para>
 /// <para>
 /// With a <see cref="CheckpointFolder"/> every finished trial is on disk before the next starts; running the same
@@ -96,6 +99,9 @@ public sealed class SweepEngine
     /// estimate so resumed runs reproduce exactly); null: the engine's measured wall seconds.
     /// </summary>
     public string? CostMetric { get; set; }
+
+    /// <summary>The clock for <see cref="MaxTime"/> and trial seconds (tests pass a manual one).</summary>
+    internal TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>Adds an objective; returns this engine.</summary>
     public SweepEngine WithObjective(string metric, bool maximize)
@@ -208,13 +214,15 @@ public sealed class SweepEngine
         private readonly List<SweepTrial> _skipped = new();
         private readonly SweepCheckpoint? _checkpoint;
         private readonly string _artifacts;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly long _start;
         private double _replayedSeconds;
+        private bool _finishing;
 
         public Run(SweepEngine engine, CancellationToken token)
         {
             _e = engine;
             _token = token;
+            _start = engine.Time.GetTimestamp();
             _objectives = engine.Objectives.ToList();
             _constraints = engine.Constraints.ToList();
             if (_objectives.Count == 0) throw new InvalidOperationException("The sweep needs at least one objective.");
@@ -254,12 +262,12 @@ public sealed class SweepEngine
             {
                 if (_token.IsCancellationRequested) { reason = SweepStopReason.Cancelled; break; }
                 if (_trials.Count >= _e.MaxTrials) { reason = SweepStopReason.MaxTrials; break; }
-                if (_e.MaxTime is TimeSpan limit && _replayedSeconds + _clock.Elapsed.TotalSeconds >= limit.TotalSeconds && !_replay.ContainsKey(_trials.Count + 1))
+                if (_e.MaxTime is TimeSpan limit && Elapsed >= limit.TotalSeconds && !_replay.ContainsKey(_trials.Count + 1))
                 { reason = SweepStopReason.MaxTime; break; }
 
                 SweepConfiguration configuration;
                 int level = 0;
-                SweepTrial? parent = NextPromotion(out int promotedLevel);
+                SweepTrial? parent = NextPromotion(out int promotedLevel) ?? (Finishing() ? NextFrontPromotion(out promotedLevel) : null);
                 if (parent is not null)
                 {
                     configuration = parent.Configuration;
@@ -320,6 +328,58 @@ public sealed class SweepEngine
             return null;
         }
 
+        private double Elapsed => _replayedSeconds + _e.Time.GetElapsedTime(_start).TotalSeconds;
+
+        /// <summary>
+        /// Whether the time left is too short for a new configuration to climb every level, so the levels' fronts are
+        /// promoted instead. A resumed sweep follows its checkpoint: a recorded promotion the quota does not explain was one.
+        /// </summary>
+        private bool Finishing()
+        {
+            int next = _trials.Count + 1;
+            if (_replay.TryGetValue(next, out SweepTrial? recorded)) return recorded.PromotedFrom is not null;
+            if (_e.MaxTime is not TimeSpan limit || _levels.Length < 2) return false;
+            double? toTop = SecondsToTop();
+            bool finishing = toTop is double need && limit.TotalSeconds - Elapsed < need;
+            if (finishing && !_finishing)
+                _e.Log?.Invoke($"{limit.TotalSeconds - Elapsed:0} s of the budget left, less than the {toTop:0} s a new configuration needs to reach fidelity {_levels[^1]}: promoting the levels' Pareto fronts first.");
+            _finishing = finishing;
+            return finishing;
+        }
+
+        // The mean seconds of a trial at each level, summed; a level without trials yet is estimated from the one below
+        // in proportion to the fidelities. Null while there is nothing to estimate from.
+        private double? SecondsToTop()
+        {
+            double total = 0, previous = double.NaN;
+            for (int r = 0; r < _levels.Length; r++)
+            {
+                var seconds = _trials.Where(t => t.Succeeded && t.Fidelity == _levels[r]).Select(t => t.Seconds).ToList();
+                double mean = seconds.Count > 0 ? seconds.Average()
+                    : r > 0 && _levels[r - 1] > 0 && !double.IsNaN(previous) ? previous * _levels[r] / _levels[r - 1] : double.NaN;
+                if (double.IsNaN(mean)) return null;
+                total += mean;
+                previous = mean;
+            }
+            return total;
+        }
+
+        /// <summary>The next unpromoted member of a level's Pareto front (highest level first, best spread first), ignoring the eta quota.</summary>
+        private SweepTrial? NextFrontPromotion(out int level)
+        {
+            for (int r = _levels.Length - 2; r >= 0; r--)
+            {
+                List<SweepTrial> rung = _trials.Where(t => t.Fidelity == _levels[r] && t.Succeeded).ToList();
+                var front = SweepResult.FrontOf(rung, _objectives).Select(t => t.Id).ToHashSet();
+                SweepTrial? next = SweepRanking.Order(rung, _objectives).FirstOrDefault(t => front.Contains(t.Id) && !_promoted.Contains(t.Id));
+                if (next is null) continue;
+                level = r + 1;
+                return next;
+            }
+            level = 0;
+            return null;
+        }
+
         private async Task<SweepTrial?> RunTrialAsync(int id, SweepConfiguration configuration, int level, int? parent)
         {
             if (_replay.TryGetValue(id, out SweepTrial? done))
@@ -337,7 +397,7 @@ public sealed class SweepEngine
             Directory.CreateDirectory(folder);
             var context = new SweepTrialContext(id, configuration, _levels[level], parent, folder, _token);
             _e.Monitor?.TrialStarted(context);
-            var watch = Stopwatch.StartNew();
+            long started = _e.Time.GetTimestamp();
             SweepMetrics? metrics = null;
             string? error = null;
             try
@@ -352,7 +412,7 @@ public sealed class SweepEngine
             {
                 error = ex.Message;
             }
-            double seconds = watch.Elapsed.TotalSeconds;
+            double seconds = _e.Time.GetElapsedTime(started).TotalSeconds;
             error ??= MissingMetric(metrics);
             var metricsCopy = error is null ? new SweepMetrics(metrics!) : new SweepMetrics();
             double cost = error is null && _e.CostMetric is string c && metricsCopy.TryGetValue(c, out double reported) && double.IsFinite(reported) ? reported : seconds;
