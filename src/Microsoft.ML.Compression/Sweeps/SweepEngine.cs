@@ -77,8 +77,9 @@ public sealed class SweepEngine
     /// have, from its structure): for a metric with an <see cref="SweepConstraint.AtMost"/> bound a value it cannot go
     /// below, with <see cref="SweepConstraint.AtLeast"/> one it cannot exceed; null or a missing metric: unknown. A
     /// tuner's proposal whose values already break a constraint is not run: it is logged, listed in
-    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points and promotions always
-    /// run. It must be deterministic, so that a resumed sweep skips what the first run skipped. Default none.
+    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points always run; a trial whose
+    /// values break a constraint is not promoted (more training cannot help it). It must be deterministic, so that a
+    /// resumed sweep skips what the first run skipped. Default none.
     /// </summary>
     public Func<SweepConfiguration, SweepMetrics?>? Precheck { get; set; }
 
@@ -211,6 +212,7 @@ public sealed class SweepEngine
         private readonly HashSet<int> _promoted = new();
         private readonly Dictionary<int, SweepTrial> _replay = new();
         private readonly Dictionary<string, SweepTrial?> _prechecked = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (SweepMetrics? Bounds, List<SweepConstraint> Broken)> _bounds = new(StringComparer.Ordinal);
         private readonly List<SweepTrial> _skipped = new();
         private readonly SweepCheckpoint? _checkpoint;
         private readonly string _artifacts;
@@ -319,7 +321,7 @@ public sealed class SweepEngine
                 int allowed = rung.Count / _e.Eta;
                 if (rung.Count(t => _promoted.Contains(t.Id)) >= allowed) continue;
                 SweepTrial? best = SweepRanking.Order(rung, _objectives)
-                    .FirstOrDefault(t => t.Succeeded && !_promoted.Contains(t.Id));
+                    .FirstOrDefault(t => t.Succeeded && !_promoted.Contains(t.Id) && Bounds(t.Configuration).Broken.Count == 0);
                 if (best is null) continue;
                 level = r + 1;
                 return best;
@@ -371,7 +373,7 @@ public sealed class SweepEngine
             {
                 List<SweepTrial> rung = _trials.Where(t => t.Fidelity == _levels[r] && t.Succeeded).ToList();
                 var front = SweepResult.FrontOf(rung, _objectives).Select(t => t.Id).ToHashSet();
-                SweepTrial? next = SweepRanking.Order(rung, _objectives).FirstOrDefault(t => front.Contains(t.Id) && !_promoted.Contains(t.Id));
+                SweepTrial? next = SweepRanking.Order(rung, _objectives).FirstOrDefault(t => front.Contains(t.Id) && !_promoted.Contains(t.Id) && Bounds(t.Configuration).Broken.Count == 0);
                 if (next is null) continue;
                 level = r + 1;
                 return next;
@@ -433,11 +435,8 @@ public sealed class SweepEngine
         // The failed trial a configuration stands for when its precheck breaks a constraint, else null; once per configuration.
         private SweepTrial? Skipped(SweepConfiguration configuration)
         {
-            if (_e.Precheck is null || _constraints.Count == 0) return null;
             if (_prechecked.TryGetValue(configuration.Key, out SweepTrial? known)) return known;
-            SweepMetrics? bounds = _e.Precheck(configuration);
-            var broken = bounds is null ? new List<SweepConstraint>()
-                : _constraints.Where(c => bounds.TryGetValue(c.Metric, out double x) && !double.IsNaN(x) && c.Violation(bounds) > 0).ToList();
+            var (bounds, broken) = Bounds(configuration);
             SweepTrial? skipped = null;
             if (broken.Count > 0)
             {
@@ -451,6 +450,16 @@ public sealed class SweepEngine
             }
             _prechecked[configuration.Key] = skipped;
             return skipped;
+        }
+
+        // The precheck's bounds of a configuration and the constraints they break; once per configuration.
+        private (SweepMetrics? Bounds, List<SweepConstraint> Broken) Bounds(SweepConfiguration configuration)
+        {
+            if (_bounds.TryGetValue(configuration.Key, out var known)) return known;
+            SweepMetrics? bounds = _e.Precheck is null || _constraints.Count == 0 ? null : _e.Precheck(configuration);
+            var broken = bounds is null ? new List<SweepConstraint>()
+                : _constraints.Where(c => bounds.TryGetValue(c.Metric, out double x) && !double.IsNaN(x) && c.Violation(bounds) > 0).ToList();
+            return _bounds[configuration.Key] = (bounds, broken);
         }
 
         private void Add(SweepTrial trial)

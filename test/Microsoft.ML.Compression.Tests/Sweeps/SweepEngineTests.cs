@@ -308,4 +308,26 @@ public class SweepEngineTests
         AssertSameTrials(result, resumed);
         CollectionAssert.AreEqual(result.Skipped.Select(s => s.Configuration.Key).ToArray(), resumed.Skipped.Select(s => s.Configuration.Key).ToArray());
     }
+
+    [TestMethod]
+    public async Task ATrialWhoseCheckedBoundBreaksAConstraintIsNotPromoted()
+    {
+        // "size" is fixed by the configuration (as bytes are), "err" falls with training. At fidelity 0 both trials break
+        // the err bound; A (size 0.45) misses by less in all and ranks first, but no training brings its size under 0.4.
+        var space = new SweepSearchSpace().AddRange("x1", 0, 1, 0.5).AddRange("x2", 0, 1, 0.5);
+        SweepConfiguration a = SweepConfiguration.Of(("x1", 0.45), ("x2", 0.0)), b = SweepConfiguration.Of(("x1", 0.1), ("x2", 0.05));
+        Task<SweepResult> Run(bool precheck) =>
+            new SweepEngine(space, c => new SweepMetrics { ["size"] = c.Configuration.Get<double>("x1"), ["err"] = 0.5 * (1 - c.Fidelity) + c.Configuration.Get<double>("x2") })
+            {
+                Precheck = precheck ? c => new SweepMetrics { ["size"] = c.Get<double>("x1") } : null,
+            }
+            .WithObjective("err", false).WithConstraint(SweepConstraint.AtMost("size", 0.4)).WithConstraint(SweepConstraint.AtMost("err", 0.1))
+            .WithFidelities(new[] { 0, 1 }, eta: 2).WithInitialPoints(a, b).WithBudget(3).RunAsync();
+
+        SweepResult without = await Run(precheck: false), with = await Run(precheck: true);
+        Assert.AreEqual(1, without.Trials[2].PromotedFrom, "by violation alone A goes first");
+        Assert.AreEqual(2, with.Trials[2].PromotedFrom);
+        Assert.AreEqual(a.Key, with.Trials[0].Configuration.Key, "an initial point still runs");
+        Assert.IsTrue(with.Trials[2].Feasible, "B trained further meets both bounds");
+    }
 }
