@@ -68,6 +68,13 @@ internal static class SweepExperiment
         {
             new SweepObjective(CompressionMetrics.Accuracy, true), new SweepObjective(CompressionMetrics.Bytes, false), new SweepObjective(CompressionMetrics.LatencyMs, false),
         }.Select(o => o with { RelativeTolerance = CompressionMetrics.DefaultTolerance(o.Metric) }).ToArray();
+        // The whole experiment should fit in --total-minutes on whatever machine runs it: the sweep gets what is left after
+        // the fp32 model, the sensitivity table and the hand-tuned plans, less a reserve for the trial still running when
+        // the budget ends and the final measurements. --minutes sets the sweep's budget directly instead.
+        double sweepMinutes = x.OptionDouble("minutes", 0) is > 0 and double m ? m
+            : x.OptionDouble("total-minutes", 60) - total.Elapsed.TotalMinutes - x.OptionDouble("reserve-minutes", 5);
+        if (sweepMinutes < 1) throw new InvalidOperationException($"Only {sweepMinutes:F1} minutes are left for the sweep; raise --total-minutes or set --minutes.");
+        x.Summary("sweep_budget_minutes", Math.Round(sweepMinutes, 1));
         var sweep = NewSweep()
             .SetObjectives(objectives)
             .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.AccuracyDrop, 1.0))
@@ -76,7 +83,7 @@ internal static class SweepExperiment
             .SetFidelities(fidelities, x.Option("eta", 2))
             .UseSensitivity(sensitivity)
             .SetMaxTrials(x.Option("max-trials", 60))
-            .SetTrainingTimeInSeconds((uint)(60 * x.Option("minutes", 40)))
+            .SetTrainingTimeInSeconds((uint)Math.Round(60 * sweepMinutes))
             .SetCheckpointFolder(Path.Combine(x.ArtifactDirectory, "checkpoint"));
         sweep.SetMonitor(new ConsoleMonitor(total));
         CompressionSweepResult result = sweep.RunAsync().GetAwaiter().GetResult();
