@@ -102,13 +102,14 @@ internal static class SweepExperiment
         // Each trial timed itself when it ran, the hand-tuned ones first and the front up to 40 minutes later, while the
         // machine's speed drifts. The same check with every front and hand-tuned model timed again side by side,
         // interleaved in one session set (accuracy and bytes as measured).
-        var timed = handPoints.Select(h => (Name: "hand " + h.Label, Onnx: hand.ModelOf(h.Trial), h.Trial.Metrics))
-            .Concat(result.ParetoFront.Select(p => (Name: "#" + p.Id.ToString(CultureInfo.InvariantCulture), Onnx: result.ModelOf(p), p.Metrics))).ToArray();
+        static string FrontName(SweepTrial p) => "#" + p.Id.ToString(CultureInfo.InvariantCulture);
+        var handTimed = handPoints.Select(h => (Name: "hand " + h.Label, Onnx: hand.ModelOf(h.Trial), h.Trial.Metrics)).ToArray();
+        var timed = handTimed.Concat(result.ParetoFront.Select(p => (Name: FrontName(p), Onnx: result.ModelOf(p), p.Metrics))).ToArray();
         var sideBySideMs = OnnxLatency.MedianMilliseconds(timed.Select(t => (t.Name, t.Onnx)).Prepend(("fp32", fp32.Model.OnnxModel)).ToArray(),
             OnnxLatency.FirstRows(validation, "Features", options.LatencyBatchSize), options.LatencyThreads, options.LatencyBatchSize, rounds: 15, runsPerRound: 5);
         SweepMetrics Retimed(string name, IReadOnlyDictionary<string, double> m) => new(m) { [CompressionMetrics.LatencyMs] = sideBySideMs[name] };
-        var handRetimed = timed.Where(t => t.Name.StartsWith("hand ", StringComparison.Ordinal)).Select(t => Retimed(t.Name, t.Metrics)).ToArray();
-        var dominatedSideBySide = result.ParetoFront.Where(p => handRetimed.Any(h => ParetoFront.Dominates(h, Retimed("#" + p.Id.ToString(CultureInfo.InvariantCulture), p.Metrics), objectives))).Select(p => p.Id).ToArray();
+        var handRetimed = handTimed.Select(t => Retimed(t.Name, t.Metrics)).ToArray();
+        var dominatedSideBySide = result.ParetoFront.Where(p => handRetimed.Any(h => ParetoFront.Dominates(h, Retimed(FrontName(p), p.Metrics), objectives))).Select(p => p.Id).ToArray();
 
         SweepTrial? best = result.BestEffort;
         double? heldOutAccuracy = best is null ? null : HeldOutAccuracy(x, result.ModelOf(best), heldOut);

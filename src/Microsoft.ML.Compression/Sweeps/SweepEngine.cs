@@ -269,7 +269,7 @@ public sealed class SweepEngine
 
                 SweepConfiguration configuration;
                 int level = 0;
-                SweepTrial? parent = NextPromotion(out int promotedLevel) ?? (Finishing() ? NextFrontPromotion(out promotedLevel) : null);
+                SweepTrial? parent = NextPromotion(frontOnly: false, out int promotedLevel) ?? (Finishing() ? NextPromotion(frontOnly: true, out promotedLevel) : null);
                 if (parent is not null)
                 {
                     configuration = parent.Configuration;
@@ -312,16 +312,21 @@ public sealed class SweepEngine
             return new SweepResult(_trials, _objectives, _constraints, reason, _artifacts) { Skipped = _skipped.ToList() };
         }
 
-        /// <summary>The next trial to promote and the index of the level it goes to, or null: from the highest level down, a level with eta·k results promotes its best k.</summary>
-        private SweepTrial? NextPromotion(out int level)
+        /// <summary>
+        /// The next trial to promote and the index of the level it goes to, or null, from the highest level down: a level
+        /// with eta·k results promotes its best k; with <paramref name="frontOnly"/> (the budget's end) any unpromoted
+        /// member of its Pareto front, best spread first, whatever the quota. A trial whose prechecked bounds break a
+        /// constraint is never promoted.
+        /// </summary>
+        private SweepTrial? NextPromotion(bool frontOnly, out int level)
         {
             for (int r = _levels.Length - 2; r >= 0; r--)
             {
                 List<SweepTrial> rung = _trials.Where(t => t.Fidelity == _levels[r]).ToList();
-                int allowed = rung.Count / _e.Eta;
-                if (rung.Count(t => _promoted.Contains(t.Id)) >= allowed) continue;
-                SweepTrial? best = SweepRanking.Order(rung, _objectives)
-                    .FirstOrDefault(t => t.Succeeded && !_promoted.Contains(t.Id) && Bounds(t.Configuration).Broken.Count == 0);
+                if (!frontOnly && rung.Count(t => _promoted.Contains(t.Id)) >= rung.Count / _e.Eta) continue;
+                HashSet<int>? front = frontOnly ? SweepResult.FrontOf(rung.Where(t => t.Succeeded).ToList(), _objectives).Select(t => t.Id).ToHashSet() : null;
+                SweepTrial? best = SweepRanking.Order(rung, _objectives).FirstOrDefault(t => t.Succeeded && !_promoted.Contains(t.Id)
+                    && (front is null || front.Contains(t.Id)) && Bounds(t.Configuration).Broken.Count == 0);
                 if (best is null) continue;
                 level = r + 1;
                 return best;
@@ -342,9 +347,10 @@ public sealed class SweepEngine
             if (_replay.TryGetValue(next, out SweepTrial? recorded)) return recorded.PromotedFrom is not null;
             if (_e.MaxTime is not TimeSpan limit || _levels.Length < 2) return false;
             double? toTop = SecondsToTop();
-            bool finishing = toTop is double need && limit.TotalSeconds - Elapsed < need;
+            double left = limit.TotalSeconds - Elapsed;
+            bool finishing = toTop is double need && left < need;
             if (finishing && !_finishing)
-                _e.Log?.Invoke($"{limit.TotalSeconds - Elapsed:0} s of the budget left, less than the {toTop:0} s a new configuration needs to reach fidelity {_levels[^1]}: promoting the levels' Pareto fronts first.");
+                _e.Log?.Invoke($"{left:0} s of the budget left, less than the {toTop:0} s a new configuration needs to reach fidelity {_levels[^1]}: promoting the levels' Pareto fronts first.");
             _finishing = finishing;
             return finishing;
         }
@@ -364,22 +370,6 @@ public sealed class SweepEngine
                 previous = mean;
             }
             return total;
-        }
-
-        /// <summary>The next unpromoted member of a level's Pareto front (highest level first, best spread first), ignoring the eta quota.</summary>
-        private SweepTrial? NextFrontPromotion(out int level)
-        {
-            for (int r = _levels.Length - 2; r >= 0; r--)
-            {
-                List<SweepTrial> rung = _trials.Where(t => t.Fidelity == _levels[r] && t.Succeeded).ToList();
-                var front = SweepResult.FrontOf(rung, _objectives).Select(t => t.Id).ToHashSet();
-                SweepTrial? next = SweepRanking.Order(rung, _objectives).FirstOrDefault(t => front.Contains(t.Id) && !_promoted.Contains(t.Id) && Bounds(t.Configuration).Broken.Count == 0);
-                if (next is null) continue;
-                level = r + 1;
-                return next;
-            }
-            level = 0;
-            return null;
         }
 
         private async Task<SweepTrial?> RunTrialAsync(int id, SweepConfiguration configuration, int level, int? parent)
