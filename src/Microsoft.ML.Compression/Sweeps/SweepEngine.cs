@@ -51,8 +51,14 @@ public sealed class SweepEngine
     /// <summary>Bounds a trial must meet to be feasible.</summary>
     public IList<SweepConstraint> Constraints { get; } = new List<SweepConstraint>();
 
-    /// <summary>Configurations to evaluate first, in order (e.g. sensitivity-guided starts); tuners learn from them.</summary>
+    /// <summary>Configurations to evaluate first, in order, whatever <see cref="Precheck"/> says of them; tuners learn from them.</summary>
     public IList<SweepConfiguration> InitialPoints { get; } = new List<SweepConfiguration>();
+
+    /// <summary>
+    /// Configurations the sweep derived itself (e.g. from a sensitivity table), evaluated after <see cref="InitialPoints"/>
+    /// and before the tuner's proposals. Unlike initial points, which the user chose, they are prechecked as proposals are.
+    /// </summary>
+    public IList<SweepConfiguration> SuggestedPoints { get; } = new List<SweepConfiguration>();
 
     /// <summary>The tuner; default <see cref="SweepTuner.CostFrugal"/>(0) with one objective, <see cref="SweepTuner.MultiObjective"/>(0) with more.</summary>
     public SweepTuner? Tuner { get; set; }
@@ -77,7 +83,7 @@ public sealed class SweepEngine
     /// have, from its structure): for a metric with an <see cref="SweepConstraint.AtMost"/> bound a value it cannot go
     /// below, with <see cref="SweepConstraint.AtLeast"/> one it cannot exceed; null or a missing metric: unknown. A
     /// tuner's proposal whose values already break a constraint is not run: it is logged, listed in
-    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points always run; a trial whose
+    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points always run (suggested points do not); a trial whose
     /// values break a constraint is not promoted (more training cannot help it). It must be deterministic, so that a
     /// resumed sweep skips what the first run skipped. Default none.
     /// </summary>
@@ -235,7 +241,7 @@ public sealed class SweepEngine
                 if (_levels[i] <= _levels[i - 1]) throw new InvalidOperationException($"Fidelity levels must increase, but {_levels[i]} follows {_levels[i - 1]}.");
             if (engine.Eta < 2) throw new InvalidOperationException($"Eta must be at least 2, not {engine.Eta}.");
             if (engine.MaxTrials < 1) throw new InvalidOperationException($"MaxTrials must be at least 1, not {engine.MaxTrials}.");
-            _initial = engine.InitialPoints.Select((p, i) => Validated(p, i)).ToList();
+            _initial = engine.InitialPoints.Concat(engine.SuggestedPoints).Select((p, i) => Validated(p, i)).ToList();
             _tuner = engine.Tuner ?? (_objectives.Count == 1 ? SweepTuner.CostFrugal(0) : SweepTuner.MultiObjective(0));
             _tuner.Initialize(engine.Space, _objectives, _constraints);
 
@@ -277,7 +283,7 @@ public sealed class SweepEngine
                 }
                 else
                 {
-                    bool fromTuner = nextInitial >= _initial.Count;
+                    bool fromTuner = nextInitial >= _initial.Count, chosen = nextInitial < _e.InitialPoints.Count;
                     if (!fromTuner) configuration = _initial[nextInitial++];
                     else
                     {
@@ -293,11 +299,11 @@ public sealed class SweepEngine
                         if (fromTuner && ++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
                         continue;
                     }
-                    if (fromTuner && Skipped(configuration) is SweepTrial skipped)
+                    if (!chosen && Skipped(configuration) is SweepTrial skipped)
                     {
                         // Known to break a constraint before it runs: the tuner learns it as a failure, no trial is spent.
                         _tuner.Report(skipped);
-                        if (++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
+                        if (fromTuner && ++duplicatesInARow >= MaxDuplicatesInARow) { reason = SweepStopReason.Exhausted; break; }
                         continue;
                     }
                 }

@@ -330,4 +330,28 @@ public class SweepEngineTests
         Assert.AreEqual(a.Key, with.Trials[0].Configuration.Key, "an initial point still runs");
         Assert.IsTrue(with.Trials[2].Feasible, "B trained further meets both bounds");
     }
+    [TestMethod]
+    public async Task ASuggestedPointThePrecheckRulesOutIsSkippedWhereTheSameInitialPointRuns()
+    {
+        // Two starts over the size bound and one under it: chosen by the user they all run; derived by the sweep itself
+        // (as sensitivity-guided starts are) the two over it are skipped, and the one under it runs first.
+        var space = new SweepSearchSpace().AddRange("x1", 0, 1, 0.5).AddRange("x2", 0, 1, 0.5);
+        SweepConfiguration[] starts = { SweepConfiguration.Of(("x1", 0.9), ("x2", 0.2)), SweepConfiguration.Of(("x1", 0.2), ("x2", 0.3)), SweepConfiguration.Of(("x1", 0.7), ("x2", 0.1)) };
+        Task<SweepResult> Run(bool suggested)
+        {
+            var engine = new SweepEngine(space, c => new SweepMetrics { ["size"] = c.Configuration.Get<double>("x1"), ["err"] = c.Configuration.Get<double>("x2") })
+            {
+                Precheck = c => new SweepMetrics { ["size"] = c.Get<double>("x1") },
+            }.WithObjective("err", false).WithObjective("size", false).WithConstraint(SweepConstraint.AtMost("size", 0.5)).WithBudget(3);
+            foreach (SweepConfiguration p in starts) (suggested ? engine.SuggestedPoints : engine.InitialPoints).Add(p);
+            return engine.RunAsync();
+        }
+
+        SweepResult chosen = await Run(suggested: false), derived = await Run(suggested: true);
+        CollectionAssert.AreEqual(starts.Select(p => p.Key).ToArray(), chosen.Trials.Select(t => t.Configuration.Key).ToArray());
+        Assert.AreEqual(0, chosen.Skipped.Count);
+        Assert.AreEqual(starts[1].Key, derived.Trials[0].Configuration.Key);
+        CollectionAssert.AreEqual(new[] { starts[0].Key, starts[2].Key }, derived.Skipped.Select(t => t.Configuration.Key).ToArray());
+        Assert.IsTrue(derived.Trials.All(t => t.Configuration.Get<double>("x1") <= 0.5), "the tuner's proposals are prechecked too");
+    }
 }

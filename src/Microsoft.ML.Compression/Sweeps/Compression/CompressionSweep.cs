@@ -191,7 +191,8 @@ public sealed class CompressionSweep
 
     /// <summary>
     /// Starts from what <paramref name="sensitivity"/> says each layer tolerates (see
-    /// <see cref="CompressionSearchSpace.FromSensitivity"/>), at accuracy drops of 0.25, 0.5 and 1 point by default.
+    /// <see cref="CompressionSearchSpace.FromSensitivity"/>), at accuracy drops of 0.25, 0.5 and 1 point by default. Unlike
+    /// <see cref="AddInitialConfigurations"/>, a start whose model cannot meet a size constraint is skipped, not trained.
     /// </summary>
     public CompressionSweep UseSensitivity(SensitivityReport sensitivity, params double[] maxDropPoints)
     {
@@ -236,7 +237,7 @@ public sealed class CompressionSweep
         foreach (var c in _constraints) engine.Constraints.Add(c);
         foreach (var p in _initial) engine.InitialPoints.Add(p);
         if (_sensitivity is var (report, drops))
-            foreach (var p in CompressionSearchSpace.FromSensitivity(space, report, drops).Except(_initial)) engine.InitialPoints.Add(p);
+            foreach (var p in CompressionSearchSpace.FromSensitivity(space, report, drops).Except(_initial)) engine.SuggestedPoints.Add(p);
         var start = runner.StartMetrics();
         channel.Info(MessageSensitivity.None, $"Sweep start: {_start.Network.Name}, accuracy {start[CompressionMetrics.Accuracy]:P2}, {start[CompressionMetrics.Bytes]:N0} ONNX bytes, {start[CompressionMetrics.LatencyMs]:F3} ms per batch; {space.Dimensions} parameters.");
         SweepResult result = await engine.RunAsync(cancellationToken).ConfigureAwait(false);
