@@ -6,7 +6,8 @@ namespace Microsoft.ML.Compression.Compressed;
 /// <summary>
 /// Symmetric per-output-channel int8 weights: weight i of channel c is <c>Values[i] x Scales[c]</c> with zero point 0.
 /// Written as an int8 initializer behind DequantizeLinear (axis 0), the QDQ form ONNX Runtime fuses into integer
-/// kernels (QLinearConv, QGemm); the bias then becomes int32 with scale input scale x weight scale.
+/// kernels (QLinearConv, QGemm); the bias then becomes int32 with scale input scale x weight scale. Behind a float
+/// input (weight-only) it is cast to float and scaled instead, which ONNX Runtime folds into a float weight.
 /// </summary>
 /// <remarks>
 /// <see cref="Quantize"/> rounds to ±<see cref="RoundedMax"/> (7 bits), not ±127. On x86 CPUs with AVX2 but without
@@ -91,10 +92,21 @@ public sealed class Int8Weights : WeightEncoding
         return BiasValues(bias, scales).Select((q, c) => q * scales[c]).ToArray();
     }
 
-    internal override string WriteWeight(OnnxLayerContext onnx)
+    internal override string WriteWeight(OnnxLayerContext onnx, QuantParams? input)
     {
         OnnxGraphBuilder b = onnx.Builder;
         string values = b.AddShortInitializer(OnnxTensors.Int8("weight", OnnxTensors.Dims(Shape), Values));
+        if (input is null)
+        {
+            // Weight-only (a float input, as in a mixed-precision model): no integer kernel can run the layer, and ONNX
+            // Runtime keeps a DequantizeLinear unfolded for its QDQ fusions, so the weight would be decoded and the
+            // layer run by a slower convolution at every call. Cast and Mul it folds into a float weight at load time.
+            var column = new long[Shape.Length];
+            Array.Fill(column, 1L);
+            column[0] = Channels;
+            string cast = b.AddShortNode("Cast", new[] { values }, OnnxAttributes.Int("to", (int)Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType.Float));
+            return b.AddShortNode("Mul", new[] { cast, b.AddShortInitializer(OnnxTensors.Float("scale", column, Scales)) });
+        }
         var inputs = new List<string> { values, WeightScale(onnx) };
         // The zero point is 0, DequantizeLinear's default for an omitted one, so convolutions leave it out. ONNX
         // Runtime (1.31) fuses a Gemm into QGemm only when the weight's zero point is an input, so matrices keep it.

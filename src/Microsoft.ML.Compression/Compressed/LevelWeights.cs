@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Compression.Onnx;
+using Microsoft.ML.Compression.Quantization;
 using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Compressed;
@@ -8,8 +9,8 @@ namespace Microsoft.ML.Compression.Compressed;
 /// One layer's 1-, 2- or 4-bit weights: a level code per weight (see <see cref="WeightLevels"/>) and a scale per
 /// output channel. Weight i of channel c is <c>WeightLevels.Value(bits, code[i]) x Scales[c]</c>, computed as
 /// <see cref="Decode"/> does. Stored at their bit width in standard ONNX: 4 and 2 bits as an INT4 (opset 21) or INT2
-/// (opset 25) Constant of signed codes behind DequantizeLinear with the per-channel step, plus half a step (the levels
-/// are odd multiples of half a step); 1 bit as a uint8 tensor of 8 bits per byte, unpacked with BitShift and
+/// (opset 25) Constant of signed codes, cast to float, plus a half (the levels are odd multiples of half a step) and
+/// times the per-channel step; 1 bit as a uint8 tensor of 8 bits per byte, unpacked with BitShift and
 /// BitwiseAnd (opset 18), centred to ±0.5 and multiplied by the step. Sub-byte tensors are Constant nodes because
 /// ML.NET's OnnxTransformer refuses INT4/INT2 initializers.
 /// </summary>
@@ -60,9 +61,25 @@ public sealed class LevelWeights : WeightEncoding
         for (int i = 0; i < w.Length; i++)
         {
             float step = Steps[i / perChannel];
-            w[i] = Bits == 1 ? (Codes[i] - 0.5f) * step : SignedCode(i) * step + step * 0.5f;
+            w[i] = Bits == 1 ? (Codes[i] - 0.5f) * step : (SignedCode(i) + 0.5f) * step;
         }
         return w;
+    }
+
+    /// <summary>
+    /// These weights times <paramref name="factors"/> (one per output channel, non-zero), exactly: the codes stay and
+    /// the scales take the factors' magnitudes; a negative factor mirrors the channel's codes, whose levels are
+    /// symmetric about zero. This is how a BatchNorm folds into low-bit weights without leaving their grid.
+    /// </summary>
+    public LevelWeights Scaled(float[] factors)
+    {
+        ArgumentNullException.ThrowIfNull(factors);
+        if (factors.Length != Channels) throw new ArgumentException($"{factors.Length} factors given for {Channels} output channels.", nameof(factors));
+        int perChannel = PerChannel, last = WeightLevels.Count(Bits) - 1;
+        var codes = new byte[Codes.Length];
+        for (int i = 0; i < codes.Length; i++)
+            codes[i] = factors[i / perChannel] < 0 ? (byte)(last - Codes[i]) : Codes[i];
+        return new LevelWeights(Bits, Shape, codes, Scales.Select((s, c) => s * MathF.Abs(factors[c])).ToArray());
     }
 
     /// <summary>
@@ -125,7 +142,7 @@ public sealed class LevelWeights : WeightEncoding
 
     // The decoding tensors and nodes get short numbered names and no node names (see OnnxGraphBuilder.ShortName);
     // the layer's own node, which reads the result, carries the layer's name.
-    internal override string WriteWeight(OnnxLayerContext onnx)
+    internal override string WriteWeight(OnnxLayerContext onnx, QuantParams? input)
     {
         if (Bits == 1) return WritePackedBits(onnx);
         OnnxGraphBuilder b = onnx.Builder;
@@ -135,11 +152,13 @@ public sealed class LevelWeights : WeightEncoding
         int[] signed = Enumerable.Range(0, Codes.Length).Select(SignedCode).ToArray();
         DataType type = Bits == 4 ? DataType.Int4 : DataType.Int2;
         string codes = b.AddShortConstant(OnnxTensors.Raw("weight_codes", type, OnnxTensors.Dims(Shape), SubBytePacking.Pack(signed, Bits), signed.Length));
-        string steps = b.AddShortInitializer(OnnxTensors.Float("weight_step", new long[] { Channels }, Steps));
-        string dequantized = b.AddShortNode("DequantizeLinear", new[] { codes, steps }, OnnxAttributes.Int("axis", 0));
-        string stepColumn = b.AddShortNode("Reshape", new[] { steps, Int64Vector(b, channelShape) });
-        string halfStep = b.AddShortNode("Mul", new[] { stepColumn, Half(onnx) });
-        return b.AddShortNode("Add", new[] { dequantized, halfStep });
+        // Cast, Add and Mul rather than DequantizeLinear: ONNX Runtime constant-folds them into a float weight when the
+        // session starts, so convolutions run its prepacked float kernels; it keeps a DequantizeLinear unfolded (for its
+        // QDQ fusions) and then decodes the weight and runs a slower convolution at every call, about half fp32's speed.
+        string values = b.AddShortNode("Cast", new[] { codes }, OnnxAttributes.Int("to", (int)DataType.Float));
+        string centred = b.AddShortNode("Add", new[] { values, Half(onnx) });
+        string steps = b.AddShortInitializer(OnnxTensors.Float("weight_step", channelShape, Steps));
+        return b.AddShortNode("Mul", new[] { centred, steps });
     }
 
     private static string Half(OnnxLayerContext onnx) => onnx.SharedConstant("lowbit_half", () => OnnxTensors.FloatScalar("lowbit_half", 0.5f));

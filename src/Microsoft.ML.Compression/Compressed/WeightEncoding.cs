@@ -61,8 +61,11 @@ public abstract class WeightEncoding
     /// </summary>
     internal virtual float[]? RoundBias(float[] bias, QuantParams input) => null;
 
-    /// <summary>Writes the stored weights and the nodes decoding them; returns the tensor holding the float weights.</summary>
-    internal abstract string WriteWeight(OnnxLayerContext onnx);
+    /// <summary>
+    /// Writes the stored weights and the nodes decoding them; returns the tensor holding the float weights.
+    /// <paramref name="input"/> is the layer's input quantization, null when the input is float.
+    /// </summary>
+    internal abstract string WriteWeight(OnnxLayerContext onnx, QuantParams? input);
 
     /// <summary>Writes the bias in the form <see cref="RoundBias"/> describes; null when it is written as a float initializer.</summary>
     internal virtual string? WriteBias(OnnxLayerContext onnx, float[] bias, QuantParams input) => null;

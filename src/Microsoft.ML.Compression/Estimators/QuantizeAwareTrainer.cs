@@ -51,14 +51,15 @@ public sealed class QuantizeAwareTrainer : CompressionEstimator<QuantizeAwareTra
         /// <remarks>
         /// Each layer trains with its weights fake-quantized at its own width (straight-through gradients) and is
         /// stored at that width in one standard ONNX model: 8 bits as int8 behind DequantizeLinear, 4 and 2 bits as
-        /// INT4/INT2 behind DequantizeLinear, 1 bit packed (see <see cref="LevelWeights"/>). The widths decide the form:
+        /// INT4/INT2 cast to float, 1 bit packed (see <see cref="LevelWeights"/>). The widths decide the form:
         /// <list type="bullet">
         /// <item>every width 8 with <see cref="ActivationBits"/> 8: the int8 model, exactly as <see cref="WeightBits"/> 8 alone gives;</item>
-        /// <item>every width 1, 2 or 4: the low-bit model (BatchNorm unfolded) with uint8 or float activations;</item>
+        /// <item>every width 1, 2 or 4: the low-bit model (BatchNorm folded into the weights' scales) with uint8 or float activations;</item>
         /// <item>8-bit layers mixed with 1-, 2- or 4-bit ones: weight-only quantization, which needs <see cref="ActivationBits"/>
-        /// 32. ONNX Runtime runs float kernels on the dequantized weights, BatchNorm stays unfolded for every layer
-        /// (<see cref="FoldBatchNorm"/>, <see cref="QuantDelay"/>, <see cref="FreezeBatchNormAfter"/> and
-        /// <see cref="Latency"/> apply to the int8 model only) and the model's gain is its size, not its speed.</item>
+        /// 32. ONNX Runtime decodes the weights once, when the session starts, and runs float kernels; BatchNorm trains
+        /// unfolded and folds into the weights at export (<see cref="FoldBatchNorm"/>, <see cref="QuantDelay"/>,
+        /// <see cref="FreezeBatchNormAfter"/> and <see cref="Latency"/> apply to the int8 model only) and the model's
+        /// gain is its size: it runs as fast as the float model of its widths.</item>
         /// </list>
         /// </remarks>
         public Dictionary<string, int> LayerWeightBits { get; set; } = new(StringComparer.Ordinal);

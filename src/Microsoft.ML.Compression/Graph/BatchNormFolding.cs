@@ -61,14 +61,13 @@ public static class BatchNormFolding
 
         float[] w = layer.Parameters["weight"].Data;
         float[]? b = layer.Parameters.TryGetValue("bias", out var existing) ? existing.Data : null;
-        float[] gamma = bn.Parameters["weight"].Data, beta = bn.Parameters["bias"].Data;
-        float[] mean = bn.Parameters["running_mean"].Data, variance = bn.Parameters["running_var"].Data;
+        float[] beta = bn.Parameters["bias"].Data, mean = bn.Parameters["running_mean"].Data;
         int channels = bn.Channels, perChannel = w.Length / channels;
         var weight = new float[w.Length];
         var bias = new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            float factor = gamma[c] / MathF.Sqrt(variance[c] + (float)bn.Epsilon);
+            float factor = Factor(bn, c);
             for (int i = 0; i < perChannel; i++)
                 weight[c * perChannel + i] = w[c * perChannel + i] * factor;
             bias[c] = ((b?[c] ?? 0f) - mean[c]) * factor + beta[c];
@@ -76,5 +75,12 @@ public static class BatchNormFolding
         result.SetParameter("weight", new ParameterTensor(result.ParameterShape("weight"), weight));
         result.SetParameter("bias", new ParameterTensor(result.ParameterShape("bias"), bias));
         return result;
+    }
+
+    /// <summary>The factor gamma / sqrt(var + eps) that folding multiplies output channel <paramref name="channel"/>'s weights by.</summary>
+    public static float Factor(BatchNorm2dLayer bn, int channel)
+    {
+        ArgumentNullException.ThrowIfNull(bn);
+        return bn.Parameters["weight"].Data[channel] / MathF.Sqrt(bn.Parameters["running_var"].Data[channel] + (float)bn.Epsilon);
     }
 }

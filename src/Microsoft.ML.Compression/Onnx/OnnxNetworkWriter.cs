@@ -114,7 +114,7 @@ internal sealed class OnnxNetworkWriter
         ParameterTensor value = layer.Parameters[parameter];
         if (_network.EncodingOf(layer.Name) is WeightEncoding encoding)
         {
-            if (parameter == "weight") return encoding.WriteWeight(onnx);
+            if (parameter == "weight") return encoding.WriteWeight(onnx, _network.ActivationOf(layer.Inputs[0]));
             if (parameter == "bias" && _network.ActivationOf(layer.Inputs[0]) is QuantParams input
                 && encoding.WriteBias(onnx, value.Data, input) is string bias)
                 return bias;

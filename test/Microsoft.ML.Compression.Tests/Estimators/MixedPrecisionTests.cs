@@ -179,7 +179,7 @@ public class MixedPrecisionTests
     public void TrainingComputesWhatTheExportStores()
     {
         // Each layer fake-quantized at its own width while training, BatchNorm unfolded: the training module in eval
-        // mode computes what the exported description does.
+        // mode computes what the exported description does, with each BatchNorm folded into the weights before it.
         var layers = new[] { ("conv1", 8), ("conv2", 2), ("fc1", 4), ("fc2", 8), ("fc3", 1) };
         using var model = new LowBitTrainingModel(_startBn, layers, false, (layer, module, bits, scales) => new SteWeightModule(layer, module, bits, scales));
         float[] images = TestData.MnistFeatures(MnistSplit.Test, 64);
@@ -190,16 +190,18 @@ public class MixedPrecisionTests
         Assert.IsTrue(maxDiff <= 1e-4f, $"training vs exported max |logit difference| {maxDiff}");
         Assert.IsTrue(TorchLogits.MaxAbsDifference(TorchLogits.Of(_startBn, images, 64), stored) > 1e-2f, "the weights are quantized");
         CollectionAssert.AreEquivalent(layers.Select(l => new KeyValuePair<string, int>(l.Item1, l.Item2)).ToArray(), exported.WeightBitsByLayer.ToArray());
-        Assert.AreEqual(2, exported.Graph.Layers.OfType<BatchNorm2dLayer>().Count(), "BatchNorm stays unfolded");
+        Assert.AreEqual(2, _startBn.Layers.OfType<BatchNorm2dLayer>().Count());
+        Assert.AreEqual(0, exported.Graph.Layers.OfType<BatchNorm2dLayer>().Count(), "BatchNorm folds into the weights");
         Assert.IsInstanceOfType<Int8Weights>(exported.Weights["conv1"]);
         Assert.IsInstanceOfType<LevelWeights>(exported.Weights["conv2"]);
     }
 
     [TestMethod]
-    public void BatchNormStaysALayerInTheMixedExport()
+    public void BatchNormFoldsIntoTheMixedExportsWeights()
     {
         ModelProto onnx = ModelProto.Parser.ParseFrom(Models["mixed-bn"].OnnxModel);
-        Assert.AreEqual(2, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.AreEqual(0, onnx.Graph.Node.Count(n => n.OpType == "BatchNormalization"));
+        Assert.IsTrue(onnx.Graph.Node.Where(n => n.OpType == "Conv").All(n => n.Input.Count == 3), "each convolution gains its BatchNorm's shift as a bias");
         Assert.AreEqual((int)DataType.Int8, StoredWeights.Of(onnx, "conv1").DataType);
         Assert.AreEqual((int)DataType.Int2, StoredWeights.Of(onnx, "conv2").DataType);
         Assert.AreEqual((int)DataType.Int4, StoredWeights.Of(onnx, "fc1").DataType);

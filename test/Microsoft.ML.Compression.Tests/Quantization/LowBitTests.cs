@@ -165,4 +165,22 @@ public class LowBitTests
         slb.call(torch.randn(3, 5)).sum().backward();
         Assert.AreEqual(0f, logits.grad!.abs().sum().item<float>(), "hard weights are argmax: no gradient to the logits");
     }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(4)]
+    public void ScaledWeightsDecodeToTheWeightsTimesTheirChannelsFactor(int bits)
+    {
+        var random = new Random(bits);
+        int[] shape = { 3, 2, 3, 3 };
+        float[] w = Enumerable.Range(0, 54).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        LevelWeights levels = LevelWeights.RoundToNearest(bits, shape, w);
+        float[] factors = { 0.7f, -2.5f, 1e-3f }; // a BatchNorm's gamma may be negative
+        float[] scaled = levels.Scaled(factors).Decode(), decoded = levels.Decode();
+        for (int i = 0; i < w.Length; i++)
+            Assert.AreEqual(decoded[i] * factors[i / 18], scaled[i], 1e-6f * Math.Abs(decoded[i] * factors[i / 18]) + 1e-9f, $"weight {i}");
+        Assert.IsTrue(levels.Scaled(factors).Scales.All(s => s > 0), "scales stay positive");
+        Assert.ThrowsExactly<ArgumentException>(() => levels.Scaled(new[] { 1f, 1f }));
+    }
 }

@@ -14,8 +14,8 @@ namespace Microsoft.ML.Compression.Quantization.LowBit;
 /// </summary>
 /// <remarks>
 /// Layers may have different widths (mixed precision). A layer at 8 bits is fake-quantized to symmetric per-channel
-/// int8 by a <see cref="FakeQuantWeightLayer"/> with no BatchNorm attached (BatchNorm stays unfolded, as for the
-/// low-bit layers) and is stored as <see cref="Int8Weights"/>; 8-bit layers need float activations here (weight-only
+/// int8 by a <see cref="FakeQuantWeightLayer"/> with no BatchNorm attached (BatchNorm stays unfolded while training, as
+/// for the low-bit layers, and folds at <see cref="Finish"/>) and is stored as <see cref="Int8Weights"/>; 8-bit layers need float activations here (weight-only
 /// quantization: no int8 kernels).
 /// </remarks>
 internal sealed class LowBitTrainingModel : IDisposable
@@ -89,13 +89,29 @@ internal sealed class LowBitTrainingModel : IDisposable
     /// <summary>The hook that keeps this model's own state (activation ranges) in checkpoints; add it to the run's hooks.</summary>
     public ITrainingHook Checkpoint() => new LowBitCheckpoint(_quantizers, _settings);
 
-    /// <summary>Ends training: the network with the trained float parts and the low-bit codes of the wrapped layers.</summary>
+    /// <summary>
+    /// Ends training: the network with the trained float parts and the low-bit codes of the wrapped layers, each
+    /// BatchNorm folded into the layer before it (its per-channel factor joins the channel's scale, so the codes stay
+    /// and the file loses the BatchNorm's four tensors); unfolded where a factor is zero.
+    /// </summary>
     public CompressedNetwork Finish()
     {
-        var weights = _layers.ToDictionary(e => e.Key, e => (WeightEncoding)e.Value.ToWeights(), StringComparer.Ordinal);
-        NetworkGraph trained = Module.ToGraph();
+        NetworkGraph unfolded = Module.ToGraph();
+        NetworkGraph trained = BatchNormFolding.Fold(unfolded, out var foldedInto);
+        var factors = foldedInto.ToDictionary(e => e.Value, e => Enumerable.Range(0, ((BatchNorm2dLayer)unfolded[e.Key]).Channels)
+            .Select(c => BatchNormFolding.Factor((BatchNorm2dLayer)unfolded[e.Key], c)).ToArray(), StringComparer.Ordinal);
+        if (factors.Values.Any(f => f.Any(x => !(x != 0 && float.IsFinite(x)))))
+        {
+            trained = unfolded;
+            factors.Clear();
+            foldedInto = new Dictionary<string, string>();
+        }
+        var weights = _layers.ToDictionary(e => e.Key,
+            e => (WeightEncoding)(factors.TryGetValue(e.Key, out float[]? f) ? e.Value.ToWeights().Scaled(f) : e.Value.ToWeights()), StringComparer.Ordinal);
         foreach (var (name, encoding) in QuantizationAwareModel.Int8Encodings(trained, _int8Layers)) weights[name] = encoding;
-        var activations = _quantizers.Where(q => q.Value.HasRange).ToDictionary(q => q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
+        // A quantizer after a folded BatchNorm now reads the layer the BatchNorm folded into: the same values.
+        var activations = _quantizers.Where(q => q.Value.HasRange)
+            .ToDictionary(q => foldedInto.TryGetValue(q.Key, out string? into) ? into : q.Key, q => q.Value.Parameters, StringComparer.Ordinal);
         return new CompressedNetwork(trained, weights, activations);
     }
 
