@@ -113,8 +113,9 @@ public static class CompressionSearchSpace
                 SweepParameter p = space[PruneRate];
                 SweepConfiguration pruned = c.With(Pruning, SweepPruning.L1Norm).With(PruneRate, Math.Clamp(rate, p.Min, p.Max));
                 points.Add(pruned);
-                // Weight-only mixed widths make the smallest files but ONNX Runtime decodes them to float; the same
-                // pruning at int8 is the fast end of the trade-off, so the search starts from both.
+                // Weight-only mixed widths make the smallest files but run float kernels (ONNX Runtime decodes them when
+                // the session loads); the same pruning at int8 runs integer kernels, the fast end of the trade-off, so
+                // the search starts from both.
                 if (names.Contains(Quantization) && space[Quantization].Values.Contains(SweepQuantization.Int8))
                     points.Add(pruned.With(Quantization, SweepQuantization.Int8));
             }
