@@ -1,5 +1,6 @@
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
+using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Compressed;
 
@@ -104,7 +105,7 @@ public sealed class Int8Weights : WeightEncoding
             var column = new long[Shape.Length];
             Array.Fill(column, 1L);
             column[0] = Channels;
-            string cast = b.AddShortNode("Cast", new[] { values }, OnnxAttributes.Int("to", (int)Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType.Float));
+            string cast = b.AddShortNode("Cast", new[] { values }, OnnxAttributes.Int("to", (int)DataType.Float));
             return b.AddShortNode("Mul", new[] { cast, b.AddShortInitializer(OnnxTensors.Float("scale", column, Scales)) });
         }
         var inputs = new List<string> { values, WeightScale(onnx) };

@@ -14,9 +14,9 @@ namespace Microsoft.ML.Compression.Quantization.LowBit;
 /// </summary>
 /// <remarks>
 /// Layers may have different widths (mixed precision). A layer at 8 bits is fake-quantized to symmetric per-channel
-/// int8 by a <see cref="FakeQuantWeightLayer"/> with no BatchNorm attached (BatchNorm stays unfolded while training, as
-/// for the low-bit layers, and folds at <see cref="Finish"/>) and is stored as <see cref="Int8Weights"/>; 8-bit layers need float activations here (weight-only
-/// quantization: no int8 kernels).
+/// int8 by a <see cref="FakeQuantWeightLayer"/> with no BatchNorm attached (BatchNorm stays unfolded while training,
+/// as for the low-bit layers, and folds at <see cref="Finish"/>) and is stored as <see cref="Int8Weights"/>; 8-bit
+/// layers need float activations here (weight-only quantization: no int8 kernels).
 /// </remarks>
 internal sealed class LowBitTrainingModel : IDisposable
 {
