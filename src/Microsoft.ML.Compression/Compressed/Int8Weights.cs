@@ -1,6 +1,5 @@
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
-using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Compressed;
 
@@ -97,17 +96,8 @@ public sealed class Int8Weights : WeightEncoding
     {
         OnnxGraphBuilder b = onnx.Builder;
         string values = b.AddShortInitializer(OnnxTensors.Int8("weight", OnnxTensors.Dims(Shape), Values));
-        if (input is null)
-        {
-            // Weight-only (a float input, as in a mixed-precision model): no integer kernel can run the layer, and ONNX
-            // Runtime keeps a DequantizeLinear unfolded for its QDQ fusions, so the weight would be decoded and the
-            // layer run by a slower convolution at every call. Cast and Mul it folds into a float weight at load time.
-            var column = new long[Shape.Length];
-            Array.Fill(column, 1L);
-            column[0] = Channels;
-            string cast = b.AddShortNode("Cast", new[] { values }, OnnxAttributes.Int("to", (int)DataType.Float));
-            return b.AddShortNode("Mul", new[] { cast, b.AddShortInitializer(OnnxTensors.Float("scale", column, Scales)) });
-        }
+        // Weight-only (a float input, as in a mixed-precision model): no integer kernel can run the layer.
+        if (input is null) return WriteFoldedDecode(b, values, "scale", Scales);
         var inputs = new List<string> { values, WeightScale(onnx) };
         // The zero point is 0, DequantizeLinear's default for an omitted one, so convolutions leave it out. ONNX
         // Runtime (1.31) fuses a Gemm into QGemm only when the weight's zero point is an input, so matrices keep it.

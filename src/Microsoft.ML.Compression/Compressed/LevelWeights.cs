@@ -146,19 +146,10 @@ public sealed class LevelWeights : WeightEncoding
     {
         if (Bits == 1) return WritePackedBits(onnx);
         OnnxGraphBuilder b = onnx.Builder;
-        var channelShape = new long[Shape.Length];
-        Array.Fill(channelShape, 1L);
-        channelShape[0] = Channels;
         int[] signed = Enumerable.Range(0, Codes.Length).Select(SignedCode).ToArray();
         DataType type = Bits == 4 ? DataType.Int4 : DataType.Int2;
         string codes = b.AddShortConstant(OnnxTensors.Raw("weight_codes", type, OnnxTensors.Dims(Shape), SubBytePacking.Pack(signed, Bits), signed.Length));
-        // Cast, Add and Mul rather than DequantizeLinear: ONNX Runtime constant-folds them into a float weight when the
-        // session starts, so convolutions run its prepacked float kernels; it keeps a DequantizeLinear unfolded (for its
-        // QDQ fusions) and then decodes the weight and runs a slower convolution at every call, about half fp32's speed.
-        string values = b.AddShortNode("Cast", new[] { codes }, OnnxAttributes.Int("to", (int)DataType.Float));
-        string centred = b.AddShortNode("Add", new[] { values, Half(onnx) });
-        string steps = b.AddShortInitializer(OnnxTensors.Float("weight_step", channelShape, Steps));
-        return b.AddShortNode("Mul", new[] { centred, steps });
+        return WriteFoldedDecode(b, codes, "weight_step", Steps, offset: Half(onnx));
     }
 
     private static string Half(OnnxLayerContext onnx) => onnx.SharedConstant("lowbit_half", () => OnnxTensors.FloatScalar("lowbit_half", 0.5f));

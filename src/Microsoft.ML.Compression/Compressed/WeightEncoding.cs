@@ -1,6 +1,7 @@
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
 using Microsoft.ML.Compression.Quantization;
+using DataType = Microsoft.ML.Compression.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Compression.Compressed;
 
@@ -66,6 +67,22 @@ public abstract class WeightEncoding
     /// <paramref name="input"/> is the layer's input quantization, null when the input is float.
     /// </summary>
     internal abstract string WriteWeight(OnnxLayerContext onnx, QuantParams? input);
+
+    /// <summary>
+    /// Decodes the integers in <paramref name="stored"/> to the float weights, (stored + <paramref name="offset"/>) x
+    /// the channel's <paramref name="scales"/>, with Cast, Add and Mul: ONNX Runtime folds these into a float weight
+    /// when the session loads. It keeps a DequantizeLinear unfolded (for its QDQ fusions), so a layer with a float input
+    /// behind one would decode its weight and run a slower convolution at every call, about half fp32's speed.
+    /// </summary>
+    private protected string WriteFoldedDecode(OnnxGraphBuilder b, string stored, string scaleName, float[] scales, string? offset = null)
+    {
+        var column = new long[Shape.Length];
+        Array.Fill(column, 1L);
+        column[0] = Channels;
+        string values = b.AddShortNode("Cast", new[] { stored }, OnnxAttributes.Int("to", (int)DataType.Float));
+        if (offset is not null) values = b.AddShortNode("Add", new[] { values, offset });
+        return b.AddShortNode("Mul", new[] { values, b.AddShortInitializer(OnnxTensors.Float(scaleName, column, scales)) });
+    }
 
     /// <summary>Writes the bias in the form <see cref="RoundBias"/> describes; null when it is written as a float initializer.</summary>
     internal virtual string? WriteBias(OnnxLayerContext onnx, float[] bias, QuantParams input) => null;

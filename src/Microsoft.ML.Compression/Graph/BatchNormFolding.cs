@@ -61,13 +61,13 @@ public static class BatchNormFolding
 
         float[] w = layer.Parameters["weight"].Data;
         float[]? b = layer.Parameters.TryGetValue("bias", out var existing) ? existing.Data : null;
-        float[] beta = bn.Parameters["bias"].Data, mean = bn.Parameters["running_mean"].Data;
+        float[] beta = bn.Parameters["bias"].Data, mean = bn.Parameters["running_mean"].Data, factors = Factors(bn);
         int channels = bn.Channels, perChannel = w.Length / channels;
         var weight = new float[w.Length];
         var bias = new float[channels];
         for (int c = 0; c < channels; c++)
         {
-            float factor = Factor(bn, c);
+            float factor = factors[c];
             for (int i = 0; i < perChannel; i++)
                 weight[c * perChannel + i] = w[c * perChannel + i] * factor;
             bias[c] = ((b?[c] ?? 0f) - mean[c]) * factor + beta[c];
@@ -77,10 +77,11 @@ public static class BatchNormFolding
         return result;
     }
 
-    /// <summary>The factor gamma / sqrt(var + eps) that folding multiplies output channel <paramref name="channel"/>'s weights by.</summary>
-    public static float Factor(BatchNorm2dLayer bn, int channel)
+    /// <summary>The factors gamma / sqrt(var + eps) that folding multiplies each output channel's weights by.</summary>
+    public static float[] Factors(BatchNorm2dLayer bn)
     {
         ArgumentNullException.ThrowIfNull(bn);
-        return bn.Parameters["weight"].Data[channel] / MathF.Sqrt(bn.Parameters["running_var"].Data[channel] + (float)bn.Epsilon);
+        float[] gamma = bn.Parameters["weight"].Data, variance = bn.Parameters["running_var"].Data;
+        return gamma.Select((g, c) => g / MathF.Sqrt(variance[c] + (float)bn.Epsilon)).ToArray();
     }
 }

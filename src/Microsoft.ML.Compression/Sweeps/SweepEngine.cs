@@ -83,9 +83,10 @@ public sealed class SweepEngine
     /// have, from its structure): for a metric with an <see cref="SweepConstraint.AtMost"/> bound a value it cannot go
     /// below, with <see cref="SweepConstraint.AtLeast"/> one it cannot exceed; null or a missing metric: unknown. A
     /// tuner's proposal whose values already break a constraint is not run: it is logged, listed in
-    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial. Initial points always run (suggested points do not); a trial whose
-    /// values break a constraint is not promoted (more training cannot help it). It must be deterministic, so that a
-    /// resumed sweep skips what the first run skipped. Default none.
+    /// <see cref="SweepResult.Skipped"/> and told to the tuner as a failed trial; so are <see cref="SuggestedPoints"/>,
+    /// while <see cref="InitialPoints"/> always run. A trial whose values break a constraint is not promoted (more
+    /// training cannot help it). It must be deterministic, so that a resumed sweep skips what the first run skipped.
+    /// Default none.
     /// </summary>
     public Func<SweepConfiguration, SweepMetrics?>? Precheck { get; set; }
 

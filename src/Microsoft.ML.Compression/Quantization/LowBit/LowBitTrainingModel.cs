@@ -92,14 +92,13 @@ internal sealed class LowBitTrainingModel : IDisposable
     /// <summary>
     /// Ends training: the network with the trained float parts and the low-bit codes of the wrapped layers, each
     /// BatchNorm folded into the layer before it (its per-channel factor joins the channel's scale, so the codes stay
-    /// and the file loses the BatchNorm's four tensors); unfolded where a factor is zero.
+    /// and the file loses the BatchNorm's four tensors); nothing is folded if any factor is zero or not finite.
     /// </summary>
     public CompressedNetwork Finish()
     {
         NetworkGraph unfolded = Module.ToGraph();
         NetworkGraph trained = BatchNormFolding.Fold(unfolded, out var foldedInto);
-        var factors = foldedInto.ToDictionary(e => e.Value, e => Enumerable.Range(0, ((BatchNorm2dLayer)unfolded[e.Key]).Channels)
-            .Select(c => BatchNormFolding.Factor((BatchNorm2dLayer)unfolded[e.Key], c)).ToArray(), StringComparer.Ordinal);
+        var factors = foldedInto.ToDictionary(e => e.Value, e => BatchNormFolding.Factors((BatchNorm2dLayer)unfolded[e.Key]), StringComparer.Ordinal);
         if (factors.Values.Any(f => f.Any(x => !(x != 0 && float.IsFinite(x)))))
         {
             trained = unfolded;
