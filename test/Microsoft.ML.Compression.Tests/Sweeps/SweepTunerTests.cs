@@ -94,6 +94,28 @@ public class SweepTunerTests
     }
 
     [TestMethod]
+    public async Task MultiObjectiveTunerRefinesAfterSixStartsWhateverTheNumberOfParameters()
+    {
+        // 20 parameters, as a width per layer gives. After six finished starts, four proposals in five perturb an
+        // archive member by at most 0.2 standard deviations: every coordinate within 0.6 of an earlier trial's (a
+        // uniform point is that close in all 20 to one of six points about 6 times in 10,000). With one start per
+        // parameter pair (up to 10) trials 7-10 would all still be exploring starts.
+        var space = new SweepSearchSpace();
+        for (int i = 0; i < 20; i++) space.AddRange("x" + i, 0, 1, 0.5);
+        int refined = 0;
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            SweepResult result = await new SweepEngine(space, c => new SweepMetrics { ["f1"] = c.Configuration.Get<double>("x0"), ["f2"] = 1 - c.Configuration.Get<double>("x0") + c.Configuration.Get<double>("x1") })
+                .WithObjective("f1", false).WithObjective("f2", false).WithTuner(SweepTuner.MultiObjective(seed)).WithBudget(12).RunAsync();
+            double[][] unit = result.Trials.Select(t => space.ToUnit(t.Configuration)).ToArray();
+            for (int k = 6; k < 12; k++)
+                if (Enumerable.Range(0, k).Any(j => unit[k].Zip(unit[j]).All(p => Math.Abs(p.First - p.Second) <= 0.6))) refined++;
+        }
+        // 18 proposals after the starts, about 14 of them perturbations; at most 6 could be with ten starts.
+        Assert.IsTrue(refined >= 9, $"{refined} of 18 proposals after the starts were near an earlier trial");
+    }
+
+    [TestMethod]
     public async Task GridTunerRunsTheWholeGridThenStops()
     {
         int calls = 0;
