@@ -59,6 +59,16 @@ public abstract class CompressionOptions : TrainingOptions
         if (Teacher is not null) TeacherChecks.CheckCompatible(student, Teacher.Network, Hints, nameof(Teacher));
     }
 
+    /// <summary>
+    /// Where training phases that later steps do not change are kept for the next Fit with the same cache (a sweep
+    /// sets it for its trials); null: every Fit trains every phase.
+    /// </summary>
+    internal TrainedPhaseCache? PhaseCache { get; set; }
+
+    /// <summary>What the distillation reads (teacher weights and loss settings), for keys of <see cref="PhaseCache"/>; "-" without a teacher.</summary>
+    internal string DistillationFingerprint => Teacher is null ? "-" : FormattableString.Invariant(
+        $"kd|{DistillationTemperature:R}|{DistillationWeight:R}|{HintWeight:R}|{string.Join(',', Hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(Teacher.Network)}");
+
     /// <summary>A line for the log describing the distillation, or null without a teacher.</summary>
     internal string? DistillationSummary => Teacher is null ? null
         : $"Distilling from teacher '{Teacher.Network.Name}' ({Teacher.Network.ParameterCount:N0} parameters): T = {DistillationTemperature}, alpha = {DistillationWeight}"

@@ -198,6 +198,28 @@ internal sealed class FitContext : IDisposable
     }
 
     /// <summary>
+    /// The result of a training phase an earlier Fit sharing the options' <see cref="CompressionOptions.PhaseCache"/>
+    /// computed from the same start network, settings, hooks, teacher (when <paramref name="distill"/>) and rows, or
+    /// <paramref name="compute"/>'s, kept for the next Fit unless this one was cancelled part-way.
+    /// </summary>
+    public T Reuse<T>(string phase, NetworkGraph start, TrainingOptions settings, bool distill, IReadOnlyList<ICheckpointedHook> hooks, Func<T> compute) where T : class
+    {
+        if (Options is not CompressionOptions { PhaseCache: TrainedPhaseCache cache } options) return compute();
+        string key;
+        using (var module = new GraphModule(start))
+            key = string.Join('|', phase, TrainingCheckpoint.NetworkHash(start), TrainingCheckpoint.Fingerprint(module, settings, Train.Count, hooks),
+                distill ? options.DistillationFingerprint : "-");
+        if (cache.TryGet(key, out T known))
+        {
+            Note($"{phase}: the same phase ran in an earlier Fit (same start, settings and data); its result is reused.");
+            return known;
+        }
+        T result = compute();
+        if (PartialModel is null) cache.Add(key, result);
+        return result;
+    }
+
+    /// <summary>
     /// Trains a copy of <paramref name="network"/> for <paramref name="epochs"/> epochs (default: the options') and returns it;
     /// <paramref name="checkpointFolder"/> and <paramref name="startIsModel"/> as in <see cref="Run"/>.
     /// </summary>

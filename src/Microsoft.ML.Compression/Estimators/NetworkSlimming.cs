@@ -90,7 +90,10 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
         {
             ChannelDependencies deps = Analyze(context, graph, noteSkipped: round == 1);
             var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), Settings.Sparsity);
-            graph = context.TrainNetwork(graph, $"Round {round}: sparsity training", Settings.SparsityEpochs, SparsityFolder(round), hooks: sparsity);
+            // Sparsity training reads neither the rate nor the fine-tuning epochs: a sweep over them trains it once.
+            NetworkGraph start = graph;
+            graph = context.Reuse($"Round {round}: sparsity training", start, context.Settings.WithEpochs(Settings.SparsityEpochs), distill: true, new[] { sparsity },
+                () => context.TrainNetwork(start, $"Round {round}: sparsity training", Settings.SparsityEpochs, SparsityFolder(round), hooks: sparsity));
             deps = Analyze(context, graph, noteSkipped: false);
             var scores = ChannelImportance.BatchNormScale(deps);
             if (round == 1 && scores.Count < deps.Channels.Count)

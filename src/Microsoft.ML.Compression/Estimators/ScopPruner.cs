@@ -96,10 +96,14 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         {
             var control = new ScopControl(module, controlled, knockoffs,
                 string.Create(CultureInfo.InvariantCulture, $"{Settings.Knockoffs}|{Settings.KnockoffShrinkage:R}|{Settings.KnockoffRows}"));
-            // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase.
+            // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase; the betas do not
+            // depend on the rate either, so a sweep over rates trains them once.
             var settings = context.Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate);
-            context.Run(module, "Control coefficients", settings, distill: false, checkpointFolder: ControlFolder, hooks: control);
-            foreach (string layer in controlled) beta[layer] = control.Beta(layer);
+            beta = context.Reuse("Control coefficients", Network, settings, distill: false, new[] { control }, () =>
+            {
+                context.Run(module, "Control coefficients", settings, distill: false, checkpointFolder: ControlFolder, hooks: control);
+                return controlled.ToDictionary(layer => layer, control.Beta, StringComparer.Ordinal);
+            });
         }
 
         var scores = ChannelImportance.ScientificControl(deps, beta);

@@ -24,6 +24,8 @@ internal sealed class CompressionTrialRunner : IDisposable
     private readonly float[] _latencyRows;
     private readonly int _latencyBatch;
     private readonly CompressedModelTransformer _startModel;
+    // Trials of one method at different rates or fidelities share its rate-independent phase (SCOP's control, slimming's sparsity training).
+    private readonly TrainedPhaseCache _phases = new();
 
     public CompressionTrialRunner(CompressionCatalog catalog, StartingPoint start, IDataView train, IDataView validation, CompressionSweep.Options options)
     {
@@ -116,6 +118,7 @@ internal sealed class CompressionTrialRunner : IDisposable
             o.Seed = _options.Seed;
             o.Threads = _options.Threads;
             o.CancellationToken = token;
+            o.PhaseCache = _phases;
             any = true;
             return o;
         }

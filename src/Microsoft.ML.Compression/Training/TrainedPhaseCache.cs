@@ -1,0 +1,32 @@
+namespace Microsoft.ML.Compression.Training;
+
+/// <summary>
+/// Results of training phases that do not depend on what a method does after them, kept for the next Fit that runs
+/// the same phase: SCOP's control coefficients and Network Slimming's sparsity training are the same whatever the
+/// prune rate and fine-tuning epochs, so a sweep trying several rates of one method trains them once. A result is
+/// found by a key naming everything the phase reads (start weights, loop settings, hooks, teacher, rows); one Fit
+/// at a time uses it.
+/// </summary>
+internal sealed class TrainedPhaseCache
+{
+    private readonly Dictionary<string, object> _results = new(StringComparer.Ordinal);
+
+    /// <summary>How many phases were answered from the cache instead of trained.</summary>
+    public int Hits { get; private set; }
+
+    /// <summary>The result stored under <paramref name="key"/>, if any.</summary>
+    public bool TryGet<T>(string key, out T result) where T : class
+    {
+        if (_results.TryGetValue(key, out object? found) && found is T typed)
+        {
+            Hits++;
+            result = typed;
+            return true;
+        }
+        result = null!;
+        return false;
+    }
+
+    /// <summary>Keeps <paramref name="result"/> under <paramref name="key"/>.</summary>
+    public void Add(string key, object result) => _results[key] = result ?? throw new ArgumentNullException(nameof(result));
+}
