@@ -38,9 +38,13 @@ internal sealed class DistillationHook : ITrainingHook, ICheckpointedHook, IDisp
             _teacher.SetOutputModule(hint.TeacherLayer, teacherTap);
             _hints.Add((studentTap, teacherTap));
         }
-        Fingerprint = FormattableString.Invariant(
-            $"kd|{temperature:R}|{alpha:R}|{hintWeight:R}|{string.Join(',', hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(teacher)}");
+        Fingerprint = FingerprintOf(teacher, temperature, alpha, hints, hintWeight);
     }
+
+    /// <summary>What a distillation reads (the teacher's weights and the loss settings), as checkpoints and reused phases match it.</summary>
+    internal static string FingerprintOf(NetworkGraph teacher, double temperature, double alpha, IReadOnlyList<FeatureHint> hints, double hintWeight) =>
+        FormattableString.Invariant(
+            $"kd|{temperature:R}|{alpha:R}|{hintWeight:R}|{string.Join(',', hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(teacher)}");
 
     // The hint adapters live in the student (its output modules), so their weights and optimizer state are in the
     // checkpoint already; the teacher is frozen and its cached logits are recomputed. What must match is the teacher

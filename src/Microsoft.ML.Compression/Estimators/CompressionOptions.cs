@@ -66,8 +66,8 @@ public abstract class CompressionOptions : TrainingOptions
     internal TrainedPhaseCache? PhaseCache { get; set; }
 
     /// <summary>What the distillation reads (teacher weights and loss settings), for keys of <see cref="PhaseCache"/>; "-" without a teacher.</summary>
-    internal string DistillationFingerprint => Teacher is null ? "-" : FormattableString.Invariant(
-        $"kd|{DistillationTemperature:R}|{DistillationWeight:R}|{HintWeight:R}|{string.Join(',', Hints.Select(h => h.StudentLayer + ">" + h.TeacherLayer))}|{TrainingCheckpoint.NetworkHash(Teacher.Network)}");
+    internal string DistillationFingerprint => Teacher is null ? "-"
+        : DistillationHook.FingerprintOf(Teacher.Network, DistillationTemperature, DistillationWeight, Hints, HintWeight);
 
     /// <summary>A line for the log describing the distillation, or null without a teacher.</summary>
     internal string? DistillationSummary => Teacher is null ? null
