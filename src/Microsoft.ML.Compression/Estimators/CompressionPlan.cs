@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.ML.Compression.Analysis;
 using Microsoft.ML.Compression.Graph;
 using Microsoft.ML.Compression.Onnx;
@@ -53,6 +54,12 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         /// <see cref="NotSupportedException"/> after the first step. Default null: no checkpoints.
         /// </summary>
         public string? CheckpointDirectory { get; set; }
+
+        /// <summary>
+        /// Where finished steps but the last are kept for the next Fit with the same cache (a sweep sets it for its
+        /// trials, which often share their pruning step and differ in quantization); null: every Fit runs every step.
+        /// </summary>
+        internal TrainedPhaseCache? StepCache { get; set; }
 
         /// <inheritdoc />
         public override void Validate()
@@ -215,6 +222,18 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
                     channel.Info(MessageSensitivity.None, $"Plan resumed: step {i + 1} {step.Name} loaded from '{path}'.");
                     continue;
                 }
+                string? reuseKey = i < _steps.Count - 1 ? ReuseKey(i, trainData, validationData) : null;
+                if (reuseKey is not null && _options.StepCache!.TryGet(reuseKey, out ReusedStep reused))
+                {
+                    model?.Dispose();
+                    model = null;
+                    pruning = reused.Pruning ?? pruning;
+                    current = reused.Network;
+                    rows.Add(reused.Row with { Seconds = 0 });
+                    checkpoint?.Finish(i, step.Name, reused.Network, rows[^1], reused.Pruning);
+                    channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} ran in an earlier Fit (same start, steps before it, options, seed and data); its network is reused.");
+                    continue;
+                }
                 channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
                 var watch = Stopwatch.StartNew();
                 CompressedModelTransformer next = step.Run(current, _teacher, trainData, validationData,
@@ -233,6 +252,7 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
                 // (a cancelled step) is not a finished one.
                 if (checkpoint is not null && i < _steps.Count - 1 && r.PartialModel is null)
                     checkpoint.Finish(i, step.Name, next.Network, rows[^1], next.Pruning);
+                if (reuseKey is not null && r.PartialModel is null) _options.StepCache!.Add(reuseKey, new ReusedStep(next.Network, rows[^1], next.Pruning));
             }
         }
         catch
@@ -242,6 +262,19 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
         }
         model!.AttachPlan(new PlanReport(rows), pruning);
         return model;
+    }
+
+    private sealed record ReusedStep(NetworkGraph Network, PlanStepReport Row, PruningReport? Pruning);
+
+    // What step `index` computes from: the start, the teacher, its own and earlier steps' names and options, and the
+    // data's row counts; null (never reused) without a StepCache, or when a step up to it sets no seed (it would
+    // draw a new one each Fit) or the data's size is unknown.
+    private string? ReuseKey(int index, IDataView train, IDataView? validation)
+    {
+        if (_options.StepCache is null || _steps.Take(index + 1).Any(s => s.Settings.Seed is null)) return null;
+        if (train.GetRowCount() is not long rows || (validation is not null && validation.GetRowCount() is null)) return null;
+        string steps = PlanCheckpoint.Fingerprint(_start.Network, _teacher?.Network, _steps.Take(index + 1).Select(s => (s.Name, (object)s.Settings)));
+        return $"plan step {index + 1}|{steps}|{rows}|{validation?.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? "-"}";
     }
 
     // One seed per step, drawn once and kept in the plan's manifest: a step's own seed would otherwise come from a host

@@ -3,9 +3,10 @@ namespace Microsoft.ML.Compression.Training;
 /// <summary>
 /// Results of training phases that do not depend on what a method does after them, kept for the next Fit that runs
 /// the same phase: SCOP's control coefficients and Network Slimming's sparsity training are the same whatever the
-/// prune rate and fine-tuning epochs, so a sweep trying several rates of one method trains them once. A result is
-/// found by a key naming everything the phase reads (start weights, loop settings, hooks, teacher, rows); one Fit
-/// at a time uses it.
+/// prune rate and fine-tuning epochs, so a sweep trying several rates of one method trains them once; a plan's finished
+/// steps are the same whatever steps follow, so trials that share a pruning step and differ in quantization prune once.
+/// A result is found by a key naming everything the phase reads (start weights, settings, hooks, teacher, rows); one
+/// Fit at a time uses it.
 /// </summary>
 internal sealed class TrainedPhaseCache
 {

@@ -154,7 +154,7 @@ internal sealed class CompressionTrialRunner : IDisposable
     private CompressionPlan.Options PlanOptions(CancellationToken token) => new()
     {
         FeatureColumnName = _options.FeatureColumnName, LabelColumnName = _options.LabelColumnName, ScoreColumnName = _options.ScoreColumnName,
-        Seed = _options.Seed, Threads = _options.Threads, CancellationToken = token,
+        Seed = _options.Seed, Threads = _options.Threads, CancellationToken = token, StepCache = _phases,
     };
 
     public void Dispose() => _startModel.Dispose();
