@@ -331,6 +331,31 @@ public class SweepEngineTests
         Assert.IsTrue(with.Trials[2].Feasible, "B trained further meets both bounds");
     }
     [TestMethod]
+    public async Task AScreenJustUnderAnAccuracyBoundIsPromotedOnceFurtherTrainingShowedItWouldMeetIt()
+    {
+        // "acc" rises by 0.1 per fidelity level, "size" is fixed; acc >= 0.8 is the bound. Screens (size, acc at level 0):
+        // A (0.5, 0.85), B (0.6, 0.83), C (0.7, 0.90), D (0.1, 0.75), E (0.65, 0.82), F (0.05, 0.5). A and C are
+        // promoted first (+0.1 each). At the third promotion D, 0.05 under the bound, should reach 0.85 with the smallest
+        // size: it goes before B and E, which A dominates. F, 0.3 under, stays infeasible.
+        var space = new SweepSearchSpace().AddRange("size", 0, 1, 0.5).AddRange("acc", 0, 1, 0.5);
+        SweepConfiguration P(double size, double acc) => SweepConfiguration.Of(("size", size), ("acc", acc));
+        var log = new List<string>();
+        SweepResult result = await new SweepEngine(space, c => new SweepMetrics
+            {
+                ["size"] = c.Configuration.Get<double>("size"), ["acc"] = c.Configuration.Get<double>("acc") + 0.1 * c.Fidelity,
+            }) { Log = log.Add }
+            .WithObjective("acc", true).WithObjective("size", false).WithConstraint(SweepConstraint.AtLeast("acc", 0.8))
+            .WithFidelities(new[] { 0, 1 }, eta: 2)
+            .WithInitialPoints(P(0.5, 0.85), P(0.6, 0.83), P(0.7, 0.90), P(0.1, 0.75), P(0.65, 0.82), P(0.05, 0.5)).WithBudget(9).RunAsync();
+
+        CollectionAssert.AreEqual(new int?[] { null, null, 1, null, null, 4, null, null, 5 }, result.Trials.Select(t => t.PromotedFrom).ToArray(),
+            string.Join("; ", result.Trials));
+        Assert.IsFalse(result.Trials[4].Feasible, "D misses the bound at level 0");
+        Assert.IsTrue(result.Trials[8].Feasible && result.Trials[8].OnFront, "D trained further meets it, and is the smallest feasible model");
+        Assert.IsTrue(log.Any(l => l.StartsWith("trial 5 misses acc >= 0.8 at fidelity 0") && l.Contains("acc +0.1")), string.Join("\n", log));
+    }
+
+    [TestMethod]
     public async Task ASuggestedPointThePrecheckRulesOutIsSkippedWhereTheSameInitialPointRuns()
     {
         // Two starts over the size bound and one under it: chosen by the user they all run; derived by the sweep itself
