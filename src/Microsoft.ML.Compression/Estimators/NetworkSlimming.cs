@@ -92,7 +92,7 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
             var sparsity = new BatchNormSparsity(BatchNormSparsity.PrunableBatchNorms(deps), Settings.Sparsity);
             // Sparsity training reads neither the rate nor the fine-tuning epochs: a sweep over them trains it once.
             NetworkGraph start = graph;
-            graph = context.Reuse($"Round {round}: sparsity training", start, context.Settings.WithEpochs(Settings.SparsityEpochs), distill: true, new[] { sparsity },
+            graph = Settings.SparsityEpochs == 0 ? start : context.Reuse($"Round {round}: sparsity training", start, context.Settings.WithEpochs(Settings.SparsityEpochs), distill: true, new[] { sparsity },
                 () => context.TrainNetwork(start, $"Round {round}: sparsity training", Settings.SparsityEpochs, SparsityFolder(round), hooks: sparsity));
             deps = Analyze(context, graph, noteSkipped: false);
             var scores = ChannelImportance.BatchNormScale(deps);

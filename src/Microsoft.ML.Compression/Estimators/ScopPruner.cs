@@ -89,18 +89,20 @@ public sealed class ScopPruner : PruningEstimator<ScopPruner.Options>
         ChannelDependencies deps = Analyze(context, Network, noteSkipped: true);
         string[] controlled = deps.Channels.SelectMany(c => c.Filters).Select(f => f.Layer).Distinct()
             .Where(l => Network[l] is Conv2dLayer { Groups: 1 }).ToArray();
-        Func<Tensor, Tensor> knockoffs = KnockoffSource(context.Train, Network.InputSize);
+        // The knockoffs are fitted only when the control phase trains (a sweep reuses it), outside any batch's dispose scope.
+        Func<Tensor, Tensor>? knockoffs = null;
 
         var beta = new Dictionary<string, float[]>();
         using (var module = new GraphModule(Network))
         {
-            var control = new ScopControl(module, controlled, knockoffs,
+            var control = new ScopControl(module, controlled, x => knockoffs!(x),
                 string.Create(CultureInfo.InvariantCulture, $"{Settings.Knockoffs}|{Settings.KnockoffShrinkage:R}|{Settings.KnockoffRows}"));
             // Only beta trains here, so the teacher (if any) guides fine-tuning, not this phase; the betas do not
             // depend on the rate either, so a sweep over rates trains them once.
             var settings = context.Settings.WithOptimizer(Settings.ControlEpochs, OptimizerKind.Adam, Settings.ControlLearningRate);
             beta = context.Reuse("Control coefficients", Network, settings, distill: false, new[] { control }, () =>
             {
+                knockoffs = KnockoffSource(context.Train, Network.InputSize);
                 context.Run(module, "Control coefficients", settings, distill: false, checkpointFolder: ControlFolder, hooks: control);
                 return controlled.ToDictionary(layer => layer, control.Beta, StringComparer.Ordinal);
             });
