@@ -207,6 +207,17 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
             ? PlanCheckpoint.Open(directory, PlanCheckpoint.Fingerprint(start, _teacher?.Network, _steps.Select(s => (s.Name, (object)s.Settings))),
                 () => DrawSeeds(host))
             : null;
+        // A step finished before (in the checkpoint, or in an earlier Fit sharing the StepCache) is not run: the next
+        // step starts from its network.
+        void Skip(NetworkGraph network, PlanStepReport row, PruningReport? stepPruning, string message)
+        {
+            model?.Dispose();
+            model = null;
+            pruning = stepPruning ?? pruning;
+            current = network;
+            rows.Add(row);
+            channel.Info(MessageSensitivity.None, message);
+        }
         try
         {
             for (int i = 0; i < _steps.Count; i++)
@@ -216,22 +227,16 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
                 if (checkpoint?.Finished(i) is { } finished)
                 {
                     (NetworkGraph network, string path) = checkpoint.Load(finished);
-                    if (finished.Pruning is { } p) pruning = new PruningReport(current.Network, network, p.OnnxBytesBefore, p.OnnxBytesAfter, p.Notes);
-                    current = network;
-                    rows.Add(finished.Row);
-                    channel.Info(MessageSensitivity.None, $"Plan resumed: step {i + 1} {step.Name} loaded from '{path}'.");
+                    PruningReport? loaded = finished.Pruning is { } p ? new PruningReport(current.Network, network, p.OnnxBytesBefore, p.OnnxBytesAfter, p.Notes) : null;
+                    Skip(network, finished.Row, loaded, $"Plan resumed: step {i + 1} {step.Name} loaded from '{path}'.");
                     continue;
                 }
                 string? reuseKey = i < _steps.Count - 1 ? ReuseKey(i, trainData, validationData) : null;
                 if (reuseKey is not null && _options.StepCache!.TryGet(reuseKey, out ReusedStep reused))
                 {
-                    model?.Dispose();
-                    model = null;
-                    pruning = reused.Pruning ?? pruning;
-                    current = reused.Network;
-                    rows.Add(reused.Row with { Seconds = 0 });
+                    Skip(reused.Network, reused.Row with { Seconds = 0 }, reused.Pruning,
+                        $"Plan step {i + 1}/{_steps.Count}: {step.Name} ran in an earlier Fit (same start, steps before it, options, seed and data); its network is reused.");
                     checkpoint?.Finish(i, step.Name, reused.Network, rows[^1], reused.Pruning);
-                    channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} ran in an earlier Fit (same start, steps before it, options, seed and data); its network is reused.");
                     continue;
                 }
                 channel.Info(MessageSensitivity.None, $"Plan step {i + 1}/{_steps.Count}: {step.Name} of {current.Network.Name} ({current.Network.ParameterCount:N0} parameters).");
@@ -272,9 +277,10 @@ public sealed class CompressionPlan : IEstimator<CompressedModelTransformer>
     private string? ReuseKey(int index, IDataView train, IDataView? validation)
     {
         if (_options.StepCache is null || _steps.Take(index + 1).Any(s => s.Settings.Seed is null)) return null;
-        if (train.GetRowCount() is not long rows || (validation is not null && validation.GetRowCount() is null)) return null;
+        long? validationRows = validation?.GetRowCount();
+        if (train.GetRowCount() is not long rows || (validation is not null && validationRows is null)) return null;
         string steps = PlanCheckpoint.Fingerprint(_start.Network, _teacher?.Network, _steps.Take(index + 1).Select(s => (s.Name, (object)s.Settings)));
-        return $"plan step {index + 1}|{steps}|{rows}|{validation?.GetRowCount()?.ToString(CultureInfo.InvariantCulture) ?? "-"}";
+        return string.Create(CultureInfo.InvariantCulture, $"plan step {index + 1}|{steps}|{rows}|{validationRows?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
     }
 
     // One seed per step, drawn once and kept in the plan's manifest: a step's own seed would otherwise come from a host
