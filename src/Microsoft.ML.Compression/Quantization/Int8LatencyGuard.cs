@@ -44,7 +44,7 @@ internal static class Int8LatencyGuard
             return (ms["fp32"], ms["int8"]);
         }
         // KeepSlowLayersFloat = false asks for every layer in int8: then the measurement only tells.
-        return Choose(int8, Measure, options.KeepSlowLayersFloat ? options.Check : Int8LatencyCheck.Warn, where, log, warn);
+        return Choose(int8, Measure, options.KeepSlowLayersFloat ? options.Check : Int8LatencyCheck.Warn, options.MinSpeedUp, where, log, warn);
     }
 
     /// <summary>
@@ -55,16 +55,19 @@ internal static class Int8LatencyGuard
 
     /// <summary>
     /// The decision of <see cref="Apply"/> given <paramref name="measure"/> (fp32 and int8 milliseconds of a candidate):
-    /// the first candidate at least as fast as fp32, else the float network with no quantization at all, so the check
-    /// never returns a model slower than fp32 (as measured).
+    /// the first candidate at least <paramref name="minSpeedUp"/> times as fast as fp32, else the float network with no
+    /// quantization at all, so the check never returns a model slower than fp32 (as measured, with that margin).
     /// </summary>
     internal static CompressedNetwork Choose(CompressedNetwork int8, Func<CompressedNetwork, (double FloatMs, double Int8Ms)> measure,
-        Int8LatencyCheck check, string where, Action<string> log, Action<string> warn)
+        Int8LatencyCheck check, double minSpeedUp, string where, Action<string> log, Action<string> warn)
     {
         var (f, q) = measure(int8);
         double speedUp = f / q;
         log(FormattableString.Invariant($"ONNX Runtime latency ({where}): fp32 {f:F3} ms, int8 {q:F3} ms ({speedUp:F2}x)."));
-        if (speedUp >= 1) return int8;
+        // Warn only reports a model measured slower; the margin is for what the check exports.
+        if (speedUp >= minSpeedUp || (check == Int8LatencyCheck.Warn && speedUp >= 1)) return int8;
+        if (speedUp >= 1)
+            log(FormattableString.Invariant($"{speedUp:F2}x is within the {minSpeedUp:F2}x timing noise margin (Latency.MinSpeedUp): trying cheaper layers float."));
         if (check == Int8LatencyCheck.Warn)
         {
             warn(FormattableString.Invariant(
@@ -88,13 +91,13 @@ internal static class Int8LatencyGuard
             (f, q) = measure(candidate);
             speedUp = f / q;
             log(FormattableString.Invariant($"{string.Join(", ", layers)} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
-            if (speedUp >= 1) return candidate;
+            if (speedUp >= minSpeedUp) return candidate;
             if (speedUp > fastestSpeedUp) (fastest, fastestSpeedUp) = (candidate, speedUp);
         }
         // Nothing measured ran as fast as fp32: the float network itself does, with no quantize step left anywhere.
         // (Layers kept float one by one may still read quantized activations, e.g. behind a HardSwish, and the layers
         // whose inputs feed other int8 layers cannot be kept float alone.)
-        warn(FormattableString.Invariant($"No int8 form of {graph.Name} measured ran as fast as fp32 in ONNX Runtime ({where}); the best was {fastestSpeedUp:F2}x") +
+        warn(FormattableString.Invariant($"No int8 form of {graph.Name} measured ran {minSpeedUp:F2}x as fast as fp32 (Latency.MinSpeedUp) in ONNX Runtime ({where}); the best was {fastestSpeedUp:F2}x") +
             (fastest.Weights.Count > 0 ? $" with {string.Join(", ", fastest.Weights.Keys)} in int8" : " with every layer float") +
             ". The model is exported in float, so it is not smaller either; set Check = Off (or Warn) to keep the int8 model.");
         return new CompressedNetwork(graph);

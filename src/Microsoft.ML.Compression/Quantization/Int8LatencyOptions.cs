@@ -42,7 +42,14 @@ public sealed class Int8LatencyOptions
     /// </summary>
     public Int8LatencyCheck Check { get; set; } = Int8LatencyCheck.KeepFloatWhereSlower;
 
-    /// <summary>Rows per timed run (taken from the training data) for <see cref="Check"/>. Default 64.</summary>
+    /// <summary>
+    /// How much faster than fp32 an int8 form must measure for <see cref="Int8LatencyCheck.KeepFloatWhereSlower"/> to
+    /// keep it. Above 1 because two timings of one model on a busy CPU differ by a few percent: a form measured at
+    /// 1.02x can score slower than fp32 a minute later. Default 1.05; 1 keeps any form measured at least as fast.
+    /// </summary>
+    public double MinSpeedUp { get; set; } = 1.05;
+
+    /// <summary>Rows per timed run (taken from the training data) for <see cref="Check"/>; time at the batch size you score with. Default 64.</summary>
     public int BatchSize { get; set; } = 64;
 
     /// <summary>ONNX Runtime intra-op threads for <see cref="Check"/>. Default 1.</summary>
@@ -53,6 +60,9 @@ public sealed class Int8LatencyOptions
     {
         if (!Enum.IsDefined(Check))
             throw new ArgumentOutOfRangeException($"{optionName}.{nameof(Check)}", Check, "Unknown Int8LatencyCheck.");
+        if (!(MinSpeedUp >= 1) || double.IsInfinity(MinSpeedUp))
+            throw new ArgumentOutOfRangeException($"{optionName}.{nameof(MinSpeedUp)}", MinSpeedUp,
+                $"{optionName}.{nameof(MinSpeedUp)} must be a finite number of at least 1 (int8 at least as fast as fp32); Check = Warn or Off keeps a slower int8 model.");
         if (BatchSize < 1)
             throw new ArgumentOutOfRangeException($"{optionName}.{nameof(BatchSize)}", BatchSize, $"{optionName}.{nameof(BatchSize)} must be at least 1 (rows per timed run).");
         if (Threads < 1)

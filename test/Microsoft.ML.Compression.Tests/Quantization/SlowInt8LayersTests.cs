@@ -181,7 +181,7 @@ public class SlowInt8LayersTests
         (double, double) Slower(CompressedNetwork c) => (1.0, c.Weights.Count == n ? 1 / 0.9 : c.Weights.Count == n - 1 ? 1 / 0.95 : 2.0);
         var warnings = new List<string>();
         var logged = new List<string>();
-        CompressedNetwork chosen = Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.KeepFloatWhereSlower, "test", logged.Add, warnings.Add);
+        CompressedNetwork chosen = Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.KeepFloatWhereSlower, 1.0, "test", logged.Add, warnings.Add);
         // Never slower than fp32: the float network, with no weight or activation quantized, however far the search got.
         Assert.AreEqual((0, 0), (chosen.Weights.Count, chosen.Activations.Count), string.Join("\n", logged));
         CollectionAssert.AreEqual(all.Graph.Layers.Select(l => l.Name).ToArray(), chosen.Graph.Layers.Select(l => l.Name).ToArray());
@@ -198,15 +198,38 @@ public class SlowInt8LayersTests
         // Layers go float one, then two, then four at a time: here n, n - 1, n - 3 int8 layers are timed.
         var timed = new List<int>();
         (double, double) Faster(CompressedNetwork c) { timed.Add(c.Weights.Count); return (1.0, c.Weights.Count >= n - 1 ? 2.0 : 1.0); }
-        Assert.AreEqual(n - 3, Int8LatencyGuard.Choose(all, Faster, Int8LatencyCheck.KeepFloatWhereSlower, "test", _ => { }, _ => { }).Weights.Count);
+        Assert.AreEqual(n - 3, Int8LatencyGuard.Choose(all, Faster, Int8LatencyCheck.KeepFloatWhereSlower, 1.0, "test", _ => { }, _ => { }).Weights.Count);
         CollectionAssert.AreEqual(new[] { n, n - 1, n - 3 }, timed.ToArray());
         // Never faster: the timings grow with log2 of the layers, not with their number.
         timed.Clear();
         (double, double) Never(CompressedNetwork c) { timed.Add(c.Weights.Count); return (1.0, 2.0); }
-        Int8LatencyGuard.Choose(all, Never, Int8LatencyCheck.KeepFloatWhereSlower, "test", _ => { }, _ => { });
+        Int8LatencyGuard.Choose(all, Never, Int8LatencyCheck.KeepFloatWhereSlower, 1.0, "test", _ => { }, _ => { });
         Assert.IsTrue(timed.Count <= 2 + Math.Ceiling(Math.Log2(n)), $"{timed.Count} timings for {n} int8 layers: {string.Join(", ", timed)}");
         // Warn only measures.
-        Assert.AreSame(all, Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.Warn, "test", _ => { }, warnings.Add));
+        Assert.AreSame(all, Int8LatencyGuard.Choose(all, Slower, Int8LatencyCheck.Warn, 1.0, "test", _ => { }, warnings.Add));
+    }
+
+    [TestMethod]
+    public void AnInt8FormMeasuredFasterByLessThanTheMarginIsNotKept()
+    {
+        using var ptq = TestModels.Compression.PostTrainingQuantization(TestModels.ResNet20, new PostTrainingQuantizer.Options
+        {
+            CalibrationSamples = 64, Latency = new Int8LatencyOptions { KeepSlowLayersFloat = false },
+        }).Fit(TestModels.Train);
+        CompressedNetwork all = ptq.Compressed;
+        int n = all.Weights.Count;
+        // Every int8 form 1.03x, one layer float 1.10x: a 5 % margin passes the first over for the second, no margin keeps the first.
+        (double, double) Scripted(CompressedNetwork c) => (1.0, c.Weights.Count == n ? 1 / 1.03 : c.Weights.Count == n - 1 ? 1 / 1.10 : 1 / 1.03);
+        var logged = new List<string>();
+        Assert.AreEqual(n - 1, Int8LatencyGuard.Choose(all, Scripted, Int8LatencyCheck.KeepFloatWhereSlower, 1.05, "test", logged.Add, _ => { }).Weights.Count);
+        StringAssert.Contains(logged[1], "within the 1.05x timing noise margin");
+        Assert.AreSame(all, Int8LatencyGuard.Choose(all, Scripted, Int8LatencyCheck.KeepFloatWhereSlower, 1.0, "test", _ => { }, _ => { }));
+        // No form reaches the margin: the float network, though each measured faster than fp32.
+        Assert.AreEqual(0, Int8LatencyGuard.Choose(all, _ => (1.0, 1 / 1.03), Int8LatencyCheck.KeepFloatWhereSlower, 1.05, "test", _ => { }, _ => { }).Weights.Count);
+        // Warn says nothing about a form measured faster, margin or not.
+        var warnings = new List<string>();
+        Assert.AreSame(all, Int8LatencyGuard.Choose(all, _ => (1.0, 1 / 1.03), Int8LatencyCheck.Warn, 1.05, "test", _ => { }, warnings.Add));
+        Assert.AreEqual(0, warnings.Count);
     }
 
     [TestMethod]
@@ -215,6 +238,9 @@ public class SlowInt8LayersTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TestModels.Compression.PostTrainingQuantization(TestModels.LeNet,
             new PostTrainingQuantizer.Options { Latency = new Int8LatencyOptions { BatchSize = 0 } }));
         StringAssert.Contains(e.Message, "Latency.BatchSize");
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TestModels.Compression.QuantizeAwareTraining(TestModels.LeNet,
+            new QuantizeAwareTrainer.Options { Latency = new Int8LatencyOptions { MinSpeedUp = 0.9 } }));
+        StringAssert.Contains(e.Message, "Latency.MinSpeedUp");
         Assert.ThrowsExactly<ArgumentNullException>(() => TestModels.Compression.QuantizeAwareTraining(TestModels.LeNet,
             new QuantizeAwareTrainer.Options { Latency = null! }));
     }
