@@ -53,9 +53,9 @@ internal static class SweepExperiment
             ("l1-50+int8", Hand(SweepPruning.L1Norm, 0.5, SweepQuantization.Int8)),
             ("slim40", Hand(SweepPruning.NetworkSlimming, 0.4, SweepQuantization.None)),
         };
-        var hand = NewSweep().SetFidelities(new[] { fidelities[^1] }).AddInitialConfigurations(handTuned.Select(h => h.Configuration).ToArray())
-            .SetMaxTrials(handTuned.Length).SetTuner(SweepTuner.Grid(1)).SetCheckpointFolder(Path.Combine(x.ArtifactDirectory, "hand-tuned"))
-            .RunAsync().GetAwaiter().GetResult();
+        var handSweep = NewSweep().SetFidelities(new[] { fidelities[^1] }).AddInitialConfigurations(handTuned.Select(h => h.Configuration).ToArray())
+            .SetMaxTrials(handTuned.Length).SetTuner(SweepTuner.Grid(1)).SetCheckpointFolder(Path.Combine(x.ArtifactDirectory, "hand-tuned"));
+        var hand = handSweep.RunAsync().GetAwaiter().GetResult();
         // Trials run the canonical form of a configuration (l1-50 keeps the widths of 55 % and runs as such).
         var handPoints = hand.Sweep.Trials.Where(t => t.Succeeded)
             .Select(t => (Label: handTuned.First(h => CompressionSearchSpace.Canonical(space, h.Configuration, fp32.Model.Network).Equals(t.Configuration)).Label, Trial: t)).ToArray();
@@ -75,7 +75,9 @@ internal static class SweepExperiment
             : x.OptionDouble("total-minutes", 60) - total.Elapsed.TotalMinutes - x.OptionDouble("reserve-minutes", 5);
         if (sweepMinutes < 1) throw new InvalidOperationException($"Only {sweepMinutes:F1} minutes are left for the sweep; raise --total-minutes or set --minutes.");
         x.Summary("sweep_budget_minutes", Math.Round(sweepMinutes, 1));
-        var sweep = NewSweep()
+        // What the hand-tuned plans trained (slimming's sparsity phase, the L1 55 % step before int8) is not trained again
+        // by a trial that runs it, as a user sweeping after trying their own plans would have it.
+        var sweep = NewSweep().ReuseTrainingFrom(handSweep)
             .SetObjectives(objectives)
             .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.AccuracyDrop, 1.0))
             .AddConstraint(SweepConstraint.AtMost(CompressionMetrics.BytesRatio, x.OptionDouble("max-bytes-ratio", 0.10)))

@@ -204,6 +204,32 @@ public class CompressionSweepTests
         }
     }
 
+    [TestMethod]
+    public void ASweepReusesThePruningStepAnEarlierSweepOnTheSameDataTrained()
+    {
+        CompressionSweepResult Run(CompressionSweep sweep, SweepQuantization quantization) =>
+            sweep.AddInitialConfigurations(Config(sweep.SearchSpace, SweepPruning.L1Norm, quantization).With("bits.conv2", 2))
+                .SetTuner(SweepTuner.Grid(1)).SetMaxTrials(1).RunAsync().GetAwaiter().GetResult();
+        CompressionSweep New() => TestModels.Compression.CreateSweep(TestModels.LeNetWithBatchNorm, Options).SetDataset(TestModels.Train, TestModels.Test);
+
+        var earlier = New();
+        Run(earlier, SweepQuantization.Int8);
+        Assert.AreEqual(0, earlier.TrainedPhases.Hits);
+        var later = New().ReuseTrainingFrom(earlier);
+        var reused = Run(later, SweepQuantization.MixedBits);
+        Assert.AreEqual(1, later.TrainedPhases.Hits, "the L1 step of the earlier sweep's trial is this trial's first step");
+        var alone = New();
+        var trained = Run(alone, SweepQuantization.MixedBits);
+        Assert.AreEqual(0, alone.TrainedPhases.Hits);
+        CollectionAssert.AreEqual(trained.ModelOf(trained.Sweep.Trials[0]), reused.ModelOf(reused.Sweep.Trials[0]), "reusing the step must not change the model");
+
+        // Keys name the data's row counts, not its rows: another IDataView (here the same rows read again) is refused.
+        var other = TestModels.Compression.CreateSweep(TestModels.LeNetWithBatchNorm, Options)
+            .SetDataset(new MLContext(1).Data.Cache(TestModels.Train), TestModels.Test).ReuseTrainingFrom(earlier);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Run(other, SweepQuantization.MixedBits));
+        StringAssert.Contains(e.Message, "trains on another train IDataView");
+    }
+
     private sealed class CancelAfter(int trials, CancellationTokenSource cancel) : ISweepMonitor
     {
         public List<int> Started { get; } = new();

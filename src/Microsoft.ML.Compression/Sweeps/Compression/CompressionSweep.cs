@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.ML.Compression.Analysis.Sensitivity;
 using Microsoft.ML.Compression.Estimators;
+using Microsoft.ML.Compression.Training;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.Compression.Sweeps;
@@ -75,6 +76,11 @@ public sealed class CompressionSweep
     private int[] _fidelities = { 1 };
     private int _eta = 3;
     private (SensitivityReport Report, double[] MaxDrops)? _sensitivity;
+    // Trials of one method share its rate-independent phases and finished plan steps; ReuseTrainingFrom shares them across sweeps.
+    private TrainedPhaseCache _trained = new();
+    private CompressionSweep? _trainedBy;
+
+    internal TrainedPhaseCache TrainedPhases => _trained;
 
     internal CompressionSweep(CompressionCatalog catalog, StartingPoint start, Options options)
     {
@@ -203,13 +209,33 @@ public sealed class CompressionSweep
         return this;
     }
 
+    /// <summary>
+    /// Lets this sweep's trials reuse what <paramref name="earlier"/>'s trials trained (a method's rate-independent
+    /// phase such as slimming's sparsity training, a finished pruning step followed by another quantization) when they
+    /// run it again from the same start weights, options, seed and data: e.g. a sweep after the hand-tuned plans measured
+    /// as a sweep of their own, or a second sweep with other constraints. Both sweeps must use the same train and
+    /// validation IDataView objects (checked when this one runs). A reused step costs its trial no time and gives the
+    /// model training it again would give.
+    /// </summary>
+    public CompressionSweep ReuseTrainingFrom(CompressionSweep earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        _trained = earlier._trained;
+        _trainedBy = earlier;
+        return this;
+    }
+
     /// <summary>Runs trials until the budget is spent, the space is exhausted or <paramref name="cancellationToken"/> fires.</summary>
     public async Task<CompressionSweepResult> RunAsync(CancellationToken cancellationToken = default)
     {
         if (_train is null || _validation is null) throw new InvalidOperationException("Call SetDataset(train, validation) before RunAsync.");
+        // Cache keys name row counts, not rows: sharing with a sweep on other data would reuse training on that data.
+        if (_trainedBy is { } earlier && (!ReferenceEquals(earlier._train, _train) || !ReferenceEquals(earlier._validation, _validation)))
+            throw new InvalidOperationException(
+                $"ReuseTrainingFrom: the earlier sweep {(ReferenceEquals(earlier._train, _train) ? "validates on another validation IDataView" : "trains on another train IDataView")}; pass the same objects to both sweeps' SetDataset.");
         IHost host = _catalog.Environment.Register("Compression.Sweep");
         using IChannel channel = host.Start("Sweep");
-        using var runner = new CompressionTrialRunner(_catalog, _start, _train, _validation, _options);
+        using var runner = new CompressionTrialRunner(_catalog, _start, _train, _validation, _options, _trained);
         var objectives = (_objectives.Count > 0 ? _objectives
             : new List<SweepObjective> { new(CompressionMetrics.Accuracy, true), new(CompressionMetrics.Bytes, false) })
             .Select(o => o.RelativeTolerance == 0 ? o with { RelativeTolerance = CompressionMetrics.DefaultTolerance(o.Metric) } : o).ToList();

@@ -24,11 +24,14 @@ internal sealed class CompressionTrialRunner : IDisposable
     private readonly float[] _latencyRows;
     private readonly int _latencyBatch;
     private readonly CompressedModelTransformer _startModel;
-    // Trials of one method at different rates or fidelities share its rate-independent phase (SCOP's control, slimming's sparsity training).
-    private readonly TrainedPhaseCache _phases = new();
+    // Trials of one method at different rates or fidelities share its rate-independent phase (SCOP's control, slimming's
+    // sparsity training), and trials that differ after a plan step share the step.
+    private readonly TrainedPhaseCache _phases;
 
-    public CompressionTrialRunner(CompressionCatalog catalog, StartingPoint start, IDataView train, IDataView validation, CompressionSweep.Options options)
+    public CompressionTrialRunner(CompressionCatalog catalog, StartingPoint start, IDataView train, IDataView validation, CompressionSweep.Options options,
+        TrainedPhaseCache phases)
     {
+        _phases = phases;
         _catalog = catalog;
         _start = start;
         _train = train;
