@@ -65,10 +65,25 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
     internal static (float Min, float Max) RangeOf(Tensor x)
     {
         using var _ = torch.no_grad();
-        var (lo, hi) = torch.aminmax(x.detach());
-        using (lo)
-        using (hi)
-            return (lo.item<float>(), hi.item<float>());
+        using var scope = torch.NewDisposeScope();
+        var (lo, hi) = torch.aminmax(Flat(x.detach()));
+        return (lo.item<float>(), hi.item<float>());
+    }
+
+    /// <summary>
+    /// The values of <paramref name="x"/> as one dimension in memory order, copied only when no view exists. libtorch
+    /// reduces a whole 4-D tensor several times slower than its flat view, and a channels-last map (how the graph keeps
+    /// wide feature maps while training) about six times slower: 0.69 ms against 0.12 ms for a [64, 16, 28, 28] map.
+    /// </summary>
+    private static Tensor Flat(Tensor x)
+    {
+        if (x.is_contiguous()) return x.view(-1);
+        if (x.dim() == 4)
+        {
+            Tensor nhwc = x.permute(0, 2, 3, 1);
+            if (nhwc.is_contiguous()) return nhwc.view(-1);
+        }
+        return x.reshape(-1);
     }
 
     /// <summary>Updates the tracked range with <paramref name="x"/>'s and returns the batch's own range.</summary>

@@ -126,6 +126,28 @@ public class FakeQuantizeTests
     }
 
     [TestMethod]
+    public void TheRangeOfAMapIsTheSameInEveryMemoryLayout()
+    {
+        // Extremes placed at known positions of a [2, 16, 5, 5] map, read back from the managed array.
+        var values = new float[2 * 16 * 5 * 5];
+        var random = new Random(7);
+        for (int i = 0; i < values.Length; i++) values[i] = (float)random.NextDouble() * 2 - 1;
+        values[734] = -3.5f;
+        values[17] = 4.25f;
+        using var nchw = torch.tensor(values, new long[] { 2, 16, 5, 5 });
+        using var channelsLast = nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        using var strided = nchw.slice(1, 1, 16, 2); // every other channel: not contiguous in any layout
+        Assert.IsFalse(channelsLast.is_contiguous());
+        Assert.AreEqual((-3.5f, 4.25f), ActivationQuantizer.RangeOf(nchw));
+        Assert.AreEqual((-3.5f, 4.25f), ActivationQuantizer.RangeOf(channelsLast));
+
+        // Index 734 is channel 734 / 25 % 16 = 13 (odd), index 17 channel 0 (even): the odd channels hold the minimum only.
+        float[] odd = Enumerable.Range(0, values.Length).Where(i => i / 25 % 16 % 2 == 1).Select(i => values[i]).ToArray();
+        Assert.AreEqual((odd.Min(), odd.Max()), ActivationQuantizer.RangeOf(strided));
+        Assert.AreEqual(-3.5f, odd.Min());
+    }
+
+    [TestMethod]
     public void MinMaxAndEmaTracking()
     {
         using var minMax = new ActivationQuantizer("mm", RangeTracking.MinMax, 0.999);
