@@ -37,29 +37,37 @@ public static class OnnxLatency
     public static Dictionary<string, double> MedianMilliseconds((string Name, byte[] Onnx)[] models, float[] batch,
         int threads, int rowsPerRun = BatchSize, int rounds = 15, int runsPerRound = 10)
     {
-        var sessions = models.Select(m => (m.Name, Session: OnnxRunner.Open(m.Onnx, threads))).ToArray();
-        var timings = sessions.ToDictionary(s => s.Name, _ => new List<double>());
+        var sessions = new List<(string Name, InferenceSession Session)>();
         try
         {
-            for (int round = -2; round < rounds; round++) // two warm-up rounds
-                foreach (var (name, session) in sessions)
-                {
-                    var (inputName, shape) = OnnxRunner.Input(session, rowsPerRun);
-                    string output = session.OutputMetadata.ContainsKey("Score") ? "Score" : session.OutputNames[0];
-                    using var input = OrtValue.CreateTensorValueFromMemory(batch.AsMemory(0, (int)shape.Aggregate(1L, (a, d) => a * d)).ToArray(), shape);
-                    using var runOptions = new RunOptions();
-                    var watch = Stopwatch.StartNew();
-                    for (int i = 0; i < runsPerRound; i++)
-                    {
-                        using var outputs = session.Run(runOptions, new[] { inputName }, new[] { input }, new[] { output });
-                    }
-                    if (round >= 0) timings[name].Add(watch.Elapsed.TotalMilliseconds / runsPerRound);
-                }
+            foreach (var (name, onnx) in models) sessions.Add((name, OnnxRunner.Open(onnx, threads)));
+            return MedianMilliseconds(sessions, batch, rowsPerRun, rounds, runsPerRound);
         }
         finally
         {
             foreach (var s in sessions) s.Session.Dispose();
         }
+    }
+
+    /// <summary>As above, on sessions the caller opened (and disposes), so a reference timed against several candidates loads once.</summary>
+    internal static Dictionary<string, double> MedianMilliseconds(IReadOnlyList<(string Name, InferenceSession Session)> sessions, float[] batch,
+        int rowsPerRun, int rounds, int runsPerRound)
+    {
+        var timings = sessions.ToDictionary(s => s.Name, _ => new List<double>());
+        for (int round = -2; round < rounds; round++) // two warm-up rounds
+            foreach (var (name, session) in sessions)
+            {
+                var (inputName, shape) = OnnxRunner.Input(session, rowsPerRun);
+                string output = session.OutputMetadata.ContainsKey("Score") ? "Score" : session.OutputNames[0];
+                using var input = OrtValue.CreateTensorValueFromMemory(batch.AsMemory(0, (int)shape.Aggregate(1L, (a, d) => a * d)).ToArray(), shape);
+                using var runOptions = new RunOptions();
+                var watch = Stopwatch.StartNew();
+                for (int i = 0; i < runsPerRound; i++)
+                {
+                    using var outputs = session.Run(runOptions, new[] { inputName }, new[] { input }, new[] { output });
+                }
+                if (round >= 0) timings[name].Add(watch.Elapsed.TotalMilliseconds / runsPerRound);
+            }
         return timings.ToDictionary(t => t.Key, t => { t.Value.Sort(); return t.Value[t.Value.Count / 2]; });
     }
 }

@@ -20,11 +20,10 @@ internal static class Int8LatencyGuard
     {
         if (options.Check == Int8LatencyCheck.Off || int8.Weights.Count == 0) return int8;
         int batch = rows.Length / fp32.InputSize;
-        byte[] reference = OnnxExporter.Export(fp32);
+        // The fp32 model loads once and is timed against every candidate.
+        using var reference = OnnxRunner.Open(OnnxExporter.Export(fp32), options.Threads);
         // A model exported with a fixed batch (e.g. PyTorch's at batch 1, which the export keeps) runs only that many rows.
-        int? fixedBatch;
-        using (var session = OnnxRunner.Open(reference, 1)) fixedBatch = OnnxRunner.FixedBatch(session);
-        if (fixedBatch is int f && f != batch)
+        if (OnnxRunner.FixedBatch(reference) is int f && f != batch)
         {
             if (f > batch)
             {
@@ -35,12 +34,12 @@ internal static class Int8LatencyGuard
         }
         string where = FormattableString.Invariant($"batch {batch}, {options.Threads} thread{(options.Threads == 1 ? "" : "s")}");
         // It runs by default, so it must stay quick on big models: about 20 ms of runs per timing, at least one run.
-        double once = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference) }, rows, options.Threads, batch, rounds: 1, runsPerRound: 1)["fp32"];
+        double once = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference) }, rows, batch, rounds: 1, runsPerRound: 1)["fp32"];
         int runs = Math.Clamp((int)Math.Round(20 / Math.Max(once, 1e-3)), 1, 5), rounds = once > 200 ? 5 : 9;
         (double FloatMs, double Int8Ms) Measure(CompressedNetwork candidate)
         {
-            var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference), ("int8", OnnxExporter.Export(candidate)) }, rows,
-                options.Threads, batch, rounds, runs);
+            using var session = OnnxRunner.Open(OnnxExporter.Export(candidate), options.Threads);
+            var ms = OnnxLatency.MedianMilliseconds(new[] { ("fp32", reference), ("int8", session) }, rows, batch, rounds, runs);
             return (ms["fp32"], ms["int8"]);
         }
         // KeepSlowLayersFloat = false asks for every layer in int8: then the measurement only tells.
