@@ -51,7 +51,7 @@ internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
     {
         (Tensor weight, Tensor? bias) = _layer.TensorsOf(_original);
         if (_bn is null)
-            return _layer.Apply(x, Weights(weight), QuantizedBias(bias, WeightScales(weight)));
+            return _layer.Apply(x, Weights(weight), QuantizedBias(bias, weight));
 
         Tensor rm = _bn.running_mean!, rv = _bn.running_var!, gamma = _bn.weight!, beta = _bn.bias!;
         Tensor factor = gamma / (rv + _bnEpsilon).sqrt(); // per output channel
@@ -64,7 +64,7 @@ internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
             return nn.functional.batch_norm(y, rm, rv, gamma, beta, training: true, momentum: _bnMomentum, eps: _bnEpsilon);
         }
         Tensor shift = beta + ((bias ?? torch.zeros_like(rm)) - rm) * factor;
-        return _layer.Apply(x, w, QuantizedBias(shift, WeightScales(scaled)));
+        return _layer.Apply(x, w, QuantizedBias(shift, scaled));
     }
 
     private Tensor Weights(Tensor w) => Quantizing ? FakeQuantize.WeightsPerChannel(w, WeightScales(w), _bits) : w;
@@ -72,12 +72,14 @@ internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
     private Tensor WeightScales(Tensor w) => FakeQuantize.WeightScales(w, _bits);
 
     /// <summary>
-    /// The bias rounded to int32 with scale input scale x weight scale, when the input is quantized. Training skips
-    /// the rounding (a step of about 1e-5 of the bias range) to save time per step.
+    /// The bias rounded to int32 with scale input scale x the scale of <paramref name="weight"/>'s channel, when the
+    /// input is quantized. Training skips the rounding (a step of about 1e-5 of the bias range) and with it the
+    /// weight scales' half-dozen ops per layer and step.
     /// </summary>
-    private Tensor? QuantizedBias(Tensor? bias, Tensor weightScales)
+    private Tensor? QuantizedBias(Tensor? bias, Tensor weight)
     {
+        if (bias is null || !Quantizing || training) return bias;
         ActivationQuantizer? input = _input();
-        return bias is null || !Quantizing || training || input is null || !input.HasRange ? bias : FakeQuantize.Bias(bias, input.Parameters.Scale, weightScales);
+        return input is null || !input.HasRange ? bias : FakeQuantize.Bias(bias, input.Parameters.Scale, WeightScales(weight));
     }
 }
