@@ -97,10 +97,16 @@ internal static class Int8LatencyGuard
         // (Layers kept float one by one may still read quantized activations, e.g. behind a HardSwish, and the layers
         // whose inputs feed other int8 layers cannot be kept float alone.)
         warn(FormattableString.Invariant($"No int8 form of {graph.Name} measured ran {minSpeedUp:F2}x as fast as fp32 (Latency.MinSpeedUp) in ONNX Runtime ({where}); the best was {fastestSpeedUp:F2}x") +
-            (fastest.Weights.Count > 0 ? $" with {string.Join(", ", fastest.Weights.Keys)} in int8" : " with every layer float") +
+            Form(fastest) +
             ". The model is exported in float, so it is not smaller either; set Check = Off (or Warn) to keep the int8 model.");
         return new CompressedNetwork(graph);
     }
+
+    // How the fastest form the warning quotes differs from the float network.
+    private static string Form(CompressedNetwork model) =>
+        model.Weights.Count > 0 ? $" with {string.Join(", ", model.Weights.Keys)} in int8"
+        : model.Activations.Count > 0 ? $" with every layer float but {model.Activations.Count} activation{(model.Activations.Count == 1 ? "" : "s")} still quantized ({string.Join(", ", model.Activations.Keys)})"
+        : " with every layer float";
 
     // The int8 layer with the fewest multiply-accumulates whose input only float layers (or it) read: a float layer
     // reading a quantized tensor would be quantized by ONNX Runtime itself at load time.

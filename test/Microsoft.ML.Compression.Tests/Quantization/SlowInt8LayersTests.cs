@@ -207,6 +207,20 @@ public class SlowInt8LayersTests
     }
 
     [TestMethod]
+    public void TheWarningSaysWhenTheFastestFormStillQuantizesActivations()
+    {
+        // A form with every layer float but one quantized activation (as behind a HardSwish): not "every layer float" alone.
+        using var ptq = AllInt8ResNet20();
+        CompressedNetwork all = ptq.Compressed;
+        var (point, grid) = all.Activations.OrderBy(a => a.Key, StringComparer.Ordinal).First();
+        var floatLayers = new CompressedNetwork(all.Graph, activations: new Dictionary<string, QuantParams> { [point] = grid });
+        var warnings = new List<string>();
+        CompressedNetwork chosen = Int8LatencyGuard.Choose(floatLayers, _ => (1.0, 1 / 0.9), Int8LatencyCheck.KeepFloatWhereSlower, 1.05, "test", _ => { }, warnings.Add);
+        Assert.AreEqual((0, 0), (chosen.Weights.Count, chosen.Activations.Count));
+        StringAssert.Contains(warnings.Single(), $"the best was 0.90x with every layer float but 1 activation still quantized ({point})");
+    }
+
+    [TestMethod]
     public void AnInt8FormMeasuredFasterByLessThanTheMarginIsNotKept()
     {
         using var ptq = AllInt8ResNet20();
