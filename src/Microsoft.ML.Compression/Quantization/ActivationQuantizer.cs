@@ -74,8 +74,9 @@ internal sealed class ActivationQuantizer : nn.Module<Tensor, Tensor>
     /// The values of <paramref name="x"/> as one dimension in memory order, copied only when no view exists. libtorch
     /// reduces a whole 4-D tensor several times slower than its flat view, and a channels-last map (how the graph keeps
     /// wide feature maps while training) about six times slower: 0.69 ms against 0.12 ms for a [64, 16, 28, 28] map.
+    /// For any computation that does not depend on the values' order (ranges, histograms).
     /// </summary>
-    private static Tensor Flat(Tensor x)
+    internal static Tensor Flat(Tensor x)
     {
         if (x.is_contiguous()) return x.view(-1);
         if (x.dim() == 4)

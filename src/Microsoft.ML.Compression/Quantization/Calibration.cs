@@ -121,7 +121,7 @@ internal sealed class RangeCollector : nn.Module<Tensor, Tensor>
         else if (Max > Min)
         {
             int bins = _histogram.Length;
-            Tensor index = x.flatten().sub(Min).mul_(bins / (Max - Min)).floor_().clamp_(0, bins - 1).to(ScalarType.Int64);
+            Tensor index = ActivationQuantizer.Flat(x).sub(Min).mul_(bins / (Max - Min)).floor_().clamp_(0, bins - 1).to(ScalarType.Int64);
             long[] counts = torch.bincount(index, minlength: bins).data<long>().ToArray();
             for (int i = 0; i < bins; i++) _histogram[i] += counts[i];
         }
