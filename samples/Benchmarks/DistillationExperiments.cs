@@ -24,13 +24,13 @@ internal static class DistillationExperiments
         x.Summary("epochs_sparsity_finetune_qat", $"{sparsityEpochs}+{fineTune}+{qat}");
         x.Summary("distillation_t_alpha", new[] { temperature, alpha });
         // The library's default keeps the pruned network float when ONNX Runtime runs it faster than int8, and the
-        // experiment then measures a float file; --int8-check warn exports int8 whatever the timing.
-        var check = x.Text("int8-check", "keep-float") switch
+        // experiment then measures a float file; --latency-check warn (the CLI's name and values) exports int8 whatever the timing.
+        var check = x.Text("latency-check", "keep-float") switch
         {
             "warn" => Int8LatencyCheck.Warn,
             "keep-float" => Int8LatencyCheck.KeepFloatWhereSlower,
             "off" => Int8LatencyCheck.Off,
-            var other => throw new ArgumentException($"--int8-check must be warn, keep-float or off, not '{other}'."),
+            var other => throw new ArgumentException($"--latency-check must be warn, keep-float or off, not '{other}'."),
         };
         x.Summary("int8_latency_check", check.ToString());
 
