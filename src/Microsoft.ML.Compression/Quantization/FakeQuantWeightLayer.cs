@@ -8,7 +8,7 @@ namespace Microsoft.ML.Compression.Quantization;
 /// <summary>
 /// A layer with weights (Conv2d, Linear) computed with fake-quantized weights and bias. With a BatchNorm attached
 /// (a convolution) it trains folded: the BN scale gamma / sqrt(running var + eps) is multiplied into the weights before
-/// they are quantized, and the output is divided by it again so the BN still normalises with the batch statistics;
+/// they are quantized, and divided out of the quantized weights again so the BN still normalises with the batch statistics;
 /// once the BN is frozen it computes exactly the folded inference form, with running statistics and a quantized bias.
 /// </summary>
 internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
@@ -59,7 +59,10 @@ internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
         Tensor w = Weights(scaled);
         if (training && !BatchNormFrozen)
         {
-            Tensor y = _layer.Apply(x, w, null) / factor.reshape(1, -1, 1, 1);
+            // conv(x, w) / factor, computed as conv(x, w / factor): the same values and gradients (the convolution is
+            // linear in each output channel's filter), but the division runs on the filters, not on the whole output
+            // map and its gradient, which took about a sixth of a ResNet-20 QAT step.
+            Tensor y = _layer.Apply(x, w / factor.reshape(-1, 1, 1, 1), null);
             if (bias is not null) y = y + bias.reshape(1, -1, 1, 1);
             return nn.functional.batch_norm(y, rm, rv, gamma, beta, training: true, momentum: _bnMomentum, eps: _bnEpsilon);
         }

@@ -66,8 +66,12 @@ public class ImageNetZooMethodTests
     /// <summary>
     /// Float models agree to rounding. With integer activations a value on a rounding boundary may land one grid step
     /// apart in the two runtimes and move its row's logits a little (measured: 1 row of 8 after QAT of ResNet-18 at
-    /// 64 px, by 3% of the largest logit), so most rows must agree to rounding and every row closely: a wrong scale or
-    /// layer would move them all.
+    /// 64 px, by 3% of the largest logit). Boundaries can also be hit in bulk: after one QAT step of MobileNetV2 at
+    /// 32 px the pooled features' grid came out a quarter of the grid of the map they average over 16 positions, so a
+    /// quarter of the pooled values sat exactly half-way between two steps, and the two runtimes' sums (agreeing to
+    /// 1e-8) rounded 279 of 10,240 of them apart; every row moved, by at most 1.6% of the largest logit, while every
+    /// layer before the pool agreed to 1e-7. So every row must agree within 5% of the largest logit: a wrong scale or
+    /// layer moves the logits by far more.
     /// </summary>
     private static void AssertSameLogits(float[] torch, float[] ort, bool quantized, string what)
     {
@@ -78,7 +82,7 @@ public class ImageNetZooMethodTests
         int exact = rowDiff.Count(d => d <= 1e-4f * Math.Max(1, scale));
         string detail = $"{what}: ONNX Runtime vs TorchSharp, max |logit difference| per row {string.Join(", ", rowDiff)} (largest logit {scale})";
         if (!quantized) Assert.AreEqual(rows, exact, detail);
-        else Assert.IsTrue(exact >= rows - 2 && rowDiff.Max() <= 0.1f * scale, detail);
+        else Assert.IsTrue(rowDiff.Max() <= 0.05f * scale, detail);
     }
 
     private static CompressedModelTransformer Fit(string method, string net, CompressedModelTransformer start, IDataView data)
