@@ -55,14 +55,15 @@ internal sealed class FakeQuantWeightLayer : nn.Module<Tensor, Tensor>
 
         Tensor rm = _bn.running_mean!, rv = _bn.running_var!, gamma = _bn.weight!, beta = _bn.bias!;
         Tensor factor = gamma / (rv + _bnEpsilon).sqrt(); // per output channel
-        Tensor scaled = weight * factor.reshape(-1, 1, 1, 1);
+        Tensor perFilter = factor.reshape(-1, 1, 1, 1);
+        Tensor scaled = weight * perFilter;
         Tensor w = Weights(scaled);
         if (training && !BatchNormFrozen)
         {
             // conv(x, w) / factor, computed as conv(x, w / factor): the same values and gradients (the convolution is
             // linear in each output channel's filter), but the division runs on the filters, not on the whole output
             // map and its gradient, which took about a sixth of a ResNet-20 QAT step.
-            Tensor y = _layer.Apply(x, w / factor.reshape(-1, 1, 1, 1), null);
+            Tensor y = _layer.Apply(x, w / perFilter, null);
             if (bias is not null) y = y + bias.reshape(1, -1, 1, 1);
             return nn.functional.batch_norm(y, rm, rv, gamma, beta, training: true, momentum: _bnMomentum, eps: _bnEpsilon);
         }
