@@ -80,13 +80,19 @@ public sealed record Window2d
         return count;
     }
 
-    /// <summary>The ONNX attributes kernel_shape, strides, pads and (for a convolution) dilations.</summary>
-    internal IEnumerable<AttributeProto> OnnxAttributes(bool dilations)
+    /// <summary>
+    /// The ONNX attributes of the window, each only where it differs from ONNX's default (strides 1, pads 0,
+    /// dilations 1, ceil_mode 0): the defaults cost bytes in every node of a small file. A convolution omits
+    /// kernel_shape too (ONNX takes it from the weight's shape); pooling operators require it.
+    /// </summary>
+    internal IEnumerable<AttributeProto> OnnxAttributes(bool convolution)
     {
-        yield return Onnx.OnnxAttributes.Ints("kernel_shape", KernelHeight, KernelWidth);
-        yield return Onnx.OnnxAttributes.Ints("strides", StrideHeight, StrideWidth);
-        yield return Onnx.OnnxAttributes.Ints("pads", PadTop, PadLeft, PadBottom, PadRight);
-        if (dilations) yield return Onnx.OnnxAttributes.Ints("dilations", DilationHeight, DilationWidth);
+        if (!convolution) yield return Onnx.OnnxAttributes.Ints("kernel_shape", KernelHeight, KernelWidth);
+        if (StrideHeight != 1 || StrideWidth != 1) yield return Onnx.OnnxAttributes.Ints("strides", StrideHeight, StrideWidth);
+        if (PadTop != 0 || PadLeft != 0 || PadBottom != 0 || PadRight != 0)
+            yield return Onnx.OnnxAttributes.Ints("pads", PadTop, PadLeft, PadBottom, PadRight);
+        if (DilationHeight != 1 || DilationWidth != 1) yield return Onnx.OnnxAttributes.Ints("dilations", DilationHeight, DilationWidth);
+        if (CeilMode) yield return Onnx.OnnxAttributes.Int("ceil_mode", 1);
     }
 
     /// <summary>"3x3 stride 1 pads [1,1,1,1]", for reports and messages.</summary>

@@ -45,7 +45,7 @@ public sealed class AvgPool2dLayer : WindowPoolLayer
     }
 
     internal override string WriteOnnx(OnnxLayerContext onnx) =>
-        onnx.Node("AveragePool", onnx.Inputs, WindowAttributes(OnnxAttributes.Int("count_include_pad", CountIncludePad ? 1 : 0)));
+        onnx.Node("AveragePool", onnx.Inputs, CountIncludePad ? WindowAttributes(OnnxAttributes.Int("count_include_pad", 1)) : WindowAttributes());
 
     // ONNX Runtime 1.31 on AVX2: a 64-row batch's QLinearAveragePool took 1.1-3.7 ms where the float pool took 0.06-0.24 ms.
     internal override bool IntegerKernelIsSlow => true;

@@ -101,7 +101,7 @@ public sealed class Conv2dLayer : Layer, IWeightedLayer
 
     internal override string WriteOnnx(OnnxLayerContext onnx)
     {
-        var attributes = Window.OnnxAttributes(dilations: true).Append(OnnxAttributes.Int("group", Groups));
+        var attributes = Groups == 1 ? Window.OnnxAttributes(convolution: true) : Window.OnnxAttributes(convolution: true).Append(OnnxAttributes.Int("group", Groups));
         return onnx.Node("Conv", onnx.InputAndParameters(), attributes.ToArray());
     }
 

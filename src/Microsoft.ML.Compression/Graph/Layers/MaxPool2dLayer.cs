@@ -24,9 +24,7 @@ public sealed class MaxPool2dLayer : WindowPoolLayer
         nn.functional.max_pool2d(ExplicitPad(inputs[0], double.NegativeInfinity), Kernel, Strides, TorchPadding,
             new long[] { Window.DilationHeight, Window.DilationWidth }, Window.CeilMode);
 
-    internal override string WriteOnnx(OnnxLayerContext onnx) => onnx.Node("MaxPool", onnx.Inputs,
-        Window.DilationHeight == 1 && Window.DilationWidth == 1 ? WindowAttributes()
-        : WindowAttributes(OnnxAttributes.Ints("dilations", Window.DilationHeight, Window.DilationWidth)));
+    internal override string WriteOnnx(OnnxLayerContext onnx) => onnx.Node("MaxPool", onnx.Inputs, WindowAttributes());
 
     internal override bool KeepsInputGrid => true;
 

@@ -54,5 +54,5 @@ public abstract class WindowPoolLayer : Layer
 
     /// <summary>The window attributes of ONNX's pooling operators.</summary>
     private protected AttributeProto[] WindowAttributes(params AttributeProto[] more) =>
-        Window.OnnxAttributes(dilations: false).Append(OnnxAttributes.Int("ceil_mode", Window.CeilMode ? 1 : 0)).Concat(more).ToArray();
+        Window.OnnxAttributes(convolution: false).Concat(more).ToArray();
 }
