@@ -77,6 +77,8 @@ public static class HelpText
             "                                 them faster; R is then about the fraction removed)\n" +
             "  --exact-rate                   remove exactly R of each layer's channels (no rounding)\n" +
             "  --target-macs F                instead of R, prune until at most the fraction F of the MACs is left\n" +
+            "  --target-params F              instead of R, prune until at most the fraction F of the parameters is\n" +
+            "                                 left (with --target-macs, both must hold)\n" +
             Training + Common + "\n" + Images,
         "train" => "Usage: mlnet-compress train --network <name> --data <labelled images> -o <out.onnx> [options]\n" +
             $"  Trains a network of the zoo from scratch: {string.Join(", ", Commands.TrainingCommands.Networks)}.\n" +

@@ -28,7 +28,7 @@ public static class TrainingCommands
     }
 
     /// <summary>
-    /// <c>prune &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; --rate 0.3 [--channel-multiple 8] [--exact-rate] [--target-macs 0.5] [--epochs 1]</c>:
+    /// <c>prune &lt;model.onnx&gt; --data &lt;folder|idx&gt; -o &lt;out.onnx&gt; --rate 0.3 [--channel-multiple 8] [--exact-rate] [--target-macs 0.5] [--target-params 0.33] [--epochs 1]</c>:
     /// L1-norm filter pruning with fine-tuning.
     /// </summary>
     public static int Prune(CommandLine line)
@@ -41,11 +41,12 @@ public static class TrainingCommands
         options.ChannelMultiple = line.Int("channel-multiple", options.ChannelMultiple, min: 1, max: 1024);
         options.ExactRate = line.Has("exact-rate");
         options.TargetMacs = line.Has("target-macs") ? line.Double("target-macs", 1, min: 0.01, max: 1) : null;
+        options.TargetParameters = line.Has("target-params") ? line.Double("target-params", 1, min: 0.01, max: 1) : null;
         return run.Execute("prune", model, null, null, labelled: true, options.Epochs, (ml, network, data, onEpoch) =>
         {
             options.OnEpoch = onEpoch;
             return ml.Transforms.Compression.L1NormPruning(network, options).Fit(data);
-        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.ExactRate, options.TargetMacs, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
+        }, new { method = "l1-norm", rate = options.PruneRate, options.ChannelMultiple, options.ExactRate, options.TargetMacs, options.TargetParameters, options.Epochs, optimizer = options.Optimizer.ToString(), options.LearningRate, options.BatchSize });
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
 
     private protected override NetworkGraph Prune(FitContext context)
     {
-        string amount = Settings.TargetMacs is { } target ? $"keep {target:P0} of the MACs" : $"remove {Settings.PruneRate:P0} of channels";
+        string amount = Settings.Target is { } target ? $"keep {target}" : $"remove {Settings.PruneRate:P0} of channels";
         context.Note($"Network Slimming of {Network.Name}: {amount} in {Settings.Rounds} round(s), s = {Settings.Sparsity}, {Settings.SparsityEpochs} sparsity + {Settings.Epochs} fine-tuning epochs per round.");
         double roundRate = 1 - Math.Pow(1 - Settings.PruneRate, 1.0 / Settings.Rounds);
         NetworkGraph graph = Network;
@@ -106,17 +106,22 @@ public sealed class NetworkSlimming : PruningEstimator<NetworkSlimming.Options>
         return graph;
     }
 
-    // The round's global threshold, widths rounded to the channel multiple. With TargetMacs, round r of R keeps
-    // TargetMacs^(r/R) of the start network's MACs, so that the last round lands on the target.
+    // The round's global threshold, widths rounded to the channel multiple. With a target, round r of R keeps
+    // target^(r/R) of the start network's MACs or parameters, so that the last round lands on the target.
     private HashSet<int> Select(FitContext context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores, double roundRate, int round)
     {
-        if (Settings.TargetMacs is not { } target)
+        if (Settings.Target is not { } target)
             return ChannelSelection.RoundKept(deps, ChannelSelection.GlobalThreshold(deps, scores, roundRate, Settings.MinimumChannels), scores, Settings.Multiple, Settings.MinimumChannels);
-        double goal = Network.Macs * Math.Pow(target, (double)round / Settings.Rounds);
-        MacTarget.Result found = MacTarget.Global(deps, scores, Math.Min(1, goal / deps.Graph.Macs), Settings.Multiple, Settings.MinimumChannels);
+        PruningTarget.Budget goal = target.Pow((double)round / Settings.Rounds);
+        // The fractions are of the start network; this round analyses the network the earlier rounds left.
+        var relative = new PruningTarget.Budget(
+            goal.Macs is { } m ? Math.Min(1, m * Network.Macs / deps.Graph.Macs) : null,
+            goal.Parameters is { } p ? Math.Min(1, p * Network.ParameterCount / deps.Graph.ParameterCount) : null);
+        PruningTarget.Result found = PruningTarget.Global(deps, scores, relative, Settings.Multiple, Settings.MinimumChannels);
+        string left = $"{found.Macs:N0} MACs and {found.Parameters:N0} parameters";
         context.Note(found.Reached
-            ? $"Round {round}: rate {found.Rate:0.###} leaves {found.Macs:N0} MACs (target {goal:N0})."
-            : $"Round {round}: the MAC target {goal:N0} is out of reach; the highest rate ({found.Rate:0.###}) leaves {found.Macs:N0} MACs.");
+            ? $"Round {round}: rate {found.Rate:0.###} leaves {left} (target: {goal} of the start network)."
+            : $"Round {round}: the target ({goal} of the start network) is out of reach; the highest rate ({found.Rate:0.###}) leaves {left}.");
         return found.Removed;
     }
 

@@ -19,8 +19,8 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
 
     /// <summary>
     /// Fails before Fit, naming the layer, when the per-layer <see cref="PruningOptions.PruneRate"/> would empty one, or
-    /// when <see cref="PruningOptions.TargetMacs"/> is out of reach (per-layer widths do not depend on the scores, so
-    /// both are known now).
+    /// naming the option when a target (<see cref="PruningOptions.TargetMacs"/>, <see cref="PruningOptions.TargetParameters"/>)
+    /// is out of reach (per-layer widths do not depend on the scores, so both are known now).
     /// </summary>
     private protected void CheckPerLayerRate()
     {
@@ -28,28 +28,38 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
         SelectPerLayer(null, deps, ChannelImportance.FilterL1(deps));
     }
 
-    /// <summary>The rate, or the MAC target, as a method name shows it: "50", or "macs50" for <see cref="PruningOptions.TargetMacs"/> 0.5.</summary>
-    private protected string RateTag => Settings.TargetMacs is { } target ? $"macs{Math.Round(target * 100):0}" : $"{Math.Round(Settings.PruneRate * 100):0}";
+    /// <summary>
+    /// The rate, or the targets, as a method name shows them: "50"; "macs50" for <see cref="PruningOptions.TargetMacs"/>
+    /// 0.5; "params33" for <see cref="PruningOptions.TargetParameters"/> 0.33; "macs50-params33" for both.
+    /// </summary>
+    private protected string RateTag => Settings.Target is null ? Percent(Settings.PruneRate)
+        : string.Join("-", new[] { Settings.TargetMacs is { } m ? "macs" + Percent(m) : null, Settings.TargetParameters is { } p ? "params" + Percent(p) : null }.Where(t => t is not null));
+
+    private static string Percent(double fraction) => Math.Round(fraction * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>How much of every layer's <paramref name="what"/> goes, for the notes: "50% of every layer's filters".</summary>
-    private protected string Amount(string what) => Settings.TargetMacs is { } target
-        ? $"the same fraction of every layer's {what}, enough to keep {target:P0} of the MACs"
+    private protected string Amount(string what) => Settings.Target is { } target
+        ? $"the same fraction of every layer's {what}, enough to keep {target}"
         : Settings.LayerPruneRates.Count == 0 ? $"{Settings.PruneRate:P0} of every layer's {what}"
         : $"{Settings.PruneRate:P0} of the {what} of every layer but {string.Join(", ", Settings.LayerPruneRates.Select(e => $"{e.Key} ({e.Value:P0})"))}";
 
     /// <summary>
     /// The <see cref="PruningOptions.PruneRate"/> lowest-scored channels of every group (widths rounded to
-    /// <see cref="PruningOptions.ChannelMultiple"/> unless <see cref="PruningOptions.ExactRate"/>), or with
-    /// <see cref="PruningOptions.TargetMacs"/> those of the rate that reaches it (noted in <paramref name="context"/>).
+    /// <see cref="PruningOptions.ChannelMultiple"/> unless <see cref="PruningOptions.ExactRate"/>), or with a target
+    /// those of the rate that reaches it (noted in <paramref name="context"/>).
     /// </summary>
     private protected HashSet<int> SelectPerLayer(FitContext? context, ChannelDependencies deps, IReadOnlyDictionary<int, double> scores)
     {
-        if (Settings.TargetMacs is not { } target) return Settings.SelectPerGroup(deps, scores);
-        MacTarget.Result found = MacTarget.PerGroup(deps, scores, target, Settings.Multiple);
+        if (Settings.Target is not { } target) return Settings.SelectPerGroup(deps, scores);
+        PruningTarget.Result found = PruningTarget.PerGroup(deps, scores, target, Settings.Multiple);
+        string left = $"{found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}) and {found.Parameters:N0} of {deps.Graph.ParameterCount:N0} parameters ({(double)found.Parameters / deps.Graph.ParameterCount:P1})";
         if (!found.Reached)
-            throw new ArgumentOutOfRangeException(nameof(PruningOptions.TargetMacs), target,
-                $"TargetMacs {target} is out of reach for network '{deps.Graph.Name}': pruning every layer as far as it goes leaves {found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}); ask for more, or prune layers that are excluded or coupled.");
-        context?.Note($"TargetMacs {target:P0}: prune rate {found.Rate:0.###} leaves {found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}).");
+        {
+            string option = target.Macs is { } m && found.Macs > Math.Floor(m * deps.Graph.Macs) ? nameof(PruningOptions.TargetMacs) : nameof(PruningOptions.TargetParameters);
+            throw new ArgumentOutOfRangeException(option, option == nameof(PruningOptions.TargetMacs) ? target.Macs : target.Parameters,
+                $"{option} is out of reach for network '{deps.Graph.Name}' (asked to keep {target}): pruning every layer as far as it goes leaves {left}; ask for more, or prune layers that are excluded or coupled.");
+        }
+        context?.Note($"Target {target}: prune rate {found.Rate:0.###} leaves {left}.");
         return found.Removed;
     }
 

@@ -21,7 +21,7 @@ public abstract class PruningOptions : CompressionOptions
     /// <summary>
     /// Fraction of the prunable convolution channels to remove, in [0, 1). Default 0.5. About that fraction: each
     /// layer's kept width is rounded to the nearest multiple of <see cref="ChannelMultiple"/> (exactly it with
-    /// <see cref="ExactRate"/>). Not used when <see cref="TargetMacs"/> is set.
+    /// <see cref="ExactRate"/>). Not used when <see cref="TargetMacs"/> or <see cref="TargetParameters"/> is set.
     /// </summary>
     [Range(0.0, 0.95, 0.5, false)]
     public double PruneRate { get; set; } = 0.5;
@@ -59,10 +59,20 @@ public abstract class PruningOptions : CompressionOptions
     public double? TargetMacs { get; set; }
 
     /// <summary>
+    /// Target-driven pruning by size: the fraction of the start network's parameters to keep, in (0, 1], e.g. 0.33 for
+    /// a model (and, quantized, a file) about a third the size. The prune rate is chosen as for <see cref="TargetMacs"/>;
+    /// with both set, the rate is the smallest that meets both. Default null.
+    /// </summary>
+    public double? TargetParameters { get; set; }
+
+    /// <summary><see cref="TargetMacs"/> and <see cref="TargetParameters"/>, or null when pruning <see cref="PruneRate"/>.</summary>
+    internal PruningTarget.Budget? Target => TargetMacs is null && TargetParameters is null ? null : new(TargetMacs, TargetParameters);
+
+    /// <summary>
     /// Rates of single layers for the methods that prune every layer by a rate (L1-norm and SCOP): a convolution's name
     /// and the fraction of its channels to remove, in [0, 1); for a coupled residual stage, any of its convolutions names
     /// the stage. Layers not named use <see cref="PruneRate"/>. A sweep sets them from a sensitivity table. Not combined
-    /// with <see cref="TargetMacs"/>; Network Slimming (one global threshold) refuses them. Default none.
+    /// with a target (<see cref="TargetMacs"/>, <see cref="TargetParameters"/>); Network Slimming (one global threshold) refuses them. Default none.
     /// </summary>
     public Dictionary<string, double> LayerPruneRates { get; set; } = new(StringComparer.Ordinal);
 
@@ -104,13 +114,18 @@ public abstract class PruningOptions : CompressionOptions
             throw new ArgumentOutOfRangeException(nameof(ChannelMultiple), ChannelMultiple, "ChannelMultiple must be at least 1.");
         if (TargetMacs is { } target && !(target > 0 && target <= 1))
             throw new ArgumentOutOfRangeException(nameof(TargetMacs), target, "TargetMacs must be in (0, 1] (the fraction of the network's MACs to keep), or null to prune PruneRate.");
+        if (TargetParameters is { } size && !(size > 0 && size <= 1))
+            throw new ArgumentOutOfRangeException(nameof(TargetParameters), size, "TargetParameters must be in (0, 1] (the fraction of the network's parameters to keep), or null to prune PruneRate.");
         ArgumentNullException.ThrowIfNull(ExcludeLayers, nameof(ExcludeLayers));
         ArgumentNullException.ThrowIfNull(LayerPruneRates, nameof(LayerPruneRates));
         foreach (var (layer, rate) in LayerPruneRates)
             if (!(rate >= 0 && rate < 1))
                 throw new ArgumentOutOfRangeException(nameof(LayerPruneRates), rate, $"LayerPruneRates['{layer}'] must be in [0, 1) (the fraction of the layer's channels to remove).");
-        if (LayerPruneRates.Count > 0 && TargetMacs is not null)
-            throw new ArgumentException("LayerPruneRates and TargetMacs cannot be combined: TargetMacs chooses one rate for every layer.", nameof(LayerPruneRates));
+        if (LayerPruneRates.Count > 0 && Target is not null)
+        {
+            string option = TargetMacs is null ? nameof(TargetParameters) : nameof(TargetMacs);
+            throw new ArgumentException($"LayerPruneRates and {option} cannot be combined: {option} chooses one rate for every layer.", nameof(LayerPruneRates));
+        }
     }
 
     /// <summary>

@@ -217,7 +217,7 @@ public sealed class CliTests
     }
 
     [TestMethod]
-    public void Prune_RoundsWidthsToTheLibrarysMultiple_ExactRateKeepsTheRate_TargetMacsPicksIt()
+    public void Prune_RoundsWidthsToTheLibrarysMultiple_ExactRateKeepsTheRate_TargetsPickIt()
     {
         // The fixture is LeNet-5 with 6 and 16 filters. At 0.5: rounded (default multiple 8, 2 for 6 channels) 4 and 8;
         // exact 3 and 8.
@@ -233,6 +233,8 @@ public sealed class CliTests
         CollectionAssert.AreEqual(new[] { 3, 8 }, Widths("--exact-rate"));
         // Half the MACs: conv2 must drop to 8, and the smallest rate that does so leaves conv1 at 4.
         CollectionAssert.AreEqual(new[] { 4, 8 }, Widths("--target-macs", "0.5"));
+        // 70% of the parameters: most are in fc1, which reads conv2's channels, so the same widths (and no fewer).
+        CollectionAssert.AreEqual(new[] { 4, 8 }, Widths("--target-params", "0.7"));
     }
 
     [TestMethod]
