@@ -123,8 +123,9 @@ internal sealed class ExperimentContext : IDisposable
         string file = name + ".onnx";
         model.SaveOnnx(Path.Combine(ArtifactDirectory, file));
         var history = model.Report.History;
+        // A plan's last step reports against the network that step started from; the experiment compares with the plan's start.
         var result = new ModelResult(name, file, model.Report.Method, metrics.MicroAccuracy, model.Report.Parameters, model.Report.Macs,
-            model.Report.OnnxBytes, model.Report.OnnxRatio, history.Count, history.Count > 0 ? history.Average(h => h.Seconds) : null,
+            model.Report.OnnxBytes, model.Plan?.OnnxRatio ?? model.Report.OnnxRatio, history.Count, history.Count > 0 ? history.Average(h => h.Seconds) : null,
             history.Count > 0 ? history.Min(h => h.Seconds) : null, fitSeconds, model);
         _models.Add(result);
         Console.WriteLine($"[{_watch.Elapsed:mm\\:ss}] {name}: accuracy {metrics.MicroAccuracy:P2}, {model.Report.OnnxBytes:N0} ONNX bytes, fit {fitSeconds:F0}s");
