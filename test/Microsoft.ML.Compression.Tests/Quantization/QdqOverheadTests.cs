@@ -53,7 +53,8 @@ public class QdqOverheadTests
     /// The int8 file holds only what ONNX Runtime needs to fuse it: no all-zero zero points except the Gemm weight's
     /// (QGemm fusion wants it), no initializer stored twice (one scale and one zero point per activation grid, read by
     /// its QuantizeLinear and DequantizeLinear; bias scales computed from the weight and input scales), short names
-    /// for the quantization tensors and no names on their nodes, the same bytes on every export. ORT still runs every
+    /// for the quantization tensors and no names on their nodes, no attribute at ONNX's default, the same bytes on
+    /// every export. ORT still runs every
     /// convolution, the fc layer and the residual adds on integer kernels.
     /// </summary>
     [TestMethod]
@@ -83,6 +84,18 @@ public class QdqOverheadTests
         Assert.IsTrue(g.Initializer.All(t => t.Name.Length <= 4 || t.Name == "input_shape"), string.Join(",", g.Initializer.Select(t => t.Name)));
         foreach (string layer in q.Weights.Keys)
             Assert.AreEqual(1, g.Node.Count(n => n.Name == layer), $"layer {layer} keeps its node name");
+
+        // Convolutions write no attribute at ONNX's default and take kernel_shape from the weight; strided ones keep strides.
+        var convolutions = g.Node.Where(n => n.OpType == "Conv").ToList();
+        foreach (NodeProto conv in convolutions)
+            foreach (AttributeProto a in conv.Attribute)
+                Assert.IsTrue(a.Name switch
+                {
+                    "strides" => a.Ints.Any(v => v != 1),
+                    "pads" => a.Ints.Any(v => v != 0),
+                    _ => false,
+                }, $"{conv.Name} writes {a.Name} [{string.Join(",", a.Ints)}]");
+        Assert.AreEqual(4, convolutions.Count(c => c.Attribute.Any(a => a.Name == "strides")), "two stride-2 stages, each a 3x3 and a 1x1 downsample convolution");
 
         var ops = OptimizedOps(bytes);
         Assert.AreEqual(21, ops.GetValueOrDefault("QLinearConv"), string.Join(",", ops));
