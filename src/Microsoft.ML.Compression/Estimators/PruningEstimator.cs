@@ -55,7 +55,7 @@ public abstract class PruningEstimator<TOptions> : CompressionEstimator<TOptions
         string left = $"{found.Macs:N0} of {deps.Graph.Macs:N0} MACs ({(double)found.Macs / deps.Graph.Macs:P1}) and {found.Parameters:N0} of {deps.Graph.ParameterCount:N0} parameters ({(double)found.Parameters / deps.Graph.ParameterCount:P1})";
         if (!found.Reached)
         {
-            string option = target.Macs is { } m && found.Macs > Math.Floor(m * deps.Graph.Macs) ? nameof(PruningOptions.TargetMacs) : nameof(PruningOptions.TargetParameters);
+            string option = found.Macs > target.Limits(deps.Graph).Macs ? nameof(PruningOptions.TargetMacs) : nameof(PruningOptions.TargetParameters);
             throw new ArgumentOutOfRangeException(option, option == nameof(PruningOptions.TargetMacs) ? target.Macs : target.Parameters,
                 $"{option} is out of reach for network '{deps.Graph.Name}' (asked to keep {target}): pruning every layer as far as it goes leaves {left}; ask for more, or prune layers that are excluded or coupled.");
         }

@@ -30,6 +30,10 @@ public static class PruningTarget
             Parameters is { } p ? string.Format(CultureInfo.InvariantCulture, "{0:P0} of the parameters", p) : null,
         }.Where(s => s is not null));
 
+        /// <summary>The most MACs and parameters a pruned <paramref name="graph"/> may keep (<see cref="long.MaxValue"/> where no limit is set).</summary>
+        internal (long Macs, long Parameters) Limits(Graph.NetworkGraph graph) =>
+            (Limit(Macs, graph.Macs, nameof(Macs)), Limit(Parameters, graph.ParameterCount, nameof(Parameters)));
+
         /// <summary>This budget with each fraction raised to <paramref name="power"/>: round r of R of an iterative method keeps fraction^(r/R).</summary>
         internal Budget Pow(double power) => new(Macs is { } m ? Math.Pow(m, power) : null, Parameters is { } p ? Math.Pow(p, power) : null);
     }
@@ -77,8 +81,7 @@ public static class PruningTarget
         ArgumentNullException.ThrowIfNull(dependencies);
         ArgumentNullException.ThrowIfNull(select);
         ArgumentNullException.ThrowIfNull(budget);
-        long maxMacs = Limit(budget.Macs, dependencies.Graph.Macs, nameof(Budget.Macs));
-        long maxParameters = Limit(budget.Parameters, dependencies.Graph.ParameterCount, nameof(Budget.Parameters));
+        (long maxMacs, long maxParameters) = budget.Limits(dependencies.Graph);
         Result? At(double rate) => select(rate) is not { } removed ? null
             : new(rate, removed, dependencies.PredictedMacs(removed), dependencies.PredictedParameterCount(removed), false);
         bool Meets(Result? r) => r is not null && r.Macs <= maxMacs && r.Parameters <= maxParameters;
