@@ -14,6 +14,9 @@ namespace Microsoft.ML.Compression.Quantization;
 /// </summary>
 internal static class Int8LatencyGuard
 {
+    /// <summary>A form measured faster than fp32 by less than this factor times the margin (Latency.MinSpeedUp) is timed twice before it is kept.</summary>
+    internal const double CloseCall = 1.2;
+
     /// <summary>The model to export: <paramref name="int8"/>, or it with more layers float; <paramref name="log"/> and <paramref name="warn"/> get what was measured.</summary>
     public static CompressedNetwork Apply(CompressedNetwork int8, NetworkGraph fp32, float[] rows, Int8LatencyOptions options,
         Action<string> log, Action<string> warn)
@@ -60,7 +63,20 @@ internal static class Int8LatencyGuard
     internal static CompressedNetwork Choose(CompressedNetwork int8, Func<CompressedNetwork, (double FloatMs, double Int8Ms)> measure,
         Int8LatencyCheck check, double minSpeedUp, string where, Action<string> log, Action<string> warn)
     {
-        var (f, q) = measure(int8);
+        // A form about to be kept on a close call is timed again and judged by the less favourable timing: other work
+        // on the machine can tilt one timing by 10 % or more (LeNet-5 once measured 1.10x at export, with both models
+        // at half their speed, and 0.96x a moment later).
+        (double, double) Judge(CompressedNetwork candidate)
+        {
+            var (f1, q1) = measure(candidate);
+            double first = f1 / q1;
+            if (check != Int8LatencyCheck.KeepFloatWhereSlower || first < minSpeedUp || first >= minSpeedUp * CloseCall) return (f1, q1);
+            var (f2, q2) = measure(candidate);
+            log(FormattableString.Invariant($"int8 measured {first:F2}x, a close call, so timed again: fp32 {f2:F3} ms, int8 {q2:F3} ms ({f2 / q2:F2}x); the lower counts."));
+            return f2 / q2 < first ? (f2, q2) : (f1, q1);
+        }
+
+        var (f, q) = Judge(int8);
         double speedUp = f / q;
         log(FormattableString.Invariant($"ONNX Runtime latency ({where}): fp32 {f:F3} ms, int8 {q:F3} ms ({speedUp:F2}x)."));
         // Warn only reports a model measured slower; the margin is for what the check exports.
@@ -87,7 +103,7 @@ internal static class Int8LatencyGuard
                 candidate = KeepFloat(candidate, layer.Name);
                 layers.Add(layer.Name);
             }
-            (f, q) = measure(candidate);
+            (f, q) = Judge(candidate);
             speedUp = f / q;
             log(FormattableString.Invariant($"{string.Join(", ", layers)} kept float: int8 now {q:F3} ms vs fp32 {f:F3} ms ({speedUp:F2}x)."));
             if (speedUp >= minSpeedUp) return candidate;

@@ -45,7 +45,9 @@ public sealed class Int8LatencyOptions
     /// <summary>
     /// How much faster than fp32 an int8 form must measure for <see cref="Int8LatencyCheck.KeepFloatWhereSlower"/> to
     /// keep it. Above 1 because two timings of one model on a busy CPU differ by a few percent: a form measured at
-    /// 1.02x can score slower than fp32 a minute later. Default 1.05; 1 keeps any form measured at least as fast.
+    /// 1.02x can score slower than fp32 a minute later. A form measured faster by less than 1.2 times this margin is
+    /// timed a second time and judged by the lower of the two timings. Default 1.05; 1 keeps any form measured at least
+    /// as fast.
     /// </summary>
     public double MinSpeedUp { get; set; } = 1.05;
 
