@@ -38,7 +38,7 @@ internal static class Int8LatencyExperiment
         {
             ("lenet5", NetworkZoo.LeNet5(), 1),
             ("lenet5-bn", NetworkZoo.LeNet5(batchNorm: true), 1),
-            ("lenet5-conv1x8", LeNet5WithConv1Channels(8), 1),
+            ("lenet5-conv1x8", NetworkZoo.LeNet5(conv1Channels: 8), 1),
             ("resnet20", NetworkZoo.ResNet20(), 1),
             ("vgg", NetworkZoo.Vgg(), 1),
             ("mobilenetv2-28", NetworkZoo.MobileNetV2(), 1),
@@ -108,18 +108,6 @@ internal static class Int8LatencyExperiment
         string path = Path.Combine(context.ArtifactDirectory, "results.json");
         File.WriteAllText(path, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"Wrote {path}");
-    }
-
-    // LeNet-5 with conv1 widened from 6 to 8 channels (as zero-padding it for export would): conv2 then reads 8
-    // channels, enough for the rule to run it int8, so this measures whether padding the narrow layer pays.
-    private static NetworkGraph LeNet5WithConv1Channels(int channels)
-    {
-        var b = new NetworkBuilder("lenet5-conv1x" + channels, 1, 28, 28);
-        string x = b.MaxPool2d(b.ReLU(b.Conv2d(b.Input, channels, 5, padding: 2, name: "conv1"), "relu1"), 2, name: "pool1");
-        x = b.MaxPool2d(b.ReLU(b.Conv2d(x, 16, 5, name: "conv2"), "relu2"), 2, name: "pool2");
-        x = b.ReLU(b.Linear(b.Flatten(x, "flatten"), 120, name: "fc1"), "relu3");
-        x = b.ReLU(b.Linear(x, 84, name: "fc2"), "relu4");
-        return b.Build(b.Linear(x, 10, name: "fc3"));
     }
 
     // Uniform pixels (0..1 for the 28x28 networks, which read scaled values; 0..255 for ImageInput ones, which normalize).

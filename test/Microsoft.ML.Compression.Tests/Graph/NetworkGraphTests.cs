@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Microsoft.ML.Compression.Graph;
+using Microsoft.ML.Compression.Quantization;
 using Microsoft.ML.Compression.Zoo;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
@@ -19,6 +20,21 @@ public class NetworkGraphTests
         Assert.AreEqual(117600 + 240000 + 48000 + 10080 + 840, net.Macs);
         Assert.AreEqual(10, net.ClassCount);
         CollectionAssert.AreEqual(new[] { 16, 5, 5 }, net.ShapeOf("pool2"));
+        Assert.AreEqual("lenet5", net.Name);
+    }
+
+    [TestMethod]
+    public void LeNet5WithAWiderConv1FeedsConv2ThatManyChannels()
+    {
+        NetworkGraph net = NetworkZoo.LeNet5(conv1Channels: 8);
+        Assert.AreEqual("lenet5-conv1x8", net.Name);
+        // conv1 8*1*25+8, conv2 16*8*25+16, the classifier as in LeNet-5
+        Assert.AreEqual(208 + 3216 + 48120 + 10164 + 850, net.ParameterCount);
+        // conv1 8*28*28*25, conv2 16*10*10*200, fc 400*120 + 120*84 + 84*10
+        Assert.AreEqual(156800 + 320000 + 48000 + 10080 + 840, net.Macs);
+        Assert.IsFalse(SlowInt8Layers.Of(net).ContainsKey("conv2"), "conv2 reads 8 channels, enough for int8");
+        Assert.AreEqual("lenet5-bn-conv1x8", NetworkZoo.LeNet5(batchNorm: true, conv1Channels: 8).Name);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => NetworkZoo.LeNet5(conv1Channels: 0));
     }
 
     [TestMethod]
